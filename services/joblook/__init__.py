@@ -1,0 +1,1 @@
+"""joblook: run long shell jobs from a browser or an API, watch them live, keep their logs."""

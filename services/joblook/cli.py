@@ -1,0 +1,88 @@
+"""The ``joblook`` command: one entry point for every service, so compose, ``joblook up`` and the
+tests all run the same commands.
+
+Imports are deferred into each command on purpose: ``joblook web`` must monkey-patch with eventlet
+before anything else imports ``socket``, and the Celery worker must not be patched at all.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+USAGE = """\
+usage: joblook COMMAND [ARGS...]
+
+services:
+  up        start everything (Redis unless REDIS_URL is set, web, worker, shipper, Flower)
+  web       the HTTP API, pages and Socket.IO (Flask-SocketIO on eventlet)
+  worker    the Celery worker that runs commands (extra arguments go to Celery)
+  shipper   ships per-task log files to /sync (the local stand-in for Fluentd)
+  flower    Celery's monitoring UI (extra arguments go to Flower)
+
+Settings come from the environment; see .env.example.
+"""
+
+
+def _web(args: list[str]) -> int:
+    import eventlet
+
+    eventlet.monkey_patch()
+    from joblook.web.server import serve
+
+    return serve(args)
+
+
+def _worker(args: list[str]) -> int:
+    from joblook.worker.service import serve
+
+    return serve(args)
+
+
+def _shipper(args: list[str]) -> int:
+    from joblook.shipper.service import serve
+
+    return serve(args)
+
+
+def _flower(args: list[str]) -> int:
+    from joblook.worker.service import serve_flower
+
+    return serve_flower(args)
+
+
+def _up(args: list[str]) -> int:
+    from joblook.up import serve
+
+    return serve(args)
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "up": _up,
+    "web": _web,
+    "worker": _worker,
+    "shipper": _shipper,
+    "flower": _flower,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0 if args else 2
+    command = COMMANDS.get(args[0])
+    if command is None:
+        sys.stderr.write(f"joblook: unknown command {args[0]!r}\n\n{USAGE}")
+        return 2
+    from joblook.settings import SettingsError
+
+    try:
+        return command(args[1:])
+    except SettingsError as exc:
+        sys.stderr.write(f"joblook: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
