@@ -1,0 +1,74 @@
+"""Settings, read once from the environment. Every variable is documented in ``.env.example``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# The repository's web/ (pages, scripts, node_modules) when running from a checkout.
+DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str
+    # False when REDIS_URL was not given: ``joblook up`` then starts a Redis of its own.
+    redis_url_given: bool
+    redis_port: int
+    host: str
+    port: int
+    flower_port: int
+    data_dir: Path
+    sync_url: str
+    token: str | None
+    sync_token: str | None
+    web_dir: Path
+    max_body_bytes: int
+    log_level: str
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where workers write ``<task_id>.jsonl`` and the shipper/Fluentd reads them."""
+        return self.data_dir / "logs"
+
+    @property
+    def positions_file(self) -> Path:
+        """The shipper's read positions, so a restart resumes where it stopped."""
+        return self.data_dir / "shipper" / "positions.json"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        port = _int(env, "JOBLOOK_PORT", 8888)
+        return cls(
+            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            redis_url_given=bool(env.get("REDIS_URL")),
+            redis_port=_int(env, "JOBLOOK_REDIS_PORT", 6379),
+            host=env.get("JOBLOOK_HOST") or "127.0.0.1",
+            port=port,
+            flower_port=_int(env, "FLOWER_PORT", 5555),
+            data_dir=Path(env.get("JOBLOOK_DATA_DIR") or "./var").absolute(),
+            sync_url=env.get("JOBLOOK_SYNC_URL") or f"http://127.0.0.1:{port}/sync",
+            token=env.get("JOBLOOK_TOKEN") or None,
+            sync_token=env.get("JOBLOOK_SYNC_TOKEN") or None,
+            web_dir=Path(env.get("JOBLOOK_WEB_DIR") or DEFAULT_WEB_DIR),
+            max_body_bytes=_int(env, "JOBLOOK_MAX_BODY_BYTES", 1024 * 1024),
+            log_level=(env.get("JOBLOOK_LOG_LEVEL") or "INFO").upper(),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
