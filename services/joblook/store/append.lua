@@ -1,0 +1,79 @@
+-- Append a batch of one task's records to its permanent log, exactly once and in seq order.
+--
+-- The log is a list whose index is seq - 1, so LLEN is the last contiguous seq: a record at or
+-- below it is a duplicate (a resent batch) and is skipped; the next one is appended; one further
+-- ahead waits in a sorted set until the gap before it fills. Runs atomically, so two web
+-- processes storing the same resent batch cannot interleave.
+--
+-- KEYS: log list, pending zset, task hash
+-- ARGV: channel, task_id, then for each record in seq order: seq, state ('' for output), exit_code
+--       ('' for none), time, json
+-- Returns {appended, last_seq}. Publishes "<task_id> <last_seq>" on the channel when it appended.
+
+local log_key, pending_key, task_key = KEYS[1], KEYS[2], KEYS[3]
+local channel, task_id = ARGV[1], ARGV[2]
+local last = redis.call('LLEN', log_key)
+local appended = 0
+local buffer = {}
+local has_pending = redis.call('ZCARD', pending_key) > 0
+
+local function flush()
+    if #buffer > 0 then
+        redis.call('RPUSH', log_key, unpack(buffer))
+        buffer = {}
+    end
+end
+
+local function note_state(state, exit_code, time)
+    if state == '' then return end
+    redis.call('HSET', task_key, 'state', state, 'exit_code', exit_code)
+    if state == 'STARTED' then
+        redis.call('HSET', task_key, 'started_at', time)
+    elseif state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED' then
+        redis.call('HSET', task_key, 'finished_at', time)
+    end
+end
+
+local function push(state, exit_code, time, json)
+    buffer[#buffer + 1] = json
+    if #buffer >= 1000 then flush() end  -- unpack() has a stack limit
+    last = last + 1
+    appended = appended + 1
+    note_state(state, exit_code, time)
+end
+
+-- Records parked earlier whose turn has come (rare: only when batches arrive out of order).
+local function drain_pending()
+    while has_pending do
+        local due = redis.call('ZRANGEBYSCORE', pending_key, '-inf', last + 1)
+        if #due == 0 then return end
+        redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', last + 1)
+        for _, json in ipairs(due) do
+            local record = cjson.decode(json)
+            if record.seq == last + 1 then
+                local exit_code = record.exit_code
+                if exit_code == nil or exit_code == cjson.null then exit_code = '' end
+                push(record.state or '', tostring(exit_code), record.time, json)
+            end
+        end
+        has_pending = redis.call('ZCARD', pending_key) > 0
+    end
+end
+
+drain_pending()
+for i = 3, #ARGV, 5 do
+    local seq = tonumber(ARGV[i])
+    if seq == last + 1 then
+        push(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+        drain_pending()
+    elseif seq > last + 1 then
+        redis.call('ZADD', pending_key, seq, ARGV[i + 4])
+        has_pending = true
+    end
+end
+flush()
+
+if appended > 0 then
+    redis.call('PUBLISH', channel, task_id .. ' ' .. last)
+end
+return {appended, last}

@@ -1,0 +1,137 @@
+"""The permanent log and task index, kept in Redis.
+
+Per task: a list of encoded records (index = seq - 1), a hash of what is known about the task, and a
+sorted set where records that arrived ahead of a gap wait. Appending is one Lua script per task and
+batch (see ``append.lua``), so storing is idempotent on ``(task_id, seq)`` and in order, and the
+notification that wakes live viewers is published atomically with the write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from operator import attrgetter
+
+import orjson
+import redis
+
+from joblook import record
+from joblook.record import Record, State, StatusRecord
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInfo:
+    """What the store knows about a task: its command and where it is in its lifecycle."""
+
+    task_id: str
+    cmd: str | None
+    state: str
+    exit_code: int | None
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    records: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "task_id": self.task_id,
+            "cmd": self.cmd,
+            "state": self.state,
+            "exit_code": self.exit_code,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "records": self.records,
+        }
+
+
+class LogStore:
+    """Permanent per-task logs and task metadata in one Redis."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "joblook") -> None:
+        self.redis = client
+        self.prefix = prefix
+        self.channel = f"{prefix}:appended"
+        source = resources.files("joblook.store").joinpath("append.lua").read_text()
+        self._append = client.register_script(source)
+
+    @classmethod
+    def from_url(cls, url: str) -> LogStore:
+        return cls(redis.Redis.from_url(url, health_check_interval=30))
+
+    def _keys(self, task_id: str) -> list[str]:
+        p = self.prefix
+        return [f"{p}:log:{task_id}", f"{p}:pending:{task_id}", f"{p}:task:{task_id}"]
+
+    def create_task(self, task_id: str, cmd: str) -> None:
+        """Record a newly enqueued task as PENDING and index it by creation time."""
+        now = record.timestamp()
+        fields = {"cmd": cmd, "state": State.PENDING.value, "exit_code": "", "created_at": now}
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self._keys(task_id)[2], mapping=fields)
+        pipe.zadd(f"{self.prefix}:tasks", {task_id: _epoch_of(now)})
+        pipe.execute()
+
+    def append(self, records: Iterable[Record]) -> int:
+        """Store records (any tasks, any order, duplicates allowed); returns how many were new."""
+        by_task = sorted(records, key=attrgetter("task_id", "seq"))
+        pipe = self.redis.pipeline(transaction=False)
+        for task_id, group in itertools.groupby(by_task, key=attrgetter("task_id")):
+            args: list[object] = [self.channel, task_id]
+            for r in group:
+                args.extend(_script_args(r))
+            self._append(keys=self._keys(task_id), args=args, client=pipe)
+        return sum(appended for appended, _last in pipe.execute())
+
+    def last_seq(self, task_id: str) -> int:
+        """The highest seq stored contiguously from 1 (0 when nothing is stored)."""
+        return int(self.redis.llen(self._keys(task_id)[0]))
+
+    def read(self, task_id: str, after_seq: int = 0, limit: int | None = None) -> list[bytes]:
+        """Encoded records with seq > after_seq, in seq order, at most ``limit`` of them."""
+        end = -1 if limit is None else after_seq + limit - 1
+        return self.redis.lrange(self._keys(task_id)[0], after_seq, end)
+
+    def task(self, task_id: str) -> TaskInfo | None:
+        """What is known about a task, or None if the store has never heard of it."""
+        log_key, _pending, task_key = self._keys(task_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(task_key)
+        pipe.llen(log_key)
+        raw, count = pipe.execute()
+        if not raw and not count:
+            return None
+        fields = {k.decode(): v.decode() for k, v in raw.items()}
+        exit_code = fields.get("exit_code") or None
+        return TaskInfo(
+            task_id=task_id,
+            cmd=fields.get("cmd"),
+            state=fields.get("state", State.PENDING.value),
+            exit_code=int(exit_code) if exit_code is not None else None,
+            created_at=fields.get("created_at"),
+            started_at=fields.get("started_at"),
+            finished_at=fields.get("finished_at"),
+            records=int(count),
+        )
+
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+
+def decode_records(raw: list[bytes]) -> list[dict[str, object]]:
+    """Stored records back to JSON objects, in one parse for the whole batch."""
+    return orjson.loads(b"[" + b",".join(raw) + b"]")
+
+
+def _script_args(r: Record) -> tuple[object, ...]:
+    if isinstance(r, StatusRecord):
+        exit_code = "" if r.exit_code is None else str(r.exit_code)
+        return (r.seq, r.state, exit_code, r.time, record.encode(r))
+    return (r.seq, "", "", "", record.encode(r))
+
+
+def _epoch_of(stamp: str) -> float:
+    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC).timestamp()

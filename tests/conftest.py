@@ -1,0 +1,63 @@
+"""Fixtures shared by every test directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from joblook.store.logstore import LogStore
+from tests.support.processes import Service, free_port
+from tests.support.stack import Stack, redis_argv
+from tests.support.waiting import wait_for
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on a free port for the whole session."""
+    root = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    server = Service("redis", redis_argv(port, root), {}, root)
+    server.start()
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    wait_for(answers, 10, "redis-server to answer")
+    client.close()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def store(redis_url: str) -> Iterator[LogStore]:
+    """A LogStore on an emptied database."""
+    log_store = LogStore.from_url(redis_url)
+    log_store.redis.flushdb()
+    yield log_store
+    log_store.redis.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Redis, web, worker and shipper as real processes, shared by tests that do not harm them."""
+    running = Stack(tmp_path_factory.mktemp("stack"))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_stack(tmp_path: Path) -> Iterator[Stack]:
+    """A stack of its own, for a test that kills or restarts services."""
+    running = Stack(tmp_path)
+    running.start()
+    yield running
+    running.stop()

@@ -1,0 +1,134 @@
+"""The whole joblook stack as real processes on free ports: Redis, web, worker, shipper.
+
+Each service runs the same command ``joblook up`` and the containers run, so the tests exercise
+what users run. A test can kill -9 and restart any one service.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+from joblook.record import State
+from tests.support.processes import JOBLOOK, Service, free_port
+from tests.support.waiting import wait_for
+
+TERMINAL = {s.value for s in State if s.is_terminal}
+
+
+def redis_argv(port: int, directory: Path) -> list[str]:
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is required (make system-deps installs it)"
+    directory.mkdir(parents=True, exist_ok=True)
+    return [
+        binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
+        "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction",
+    ]  # fmt: skip
+
+
+class Stack:
+    """Redis + web + worker + shipper for one test (or one test session)."""
+
+    def __init__(self, root: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.data_dir = root / "var"
+        self.redis_port = free_port()
+        self.web_port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.web_port}"
+        self.env = {
+            **os.environ,
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "JOBLOOK_HOST": "127.0.0.1",
+            "JOBLOOK_PORT": str(self.web_port),
+            "JOBLOOK_DATA_DIR": str(self.data_dir),
+            "JOBLOOK_LOG_LEVEL": "INFO",
+            **(extra_env or {}),
+        }
+        logs = root / "service-logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.redis = Service("redis", redis_argv(self.redis_port, root / "redis"), self.env, logs)
+        self.web = Service("web", [*JOBLOOK, "web"], self.env, logs)
+        self.worker = Service("worker", [*JOBLOOK, "worker", "--concurrency", "4"], self.env, logs)
+        self.shipper = Service("shipper", [*JOBLOOK, "shipper"], self.env, logs)
+        self.services = [self.redis, self.web, self.worker, self.shipper]
+        self.http = requests.Session()
+
+    def start(self) -> None:
+        for service in self.services:
+            service.start()
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the web answers /healthz and at least one worker answers its ping."""
+
+        def ready() -> bool:
+            try:
+                reply = self.http.get(self.url("/healthz"), timeout=2)
+            except requests.RequestException:
+                return False
+            return reply.status_code == 200 and reply.json()["workers"] >= 1
+
+        try:
+            wait_for(ready, timeout, "the stack to become healthy", interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from None
+
+    def stop(self) -> None:
+        self.http.close()
+        for service in reversed(self.services):
+            service.stop()
+
+    def logs(self) -> str:
+        return "\n".join(service.log_tail() for service in self.services)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def enqueue(self, cmd: str) -> str:
+        reply = self.http.post(self.url("/enqueue"), json={"cmd": cmd}, timeout=10)
+        assert reply.status_code == 202, reply.text
+        return str(reply.json()["task_id"])
+
+    def permlog(self, task_id: str, **params: Any) -> dict[str, Any]:
+        reply = self.http.get(
+            self.url("/permlog"), params={"task_id": task_id, **params}, timeout=30
+        )
+        assert reply.status_code == 200, reply.text
+        result: dict[str, Any] = reply.json()
+        return result
+
+    def wait_finished(self, task_id: str, timeout: float = 60) -> dict[str, Any]:
+        """The permlog once the terminal status record is stored (it is always the last record)."""
+
+        def finished() -> dict[str, Any] | None:
+            log = self.permlog(task_id)
+            return log if log["state"] in TERMINAL else None
+
+        try:
+            return wait_for(finished, timeout, f"task {task_id} to finish", interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from None
+
+    @contextmanager
+    def socket_client(self) -> Iterator[socketio.Client]:
+        client = socketio.Client(reconnection=False)
+        client.connect(self.base_url, transports=["websocket"], wait_timeout=10)
+        try:
+            yield client
+        finally:
+            client.disconnect()
+
+
+def output_of(records: list[dict[str, Any]], stream: str) -> str:
+    return "".join(r["log"] for r in records if r["stream"] == stream)
+
+
+def seqs_of(records: list[dict[str, Any]]) -> list[int]:
+    return [r["seq"] for r in records]
