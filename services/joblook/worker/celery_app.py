@@ -1,0 +1,56 @@
+"""The Celery application: Redis as broker and result backend, JSON only.
+
+``celery -A joblook.worker.celery_app`` and Flower find the module-level ``celery_app``; the web
+server sends work by name (``send_task(RUN_TASK, args=[cmd], task_id=...)``) without importing
+the task code.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from joblook.settings import Settings
+
+RUN_TASK = "joblook.run"
+"""The task that runs one shell command; its only argument is the command line."""
+
+LOGS_DIR_KEY = "joblook_logs_dir"
+"""Where, in the app's configuration, the task finds the directory for its log files."""
+
+_HOUR = 60 * 60
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery(
+        "joblook",
+        broker=settings.redis_url,
+        backend=settings.redis_url,
+        include=["joblook.worker.tasks"],
+    )
+    app.conf.update(
+        # JSON only: no pickle from the broker, and any client (or Flower) can read messages.
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # Jobs are long: a worker takes one message at a time and never hoards queued ones.
+        worker_prefetch_multiplier=1,
+        # Ack on receipt: shell commands are not idempotent, so a lost worker must not re-run one.
+        task_acks_late=False,
+        # Report STARTED, so a client can tell queued from running.
+        task_track_started=True,
+        # Events for Flower: task-sent from clients, the rest from workers.
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        # Keep retrying when Redis is not up yet (compose starts services in parallel).
+        broker_connection_retry_on_startup=True,
+        # Redis re-delivers unacked messages after this; keep it far above any queue wait.
+        broker_transport_options={"visibility_timeout": 12 * _HOUR},
+        # Results are only a summary (the log file is the record); keep them a day.
+        result_expires=24 * _HOUR,
+    )
+    # Not a Celery setting: the task reads it so make_celery(settings) alone decides where logs go.
+    app.conf[LOGS_DIR_KEY] = str(settings.logs_dir)
+    return app
+
+
+celery_app = make_celery(Settings.from_env())

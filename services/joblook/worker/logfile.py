@@ -1,0 +1,126 @@
+"""Append one task's records to ``<logs_dir>/<task_id>.jsonl``, the file the shipper tails.
+
+Each batch of records goes out in one ``write`` to a file opened ``O_APPEND`` and only whole lines
+are ever written, so a reader that waits for ``\\n`` never sees a torn record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from joblook.record import (
+    OutputRecord,
+    RecordError,
+    State,
+    encode_lines,
+    from_json,
+    is_task_id,
+    status,
+    timestamp,
+)
+
+logger = logging.getLogger(__name__)
+
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+_TAIL_BLOCK = 64 * 1024
+
+
+class TaskLogWriter:
+    """Writes records with contiguous ``seq`` numbers; resumes after an existing file's last one."""
+
+    def __init__(self, logs_dir: Path, task_id: str) -> None:
+        if not is_task_id(task_id):  # it names a file: nothing like "../x" may reach the path
+            raise ValueError(f"task id must be a UUID, not {task_id!r}")
+        logs_dir.mkdir(parents=True, exist_ok=True)
+        self.path = logs_dir / f"{task_id}.jsonl"
+        self.task_id = task_id
+        self._fd: int | None = os.open(self.path, _OPEN_FLAGS, 0o644)
+        try:
+            self.last_seq = _resume(self._fd, self.path)
+        except BaseException:
+            self.close()
+            raise
+
+    def write_output(self, stream: str, chunks: list[str]) -> None:
+        """One record per chunk, all stamped with the same time, in one write."""
+        if not chunks:
+            return
+        now, first = timestamp(), self.last_seq + 1
+        task_id = self.task_id
+        records = [
+            OutputRecord(task_id, seq, now, stream, chunk)
+            for seq, chunk in enumerate(chunks, first)
+        ]
+        self._write(encode_lines(records))
+        self.last_seq += len(records)
+
+    def write_status(self, state: State, exit_code: int | None, message: str = "") -> None:
+        """A status record; ``message`` is its human note, e.g. "exited with code 3"."""
+        record = status(self.task_id, self.last_seq + 1, state, exit_code, message)
+        self._write(encode_lines([record]))
+        self.last_seq += 1
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> TaskLogWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _write(self, data: bytes) -> None:
+        if self._fd is None:
+            raise ValueError(f"{self.path} is closed")
+        _write_all(self._fd, data)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _resume(fd: int, path: Path) -> int:
+    """The seq to continue after: 0 for a new file, else the last complete record's seq.
+
+    A redelivered task finds its old file. A torn last line (a write cut short, e.g. by a full
+    disk) is closed with a newline so our first record does not glue onto it; readers skip it.
+    """
+    if os.fstat(fd).st_size == 0:
+        return 0
+    with path.open("rb") as file:
+        file.seek(-1, os.SEEK_END)
+        if file.read(1) != b"\n":
+            logger.warning("%s ends with a partial line; closing it before appending", path)
+            _write_all(fd, b"\n")
+        for line in _lines_backwards(file):
+            try:
+                return from_json(line).seq
+            except RecordError:
+                continue  # blank, torn or foreign: the one before may still be good
+    return 0
+
+
+def _lines_backwards(file: BinaryIO) -> Iterator[bytes]:
+    """The file's lines, last first, reading blocks from the end (the file may be large)."""
+    pos, head = file.seek(0, os.SEEK_END), b""
+    while pos > 0:
+        step = min(pos, _TAIL_BLOCK)
+        pos -= step
+        file.seek(pos)
+        head, *lines = (file.read(step) + head).split(b"\n")
+        yield from reversed(lines)
+    yield head
