@@ -1,0 +1,45 @@
+"""The web service: HTTP API, pages and Socket.IO, built by ``create_app``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from joblook.settings import Settings
+from joblook.store.logstore import LogStore
+from joblook.web import api, errors, jsonio, pages
+from joblook.web.extensions import socketio
+from joblook.web.feed import LiveFeed
+from joblook.worker.celery_app import make_celery
+
+
+def create_app(settings: Settings | None = None, async_mode: str = "threading") -> Flask:
+    """Build the app; ``async_mode`` is "eventlet" in ``joblook web``, "threading" in unit tests."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    store = LogStore.from_url(settings.redis_url)
+    app.extensions["joblook.settings"] = settings
+    app.extensions["joblook.store"] = store
+    app.extensions["celery"] = make_celery(settings)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+
+    from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
+
+    socketio.init_app(
+        app,
+        async_mode=async_mode,
+        message_queue=settings.redis_url,  # emits reach clients of every web process
+        json=jsonio,
+        cors_allowed_origins=None,  # same origin only
+    )
+    feed = LiveFeed(store, emit=_local_emit, spawn=socketio.start_background_task)
+    app.extensions["joblook.feed"] = feed
+    feed.start()
+    return app
+
+
+def _local_emit(event: str, data: object, sids: list[str]) -> None:
+    # Subscribers' cursors live in this process, so these emits skip the message queue.
+    socketio.server.emit(event, data, to=sids, namespace="/", ignore_queue=True)

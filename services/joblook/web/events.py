@@ -1,0 +1,60 @@
+"""Socket.IO events (default namespace). Rooms are named after the task id they watch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from joblook import record
+from joblook.web import auth
+from joblook.web.extensions import socketio
+from joblook.web.feed import LiveFeed
+
+
+def _feed() -> LiveFeed:
+    return current_app.extensions["joblook.feed"]
+
+
+@socketio.on("connect")
+def on_connect(auth_payload: dict[str, Any] | None = None) -> None:
+    """A browser or client connects; when a token is configured it must be in ``auth``."""
+    expected = current_app.extensions["joblook.settings"].token
+    if expected is None:
+        return
+    given = auth_payload.get("token") if isinstance(auth_payload, dict) else None
+    if not auth.matches(given if isinstance(given, str) else None, expected):
+        raise ConnectionRefusedError("unauthorized: pass the token in the auth payload")
+
+
+@socketio.on("subscribe")
+def on_subscribe(data: Any) -> dict[str, object]:
+    """Client asks for a task's records with seq > after_seq, then live ones and status changes."""
+    if not isinstance(data, dict) or not record.is_task_id(data.get("task_id")):
+        return {"ok": False, "error": "subscribe needs {task_id: <uuid>, after_seq: <int>}"}
+    after_seq = data.get("after_seq", 0)
+    if type(after_seq) is not int or after_seq < 0:
+        return {"ok": False, "error": "after_seq must be an integer >= 0"}
+    task_id = data["task_id"]
+    if current_app.extensions["joblook.store"].task(task_id) is None:
+        return {"ok": False, "error": "unknown task"}
+    join_room(task_id)
+    _feed().subscribe(request.sid, task_id, after_seq)
+    return {"ok": True}
+
+
+@socketio.on("unsubscribe")
+def on_unsubscribe(data: Any) -> dict[str, object]:
+    """Client stops watching a task."""
+    if not isinstance(data, dict) or not record.is_task_id(data.get("task_id")):
+        return {"ok": False, "error": "unsubscribe needs {task_id: <uuid>}"}
+    leave_room(data["task_id"])
+    _feed().unsubscribe(request.sid, data["task_id"])
+    return {"ok": True}
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason: object) -> None:
+    """The connection is gone: forget its subscriptions."""
+    _feed().drop(request.sid)

@@ -1,0 +1,162 @@
+"""Live delivery of stored records to Socket.IO subscribers, gap-free and in seq order.
+
+Each web process keeps, per watched task, a cursor per subscriber (the last seq it was sent) and one
+pump that sends each group of subscribers what the store holds after their cursor. The store
+publishes "<task_id> <last_seq>" whenever it appends; that only wakes the pump, and the records
+always come from the store. So backlog and live output travel the same path, a subscriber can
+never skip a seq, nobody is sent a seq twice, and a missed notification (say, during a Redis
+reconnect) costs latency, never data. Batching adapts by itself: a pump that wakes after one
+append sends one record; one that wakes while a burst was stored sends the whole burst at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from joblook import record
+from joblook.store.logstore import LogStore, decode_records
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[str, object, list[str]], None]
+Spawn = Callable[[Callable[[], None]], object]
+
+BATCH = 5000  # records per event while catching up on a backlog
+SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notification
+
+
+class LiveFeed:
+    """All live subscriptions of one web process."""
+
+    def __init__(self, store: LogStore, emit: Emit, spawn: Spawn) -> None:
+        self.store = store
+        self._emit = emit
+        self._spawn = spawn
+        self._lock = threading.Lock()
+        self._tasks: dict[str, _TaskFeed] = {}
+        self._by_sid: dict[str, set[str]] = defaultdict(set)
+
+    def start(self) -> None:
+        """Start listening for the store's append notifications."""
+        self._spawn(self._listen)
+
+    def subscribe(self, sid: str, task_id: str, after_seq: int) -> None:
+        """Send ``sid`` every record of ``task_id`` with seq > after_seq, then live ones."""
+        with self._lock:
+            feed = self._tasks.get(task_id)
+            if feed is None:
+                feed = self._tasks[task_id] = _TaskFeed(task_id, self)
+                self._spawn(feed.pump)
+            feed.cursors[sid] = after_seq
+            self._by_sid[sid].add(task_id)
+        feed.wakeup.set()
+
+    def unsubscribe(self, sid: str, task_id: str) -> None:
+        with self._lock:
+            self._by_sid[sid].discard(task_id)
+            feed = self._tasks.get(task_id)
+            if feed is not None:
+                feed.cursors.pop(sid, None)
+        if feed is not None:
+            feed.wakeup.set()  # lets an idle pump notice it has no one left and stop
+
+    def drop(self, sid: str) -> None:
+        """Forget a disconnected client."""
+        with self._lock:
+            task_ids = self._by_sid.pop(sid, set())
+        for task_id in task_ids:
+            self.unsubscribe(sid, task_id)
+        with self._lock:
+            self._by_sid.pop(sid, None)
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(f.cursors) for f in self._tasks.values())
+
+    def _retire(self, feed: _TaskFeed) -> bool:
+        """Remove a feed that has no subscribers left; False if one arrived meanwhile."""
+        with self._lock:
+            if feed.cursors:
+                return False
+            self._tasks.pop(feed.task_id, None)
+            return True
+
+    def _wake(self, task_id: str | None = None) -> None:
+        with self._lock:
+            feeds = list(self._tasks.values()) if task_id is None else [self._tasks.get(task_id)]
+        for feed in feeds:
+            if feed is not None:
+                feed.wakeup.set()
+
+    def _listen(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.store.channel)
+                self._wake()  # anything appended while we were not listening
+                backoff = 0.1
+                for message in pubsub.listen():
+                    task_id, _, _last = message["data"].decode().partition(" ")
+                    self._wake(task_id)
+            except Exception:
+                log.exception("live feed lost its Redis subscription; retrying in %.1fs", backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+
+class _TaskFeed:
+    """Subscribers of one task and the pump that feeds them."""
+
+    def __init__(self, task_id: str, owner: LiveFeed) -> None:
+        self.task_id = task_id
+        self.owner = owner
+        self.cursors: dict[str, int] = {}
+        self.wakeup = threading.Event()
+
+    def pump(self) -> None:
+        while True:
+            self.wakeup.wait(SAFETY_NET_SECONDS)
+            self.wakeup.clear()
+            if not self.cursors and self.owner._retire(self):
+                return
+            try:
+                self._deliver()
+            except Exception:
+                log.exception("live feed for %s failed; retrying", self.task_id)
+                time.sleep(0.5)
+                self.wakeup.set()
+
+    def _deliver(self) -> None:
+        """Send every group of subscribers what lies after their cursor, BATCH at a time each."""
+        more = True
+        while more:
+            more = False
+            groups: dict[int, list[str]] = defaultdict(list)
+            for sid, cursor in list(self.cursors.items()):
+                groups[cursor].append(sid)
+            for cursor, sids in groups.items():
+                raw = self.owner.store.read(self.task_id, cursor, limit=BATCH)
+                if raw:
+                    self._send(sids, decode_records(raw))
+                    for sid in sids:
+                        if self.cursors.get(sid) == cursor:  # not re-subscribed meanwhile
+                            self.cursors[sid] = cursor + len(raw)
+                more = more or len(raw) == BATCH
+
+    def _send(self, sids: list[str], records: list[dict[str, object]]) -> None:
+        emit = self.owner._emit
+        emit("log", {"task_id": self.task_id, "records": records}, sids)
+        for obj in records:
+            status = record.status_of(obj)
+            if status is not None:
+                state, exit_code = status
+                emit(
+                    "status",
+                    {"task_id": self.task_id, "state": state, "exit_code": exit_code},
+                    sids,
+                )

@@ -1,0 +1,30 @@
+"""``joblook web``: serve the app on eventlet (the caller has monkey-patched already)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from joblook import logs
+from joblook.settings import Settings
+from joblook.web import create_app
+from joblook.web.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+# eventlet's wsgi server caps concurrent connections at 1,024 green threads by default, and
+# every Socket.IO viewer holds one; raise it so a thousand viewers and the API fit together.
+MAX_CONNECTIONS = 10_000
+
+
+def serve(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="joblook web", description="joblook's HTTP API and pages")
+    parser.parse_args(args)
+    settings = Settings.from_env()
+    logs.setup("web", settings.log_level)
+    app = create_app(settings, async_mode="eventlet")
+    log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
+    socketio.run(
+        app, host=settings.host, port=settings.port, log_output=False, max_size=MAX_CONNECTIONS
+    )
+    return 0

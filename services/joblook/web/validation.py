@@ -1,0 +1,51 @@
+"""Checking what clients send, so bad input is a clear 4xx and never reaches Redis or a path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Request
+
+from joblook import record
+from joblook.web.errors import ApiError
+
+
+def json_object(request: Request, allowed: frozenset[str]) -> dict[str, object]:
+    """The request's JSON object body; unknown keys are refused (a strict schema, not a filter)."""
+    if not request.is_json:
+        raise ApiError(415, "send a JSON body with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError(400, "unknown keys", {"unknown": unknown, "allowed": sorted(allowed)})
+    return body
+
+
+def task_id(value: object, name: str = "task_id") -> str:
+    if value is None or value == "":
+        raise ApiError(400, f"{name} is required")
+    if not record.is_task_id(value):
+        raise ApiError(400, f"{name} must be a UUID")
+    return str(value)
+
+
+def int_arg(args: Mapping[str, str], name: str, default: int | None, minimum: int) -> int | None:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an integer") from None
+    if value < minimum:
+        raise ApiError(400, f"{name} must be >= {minimum}")
+    return value
+
+
+def choice(args: Mapping[str, str], name: str, options: tuple[str, ...]) -> str:
+    value = args.get(name) or options[0]
+    if value not in options:
+        raise ApiError(400, f"{name} must be one of {', '.join(options)}")
+    return value

@@ -1,0 +1,79 @@
+"""Bad input gets a clear 4xx JSON error, never a 500 or an HTML page."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+UNKNOWN = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def assert_json_error(reply, status: int, words: str) -> None:  # type: ignore[no-untyped-def]
+    assert reply.status_code == status, reply.data
+    assert reply.mimetype == "application/json"
+    assert words in reply.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({}, "cmd"),
+        ({"cmd": ""}, "cmd"),
+        ({"cmd": "   "}, "cmd"),
+        ({"cmd": 42}, "cmd"),
+        ({"cmd": ["ls"]}, "cmd"),
+        ({"cmd": "ls", "uid": 0}, "unknown keys"),
+        ([], "object"),
+        ("ls", "object"),
+    ],
+)
+def test_enqueue_refuses_a_bad_command_with_400(
+    client: FlaskClient, body: object, words: str
+) -> None:
+    assert_json_error(client.post("/enqueue", json=body), 400, words)
+
+
+def test_enqueue_refuses_broken_json_with_400(client: FlaskClient) -> None:
+    reply = client.post("/enqueue", data="{not json", content_type="application/json")
+    assert_json_error(reply, 400, "object")
+
+
+def test_enqueue_refuses_a_form_post_with_415(client: FlaskClient) -> None:
+    assert_json_error(client.post("/enqueue", data={"cmd": "ls"}), 415, "JSON")
+
+
+def test_enqueue_refuses_an_oversized_body_with_413(client: FlaskClient) -> None:
+    reply = client.post("/enqueue", json={"cmd": "x" * (2 * 1024 * 1024)})
+    assert reply.status_code == 413
+    assert reply.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("", 400, "task_id is required"),
+        ("?task_id=", 400, "task_id is required"),
+        ("?task_id=../../etc/passwd", 400, "UUID"),
+        ("?task_id=5F2B8A1E-3C4D-4E5F-8A9B-0C1D2E3F4A5B", 400, "UUID"),
+        (f"?task_id={UNKNOWN}", 404, "unknown task"),
+        (f"?task_id={UNKNOWN}&after_seq=-1", 400, "after_seq"),
+        (f"?task_id={UNKNOWN}&after_seq=x", 400, "after_seq"),
+        (f"?task_id={UNKNOWN}&format=xml", 400, "format"),
+    ],
+)
+def test_permlog_refuses_bad_queries(
+    client: FlaskClient, query: str, status: int, words: str
+) -> None:
+    assert_json_error(client.get("/permlog" + query), status, words)
+
+
+def test_the_task_page_refuses_a_malformed_task_id(client: FlaskClient) -> None:
+    assert_json_error(client.get("/task?task_id=nope"), 400, "UUID")
+
+
+def test_an_unknown_path_is_a_json_404(client: FlaskClient) -> None:
+    assert_json_error(client.get("/no/such/page"), 404, "")
+
+
+def test_a_wrong_method_is_a_json_405(client: FlaskClient) -> None:
+    assert_json_error(client.get("/enqueue"), 405, "")

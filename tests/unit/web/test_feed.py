@@ -1,0 +1,109 @@
+"""The live feed: every subscriber gets every seq after its cursor once, in order."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from joblook import record
+from joblook.record import OutputRecord, State
+from joblook.store.logstore import LogStore
+from joblook.web.feed import LiveFeed
+from tests.support.waiting import wait_for
+
+TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+class Recorder:
+    """Stands in for Socket.IO's emit: what each sid was sent, in order."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seqs: dict[str, list[int]] = defaultdict(list)
+        self.events: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+
+    def emit(self, event: str, data: Any, sids: list[str]) -> None:
+        with self.lock:
+            for sid in sids:
+                self.events[sid].append((event, data))
+                if event == "log":
+                    self.seqs[sid].extend(r["seq"] for r in data["records"])
+
+
+def spawn(target: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def feed(store: LogStore, recorder: Recorder) -> Iterator[LiveFeed]:
+    live = LiveFeed(store, recorder.emit, spawn)
+    live.start()
+    yield live
+
+
+def out(first: int, last: int) -> list[OutputRecord]:
+    stamp = record.timestamp()
+    return [OutputRecord(TASK, s, stamp, record.STDOUT, f"{s}\n") for s in range(first, last + 1)]
+
+
+def test_a_subscriber_gets_the_backlog_then_live_records_without_gap_or_repeat(
+    store: LogStore, feed: LiveFeed, recorder: Recorder
+) -> None:
+    store.append(out(1, 100))
+    feed.subscribe("a", TASK, after_seq=40)
+    wait_for(lambda: len(recorder.seqs["a"]) == 60, 5, "the backlog")
+    for first in range(101, 1001, 50):
+        store.append(out(first, first + 49))
+    wait_for(lambda: len(recorder.seqs["a"]) >= 960, 5, "the live records")
+    assert recorder.seqs["a"] == list(range(41, 1001))
+
+
+def test_subscribers_at_different_cursors_each_get_their_own_remainder(
+    store: LogStore, feed: LiveFeed, recorder: Recorder
+) -> None:
+    store.append(out(1, 12_000))  # more than one BATCH for the subscriber starting at 0
+    feed.subscribe("zero", TASK, after_seq=0)
+    feed.subscribe("late", TASK, after_seq=11_990)
+    wait_for(lambda: len(recorder.seqs["zero"]) == 12_000, 10, "the full backlog")
+    store.append(out(12_001, 12_010))
+    wait_for(lambda: recorder.seqs["late"][-1:] == [12_010], 5, "the live tail")
+    assert recorder.seqs["zero"][:12_000] == list(range(1, 12_001))
+    assert recorder.seqs["late"] == list(range(11_991, 12_011))
+
+
+def test_a_status_event_follows_the_log_event_that_carries_its_record(
+    store: LogStore, feed: LiveFeed, recorder: Recorder
+) -> None:
+    feed.subscribe("a", TASK, after_seq=0)
+    store.append([*out(1, 3), record.status(TASK, 4, State.SUCCESS, 0)])
+    wait_for(lambda: len(recorder.events["a"]) >= 2, 5, "log and status events")
+    (log_event, log_data), (status_event, status_data) = recorder.events["a"][-2:]
+    assert log_event == "log"
+    assert [r["seq"] for r in log_data["records"]][-1] == 4
+    assert status_event == "status"
+    assert status_data == {"task_id": TASK, "state": "SUCCESS", "exit_code": 0}
+
+
+def test_an_unsubscribed_client_is_sent_nothing_more(
+    store: LogStore, feed: LiveFeed, recorder: Recorder
+) -> None:
+    feed.subscribe("a", TASK, after_seq=0)
+    store.append(out(1, 5))
+    wait_for(lambda: len(recorder.seqs["a"]) == 5, 5, "the first records")
+    feed.drop("a")
+    store.append(out(6, 10))
+    feed.subscribe("b", TASK, after_seq=5)  # proves the new records were delivered to someone
+    wait_for(lambda: len(recorder.seqs["b"]) == 5, 5, "the second subscriber")
+    assert recorder.seqs["a"] == [1, 2, 3, 4, 5]
+    assert feed.subscriber_count() == 1

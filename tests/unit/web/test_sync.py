@@ -1,0 +1,137 @@
+"""/sync: what Fluentd's out_http or the shipper sends, stored exactly once."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from flask.testing import FlaskClient
+
+from joblook import record
+from joblook.record import OutputRecord, State
+from joblook.store.logstore import LogStore, decode_records
+from tests.unit.web.conftest import AppFactory
+
+TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def lines(first: int, last: int) -> list[bytes]:
+    return [
+        record.encode(OutputRecord(TASK, seq, record.timestamp(), record.STDOUT, f"{seq}\n"))
+        for seq in range(first, last + 1)
+    ]
+
+
+def as_array(items: list[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
+
+
+def stored(store: LogStore) -> list[int]:
+    return [r["seq"] for r in decode_records(store.read(TASK))]
+
+
+def test_a_json_array_is_stored(client: FlaskClient, store: LogStore) -> None:
+    reply = client.post("/sync", data=as_array(lines(1, 3)), content_type="application/json")
+    assert reply.status_code == 200
+    assert reply.get_json() == {"received": 3, "stored": 3}
+    assert stored(store) == [1, 2, 3]
+
+
+def test_ndjson_is_stored(client: FlaskClient, store: LogStore) -> None:
+    body = b"\n".join(lines(1, 3)) + b"\n"
+    reply = client.post("/sync", data=body, content_type="application/x-ndjson")
+    assert reply.get_json() == {"received": 3, "stored": 3}
+    assert stored(store) == [1, 2, 3]
+
+
+def test_one_object_is_stored(client: FlaskClient, store: LogStore) -> None:
+    reply = client.post("/sync", data=lines(1, 1)[0], content_type="application/json")
+    assert reply.get_json() == {"received": 1, "stored": 1}
+
+
+def test_a_resent_batch_is_acknowledged_and_stores_nothing_new(
+    client: FlaskClient, store: LogStore
+) -> None:
+    body = as_array(lines(1, 50))
+    assert (
+        client.post("/sync", data=body, content_type="application/json").get_json()["stored"] == 50
+    )
+    again = client.post("/sync", data=body, content_type="application/json")
+    assert again.status_code == 200
+    assert again.get_json() == {"received": 50, "stored": 0}
+    assert stored(store) == list(range(1, 51))
+
+
+def test_batches_out_of_order_end_in_order(client: FlaskClient, store: LogStore) -> None:
+    for first, last in [(11, 20), (1, 10), (21, 30), (5, 15)]:
+        reply = client.post(
+            "/sync", data=as_array(lines(first, last)), content_type="application/json"
+        )
+        assert reply.status_code == 200
+    assert stored(store) == list(range(1, 31))
+
+
+def test_a_status_record_sets_the_task_state(client: FlaskClient, store: LogStore) -> None:
+    store.create_task(TASK, "exit 4")
+    status = record.encode(record.status(TASK, 1, State.FAILURE, 4, "exited with code 4"))
+    client.post("/sync", data=status, content_type="application/json")
+    log = client.get(f"/permlog?task_id={TASK}").get_json()
+    assert (log["state"], log["exit_code"]) == ("FAILURE", 4)
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b'[{"task_id": "x", "seq": 1, "time": "t", "stream": "stdout", "log": ""}]', "UUID"),
+        (as_array([*lines(1, 1), b'{"seq": 2}']), "missing"),
+        (as_array([lines(1, 1)[0].replace(b'"stdout"', b'"stdin"')]), "stream"),
+        (as_array([lines(1, 1)[0].replace(b'"seq":1', b'"seq":0')]), "seq"),
+        (as_array([lines(1, 1)[0].replace(b'"seq":1', b'"seq":1,"uid":0')]), "unknown"),
+    ],
+)
+def test_an_invalid_record_rejects_the_batch_with_400_naming_it(
+    client: FlaskClient, store: LogStore, body: bytes, detail: str
+) -> None:
+    reply = client.post("/sync", data=body, content_type="application/json")
+    assert reply.status_code == 400
+    assert detail in reply.get_json()["detail"]["reason"]
+    assert stored(store) == []
+
+
+@pytest.mark.parametrize("body", [b"", b"   ", b"[1, 2", b"{oops}\n"])
+def test_a_body_that_is_not_json_is_a_400(client: FlaskClient, body: bytes) -> None:
+    reply = client.post("/sync", data=body, content_type="application/json")
+    assert reply.status_code == 400
+    assert reply.get_json()["error"]
+
+
+def test_a_form_post_to_sync_is_a_415(client: FlaskClient) -> None:
+    reply = client.post("/sync", data=b"seq=1", content_type="application/x-www-form-urlencoded")
+    assert reply.status_code == 415
+
+
+def test_sync_needs_the_sync_token_when_one_is_set(make_app: AppFactory, store: LogStore) -> None:
+    app = make_app(JOBLOOK_SYNC_TOKEN="sync-secret", JOBLOOK_TOKEN="user-secret")
+    body = as_array(lines(1, 2))
+    with app.test_client() as client:
+        post = lambda token: client.post(  # noqa: E731
+            "/sync",
+            data=body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+        )
+        assert post(None).status_code == 401
+        assert post("user-secret").status_code == 403
+        assert stored(store) == []
+        assert post("sync-secret").status_code == 200
+    assert stored(store) == [1, 2]
+
+
+def test_permlog_returns_records_after_a_seq_and_as_text(client: FlaskClient) -> None:
+    client.post("/sync", data=as_array(lines(1, 5)), content_type="application/json")
+    log = client.get(f"/permlog?task_id={TASK}&after_seq=3").get_json()
+    assert [r["seq"] for r in log["records"]] == [4, 5]
+    text = client.get(f"/permlog?task_id={TASK}&format=text")
+    assert text.mimetype == "text/plain"
+    assert "attachment" in text.headers["Content-Disposition"]
+    assert text.get_data(as_text=True) == "1\n2\n3\n4\n5\n"
+    assert orjson.loads(client.get(f"/permlog?task_id={TASK}&limit=2").data)["last_seq"] == 5
