@@ -32,6 +32,8 @@ class Settings:
     web_dir: Path
     max_body_bytes: int
     log_level: str
+    # Where the pages link to Flower; by default the web's own host name on FLOWER_PORT.
+    flower_url: str | None
 
     @property
     def logs_dir(self) -> Path:
@@ -61,6 +63,7 @@ class Settings:
             web_dir=Path(env.get("JOBLOOK_WEB_DIR") or DEFAULT_WEB_DIR),
             max_body_bytes=_int(env, "JOBLOOK_MAX_BODY_BYTES", 1024 * 1024),
             log_level=(env.get("JOBLOOK_LOG_LEVEL") or "INFO").upper(),
+            flower_url=env.get("JOBLOOK_FLOWER_URL") or None,
         )
 
 

@@ -8,12 +8,13 @@
 -- KEYS: log list, pending zset, task hash
 -- ARGV: channel, task_id, then for each record in seq order: seq, state ('' for output), exit_code
 --       ('' for none), time, json
--- Returns {appended, last_seq}. Publishes "<task_id> <last_seq>" on the channel when it appended.
+-- Returns {appended, last_seq, state_changed (0 or 1)}. Publishes "<task_id> <last_seq>" on the channel when it appended.
 
 local log_key, pending_key, task_key = KEYS[1], KEYS[2], KEYS[3]
 local channel, task_id = ARGV[1], ARGV[2]
 local last = redis.call('LLEN', log_key)
 local appended = 0
+local state_changed = 0
 local buffer = {}
 local has_pending = redis.call('ZCARD', pending_key) > 0
 
@@ -26,6 +27,7 @@ end
 
 local function note_state(state, exit_code, time)
     if state == '' then return end
+    state_changed = 1
     redis.call('HSET', task_key, 'state', state, 'exit_code', exit_code)
     if state == 'STARTED' then
         redis.call('HSET', task_key, 'started_at', time)
@@ -76,4 +78,4 @@ flush()
 if appended > 0 then
     redis.call('PUBLISH', channel, task_id .. ' ' .. last)
 end
-return {appended, last}
+return {appended, last, state_changed}

@@ -48,6 +48,14 @@ class TaskInfo:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """What one append did: how many records were new, and which tasks changed state."""
+
+    stored: int
+    state_changed: list[str]
+
+
 class LogStore:
     """Permanent per-task logs and task metadata in one Redis."""
 
@@ -75,16 +83,24 @@ class LogStore:
         pipe.zadd(f"{self.prefix}:tasks", {task_id: _epoch_of(now)})
         pipe.execute()
 
-    def append(self, records: Iterable[Record]) -> int:
-        """Store records (any tasks, any order, duplicates allowed); returns how many were new."""
+    def append(self, records: Iterable[Record]) -> Appended:
+        """Store records (any tasks, any order, duplicates allowed)."""
         by_task = sorted(records, key=attrgetter("task_id", "seq"))
         pipe = self.redis.pipeline(transaction=False)
+        task_ids = []
         for task_id, group in itertools.groupby(by_task, key=attrgetter("task_id")):
             args: list[object] = [self.channel, task_id]
             for r in group:
                 args.extend(_script_args(r))
             self._append(keys=self._keys(task_id), args=args, client=pipe)
-        return sum(appended for appended, _last in pipe.execute())
+            task_ids.append(task_id)
+        results = pipe.execute()
+        return Appended(
+            stored=sum(appended for appended, _last, _changed in results),
+            state_changed=[
+                t for t, (_a, _l, changed) in zip(task_ids, results, strict=True) if changed
+            ],
+        )
 
     def last_seq(self, task_id: str) -> int:
         """The highest seq stored contiguously from 1 (0 when nothing is stored)."""
@@ -116,6 +132,15 @@ class LogStore:
             finished_at=fields.get("finished_at"),
             records=int(count),
         )
+
+    def list_tasks(self, limit: int, before: float | None = None) -> list[TaskInfo]:
+        """Tasks newest first, created strictly before ``before`` (epoch seconds) when given."""
+        newest = f"({before}" if before is not None else "+inf"
+        task_ids = self.redis.zrevrangebyscore(
+            f"{self.prefix}:tasks", newest, "-inf", start=0, num=limit
+        )
+        infos = [self.task(raw.decode()) for raw in task_ids]
+        return [info for info in infos if info is not None]
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

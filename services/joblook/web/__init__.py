@@ -12,8 +12,13 @@ from joblook.web.feed import LiveFeed
 from joblook.worker.celery_app import make_celery
 
 
-def create_app(settings: Settings | None = None, async_mode: str = "threading") -> Flask:
-    """Build the app; ``async_mode`` is "eventlet" in ``joblook web``, "threading" in unit tests."""
+def create_app(
+    settings: Settings | None = None, async_mode: str = "threading", message_queue: bool = True
+) -> Flask:
+    """Build the app; ``async_mode`` is "eventlet" in ``joblook web``, "threading" in unit tests.
+
+    ``message_queue=False`` only for Socket.IO's test client, which cannot work with one.
+    """
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
@@ -27,12 +32,15 @@ def create_app(settings: Settings | None = None, async_mode: str = "threading") 
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
 
+    # Emits reach the clients of every web process through Redis. (An explicit client_manager=None
+    # stops the SocketIO object reusing a queue from an earlier app in the same process.)
+    queue = {"message_queue": settings.redis_url} if message_queue else {"client_manager": None}
     socketio.init_app(
         app,
         async_mode=async_mode,
-        message_queue=settings.redis_url,  # emits reach clients of every web process
         json=jsonio,
         cors_allowed_origins=None,  # same origin only
+        **queue,
     )
     feed = LiveFeed(store, emit=_local_emit, spawn=socketio.start_background_task)
     app.extensions["joblook.feed"] = feed

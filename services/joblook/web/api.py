@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, request
 from joblook import record
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, ingest, validation
+from joblook.web import auth, broadcast, ingest, validation
 from joblook.web.errors import ApiError
 from joblook.worker.celery_app import RUN_TASK
 
@@ -41,6 +41,7 @@ def enqueue() -> tuple[dict[str, str], int]:
     _store().create_task(task_id, cmd)
     celery: Celery = current_app.extensions["celery"]
     celery.send_task(RUN_TASK, args=[cmd], task_id=task_id)
+    broadcast.task_changed(_store(), [task_id])
     return {"task_id": task_id}, 202
 
 
@@ -87,11 +88,34 @@ def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
 @bp.post("/sync")
 def sync() -> dict[str, int]:
     """Store records sent by Fluentd or the shipper; 2xx only once they are stored."""
-    auth.require(request, _settings().sync_token, "/sync")
+    auth.require(request, _settings().sync_token, "/sync", cookie=False)
     request.max_content_length = SYNC_MAX_BYTES
     records = ingest.parse_records(request.mimetype, request.get_data())
-    stored = _store().append(records) if records else 0
-    return {"received": len(records), "stored": stored}
+    if not records:
+        return {"received": 0, "stored": 0}
+    appended = _store().append(records)
+    broadcast.task_changed(_store(), appended.state_changed)
+    return {"received": len(records), "stored": appended.stored}
+
+
+@bp.get("/tasks")
+def list_tasks() -> dict[str, object]:
+    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back."""
+    auth.require(request, _settings().token, "the API")
+    limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
+    before = validation.timestamp_arg(request.args, "before")
+    tasks = _store().list_tasks(limit=min(limit, 500), before=before)
+    return {"tasks": [t.to_json() for t in tasks]}
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str) -> dict[str, object]:
+    """What is known about one task."""
+    auth.require(request, _settings().token, "the API")
+    info = _store().task(validation.task_id(task_id))
+    if info is None:
+        raise ApiError(404, "unknown task", {"task_id": task_id})
+    return info.to_json()
 
 
 @bp.get("/healthz")

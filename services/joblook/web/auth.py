@@ -1,6 +1,8 @@
 """Bearer tokens: the user token for the API, pages and Socket.IO; a separate one for /sync.
 
-A token is only enforced when it is configured. Comparisons are constant-time.
+A token is only enforced when it is configured. Comparisons are constant-time. Browsers present the
+user token once as ``?token=`` and keep it in an HttpOnly, SameSite=Strict cookie (see pages.py),
+which the API and Socket.IO accept too; /sync takes only its bearer token.
 """
 
 from __future__ import annotations
@@ -18,15 +20,23 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+COOKIE = "joblook_token"
+
+
+def user_token(request: Request) -> str | None:
+    """The user token a request carries: a bearer header, else the pages' cookie."""
+    return bearer(request) or request.cookies.get(COOKIE) or None
+
+
 def matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def require(request: Request, expected: str | None, what: str) -> None:
+def require(request: Request, expected: str | None, what: str, cookie: bool = True) -> None:
     """Refuse the request unless it carries ``expected`` (a no-op when no token is configured)."""
     if expected is None:
         return
-    given = bearer(request)
+    given = user_token(request) if cookie else bearer(request)
     if given is None:
         raise ApiError(401, f"{what} requires Authorization: Bearer <token>")
     if not matches(given, expected):

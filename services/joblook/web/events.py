@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from joblook import record
-from joblook.web import auth
+from joblook.web import auth, broadcast
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 
@@ -24,7 +24,9 @@ def on_connect(auth_payload: dict[str, Any] | None = None) -> None:
     if expected is None:
         return
     given = auth_payload.get("token") if isinstance(auth_payload, dict) else None
-    if not auth.matches(given if isinstance(given, str) else None, expected):
+    if not isinstance(given, str):
+        given = auth.user_token(request)  # the pages' cookie, sent with the handshake
+    if not auth.matches(given, expected):
         raise ConnectionRefusedError("unauthorized: pass the token in the auth payload")
 
 
@@ -51,6 +53,13 @@ def on_unsubscribe(data: Any) -> dict[str, object]:
         return {"ok": False, "error": "unsubscribe needs {task_id: <uuid>}"}
     leave_room(data["task_id"])
     _feed().unsubscribe(request.sid, data["task_id"])
+    return {"ok": True}
+
+
+@socketio.on("watch_tasks")
+def on_watch_tasks(*_args: object) -> dict[str, object]:
+    """The home page asks for ``task`` events: new tasks and state changes."""
+    join_room(broadcast.TASKS_ROOM)
     return {"ok": True}
 
 

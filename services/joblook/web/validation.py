@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from flask import Request
@@ -42,6 +43,19 @@ def int_arg(args: Mapping[str, str], name: str, default: int | None, minimum: in
     if value < minimum:
         raise ApiError(400, f"{name} must be >= {minimum}")
     return value
+
+
+def timestamp_arg(args: Mapping[str, str], name: str) -> float | None:
+    """An ISO 8601 timestamp (e.g. a task's created_at) as epoch seconds, or None if absent."""
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ApiError(
+            400, f"{name} must be an ISO 8601 timestamp, like a task's created_at"
+        ) from None
 
 
 def choice(args: Mapping[str, str], name: str, options: tuple[str, ...]) -> str:

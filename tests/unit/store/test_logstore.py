@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import orjson
 
 from joblook import record
@@ -22,29 +25,29 @@ def stored_seqs(store: LogStore, task_id: str = TASK) -> list[int]:
 
 def test_records_are_stored_in_seq_order_and_read_back_unchanged(store: LogStore) -> None:
     records = [out(1, "a\n"), out(2, "b\r"), out(3, "ü\n")]
-    assert store.append(records) == 3
+    assert store.append(records).stored == 3
     assert decode_records(store.read(TASK)) == [orjson.loads(record.encode(r)) for r in records]
 
 
 def test_a_resent_batch_changes_nothing(store: LogStore) -> None:
     batch = [out(seq) for seq in range(1, 101)]
-    assert store.append(batch) == 100
-    assert store.append(batch) == 0
-    assert store.append(batch[40:60]) == 0
+    assert store.append(batch).stored == 100
+    assert store.append(batch).stored == 0
+    assert store.append(batch[40:60]).stored == 0
     assert stored_seqs(store) == list(range(1, 101))
 
 
 def test_records_ahead_of_a_gap_wait_until_the_gap_fills(store: LogStore) -> None:
-    assert store.append([out(4), out(5)]) == 0
+    assert store.append([out(4), out(5)]).stored == 0
     assert store.last_seq(TASK) == 0
-    assert store.append([out(1), out(2)]) == 2
-    assert store.append([out(3)]) == 3  # 3 itself, then the parked 4 and 5
+    assert store.append([out(1), out(2)]).stored == 2
+    assert store.append([out(3)]).stored == 3  # 3 itself, then the parked 4 and 5
     assert stored_seqs(store) == [1, 2, 3, 4, 5]
 
 
 def test_a_batch_may_mix_tasks_and_arrive_shuffled(store: LogStore) -> None:
     batch = [out(2), out(1, task_id=OTHER), out(1), out(3), out(2, task_id=OTHER)]
-    assert store.append(batch) == 5
+    assert store.append(batch).stored == 5
     assert stored_seqs(store) == [1, 2, 3]
     assert stored_seqs(store, OTHER) == [1, 2]
 
@@ -99,5 +102,22 @@ def test_appending_publishes_the_new_last_seq(store: LogStore) -> None:
 
 
 def test_a_large_batch_is_stored_whole(store: LogStore) -> None:
-    assert store.append([out(seq) for seq in range(1, 25_001)]) == 25_000
+    assert store.append([out(seq) for seq in range(1, 25_001)]).stored == 25_000
     assert store.last_seq(TASK) == 25_000
+
+
+def test_append_names_the_tasks_whose_state_changed(store: LogStore) -> None:
+    assert store.append([out(1), out(1, task_id=OTHER)]).state_changed == []
+    changed = store.append([record.status(TASK, 2, State.SUCCESS, 0), out(2, task_id=OTHER)])
+    assert changed.state_changed == [TASK]
+
+
+def test_tasks_are_listed_newest_first_and_page_by_creation_time(store: LogStore) -> None:
+    ids = [record.new_task_id() for _ in range(5)]
+    for task_id in ids:
+        store.create_task(task_id, f"echo {task_id}")
+        time.sleep(0.002)  # distinct creation times
+    first_page = store.list_tasks(limit=3)
+    assert [t.task_id for t in first_page] == ids[::-1][:3]
+    cursor = dt.datetime.fromisoformat(first_page[-1].created_at.replace("Z", "+00:00")).timestamp()
+    assert [t.task_id for t in store.list_tasks(limit=3, before=cursor)] == ids[::-1][3:]

@@ -20,11 +20,11 @@ AppFactory = Callable[..., Flask]
 def make_app(store: LogStore, redis_url: str, tmp_path: Path) -> AppFactory:
     """Build the app with extra environment settings (e.g. tokens)."""
 
-    def build(**env: str) -> Flask:
+    def build(message_queue: bool = True, **env: str) -> Flask:
         settings = Settings.from_env(
             {"REDIS_URL": redis_url, "JOBLOOK_DATA_DIR": str(tmp_path), **env}
         )
-        app = create_app(settings, async_mode="threading")
+        app = create_app(settings, async_mode="threading", message_queue=message_queue)
         app.config["TESTING"] = True
         return app
 

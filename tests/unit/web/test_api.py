@@ -53,6 +53,14 @@ def test_the_pages_are_served(client: FlaskClient) -> None:
         assert b"task.js" in task_page.data
 
 
+def test_config_tells_the_pages_where_flower_is(make_app: AppFactory) -> None:
+    with make_app().test_client() as client:
+        assert client.get("/config").get_json() == {"flower_url": "http://localhost:5555/"}
+    custom = make_app(JOBLOOK_FLOWER_URL="https://flower.example/")
+    with custom.test_client() as client:
+        assert client.get("/config").get_json() == {"flower_url": "https://flower.example/"}
+
+
 def test_browser_libraries_come_from_node_modules_by_name_only(client: FlaskClient) -> None:
     with client.get("/vendor/socket.io.esm.min.js") as vendor:
         assert vendor.status_code == 200

@@ -1,0 +1,56 @@
+"""The task list and task events, which the home page is built on."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from joblook import record
+from joblook.record import State
+from joblook.web.extensions import socketio
+from tests.support.waiting import wait_for
+from tests.unit.web.conftest import AppFactory
+
+
+def enqueue(client: FlaskClient, cmd: str) -> str:
+    return str(client.post("/enqueue", json={"cmd": cmd}).get_json()["task_id"])
+
+
+def test_tasks_are_listed_newest_first_with_paging(client: FlaskClient) -> None:
+    ids = [enqueue(client, f"echo {n}") for n in range(4)]
+    page = client.get("/tasks?limit=2").get_json()["tasks"]
+    assert [t["task_id"] for t in page] == [ids[3], ids[2]]
+    assert page[0]["cmd"] == "echo 3"
+    assert page[0]["state"] == "PENDING"
+    older = client.get(f"/tasks?limit=10&before={page[-1]['created_at']}").get_json()["tasks"]
+    assert [t["task_id"] for t in older] == [ids[1], ids[0]]
+
+
+def test_one_task_is_described_and_an_unknown_one_is_404(client: FlaskClient) -> None:
+    task_id = enqueue(client, "make train")
+    info = client.get(f"/tasks/{task_id}").get_json()
+    assert (info["task_id"], info["cmd"], info["state"], info["records"]) == (
+        task_id, "make train", "PENDING", 0
+    )  # fmt: skip
+    assert client.get(f"/tasks/{record.new_task_id()}").status_code == 404
+    assert client.get("/tasks/not-a-uuid").status_code == 400
+    assert client.get("/tasks?before=yesterday").status_code == 400
+
+
+def test_watchers_hear_about_new_tasks_and_state_changes(make_app: AppFactory) -> None:
+    app = make_app(message_queue=False)
+    with app.test_client() as client:
+        watcher = socketio.test_client(app, flask_test_client=client)
+        assert watcher.emit("watch_tasks", callback=True) == {"ok": True}
+        task_id = enqueue(client, "sleep 1")
+        status = record.encode(record.status(task_id, 1, State.STARTED, None))
+        client.post("/sync", data=status, content_type="application/json")
+        received: list[dict] = []
+
+        def heard_both() -> bool:
+            received.extend(e["args"][0] for e in watcher.get_received() if e["name"] == "task")
+            return [e["state"] for e in received if e["task_id"] == task_id] == [
+                "PENDING", "STARTED"
+            ]  # fmt: skip
+
+        wait_for(heard_both, 5, "the task events")
+        watcher.disconnect()
