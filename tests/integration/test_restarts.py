@@ -1,0 +1,43 @@
+"""kill -9 of the shipper or the web mid-stream: the permanent log still has every line once."""
+
+from __future__ import annotations
+
+import time
+
+from tests.support.processes import Service
+from tests.support.stack import Stack, output_of, seqs_of
+from tests.support.waiting import wait_for
+
+LINES = 6000
+# About three seconds of output, so a service can be killed while it streams.
+PACED = (
+    'python3 -c "import time\n'
+    f"for i in range(1, {LINES + 1}):\n"
+    "    print(i)\n"
+    '    if i % 100 == 0: time.sleep(0.05)"'
+)
+EXPECTED = "".join(f"{i}\n" for i in range(1, LINES + 1))
+
+
+def crash_mid_stream(stack: Stack, service: Service) -> dict:
+    task_id = stack.enqueue(PACED)
+    wait_for(lambda: stack.permlog(task_id)["last_seq"] > 500, 20, "the stream to be underway")
+    service.kill()
+    time.sleep(0.5)  # the command keeps printing while the service is down
+    service.start()
+    stack.wait_ready()
+    return stack.wait_finished(task_id, timeout=60)
+
+
+def assert_complete(log: dict) -> None:
+    assert seqs_of(log["records"]) == list(range(1, log["last_seq"] + 1))
+    assert output_of(log["records"], "stdout") == EXPECTED
+    assert (log["state"], log["exit_code"]) == ("SUCCESS", 0)
+
+
+def test_kill_9_of_the_shipper_mid_stream_loses_nothing(fresh_stack: Stack) -> None:
+    assert_complete(crash_mid_stream(fresh_stack, fresh_stack.shipper))
+
+
+def test_kill_9_of_the_web_server_mid_stream_loses_nothing(fresh_stack: Stack) -> None:
+    assert_complete(crash_mid_stream(fresh_stack, fresh_stack.web))

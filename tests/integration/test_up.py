@@ -1,0 +1,83 @@
+"""`joblook up` (what `make run` calls): it all starts, a command runs, Ctrl-C leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from tests.support.processes import JOBLOOK, free_port
+from tests.support.stack import output_of
+from tests.support.waiting import wait_for
+
+
+class Up:
+    def __init__(self, tmp_path: Path) -> None:
+        self.web_port, self.flower_port = free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # up starts its own Redis
+        env |= {
+            "JOBLOOK_PORT": str(self.web_port),
+            "FLOWER_PORT": str(self.flower_port),
+            "JOBLOOK_REDIS_PORT": str(free_port()),
+            "JOBLOOK_DATA_DIR": str(tmp_path / "var"),
+        }
+        self.output = tmp_path / "up.log"
+        with self.output.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [*JOBLOOK, "up"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.web_port}"
+
+    def healthy(self) -> bool:
+        try:
+            reply = requests.get(f"{self.url}/healthz", timeout=2)
+        except requests.RequestException:
+            return False
+        return reply.status_code == 200 and reply.json()["workers"] >= 1
+
+    def permlog(self, task_id: str) -> dict:
+        return requests.get(f"{self.url}/permlog", params={"task_id": task_id}, timeout=10).json()
+
+    def enqueue(self, cmd: str) -> str:
+        return requests.post(f"{self.url}/enqueue", json={"cmd": cmd}, timeout=10).json()["task_id"]
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    running = Up(tmp_path)
+    try:
+        wait_for(running.healthy, 60, "joblook up to become healthy", interval=0.2)
+    except AssertionError:
+        os.killpg(running.proc.pid, signal.SIGKILL)
+        raise AssertionError(running.output.read_text()[-3000:]) from None
+    yield running
+    if running.proc.poll() is None:
+        os.killpg(running.proc.pid, signal.SIGKILL)
+        running.proc.wait(10)
+
+
+def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> None:
+    task_id = up.enqueue("echo hello from up")
+    log = wait_for(lambda: (p := up.permlog(task_id))["state"] == "SUCCESS" and p, 30, "the task")
+    assert output_of(log["records"], "stdout") == "hello from up\n"
+    assert requests.get(f"http://127.0.0.1:{up.flower_port}/", timeout=10).status_code == 200
+    assert f"http://127.0.0.1:{up.web_port}/" in up.output.read_text()
+
+
+def test_ctrl_c_stops_every_process_including_a_running_commands_children(up: Up) -> None:
+    task_id = up.enqueue("sleep 300 & sleep 301 & wait")
+    wait_for(lambda: up.permlog(task_id)["state"] == "STARTED", 30, "the command to start")
+    descendants = psutil.Process(up.proc.pid).children(recursive=True)
+    sleeps = [p for p in descendants if p.name() == "sleep"]
+    assert len(sleeps) == 2
+    up.proc.send_signal(signal.SIGINT)
+    up.proc.wait(timeout=30)
+    _gone, alive = psutil.wait_procs(descendants, timeout=5)
+    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
