@@ -1,0 +1,74 @@
+"""Reading docker-compose.yml the way the contract tests need it, without a Docker engine.
+
+Values are kept as written, ``${VAR:-default}`` interpolations included: the tests compare them
+with what the other files expect, and list the variables they reference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# ${NAME}, ${NAME:-default}, ${NAME:?message}, ... and bare $NAME; "$$" is a literal dollar sign.
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_]\w*)|(?P<bare>[A-Za-z_]\w*))")
+
+
+@dataclass(frozen=True)
+class Mount:
+    source: str
+    target: str
+    read_only: bool
+
+
+def load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as file:
+        return yaml.safe_load(file)
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    """A service's ``environment`` as a dict, from either the mapping or the list form."""
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        result = {}
+        for item in raw:
+            key, _, value = item.partition("=")
+            result[key] = value
+        return result
+    return {key: "" if value is None else str(value) for key, value in raw.items()}
+
+
+def mounts(service: dict[str, Any]) -> list[Mount]:
+    """A service's ``volumes``, from the short ("src:dst[:ro]") or the long syntax."""
+    result = []
+    for entry in service.get("volumes") or []:
+        if isinstance(entry, dict):
+            read_only = bool(entry.get("read_only"))
+            result.append(Mount(entry.get("source", ""), entry["target"], read_only))
+        else:
+            source, target, *options = entry.split(":")
+            read_only = "ro" in ",".join(options).split(",")
+            result.append(Mount(source, target, read_only))
+    return result
+
+
+def variables(value: str) -> list[str]:
+    """Names of the variables that compose interpolates into ``value``."""
+    value = value.replace("$$", "")
+    return [match["braced"] or match["bare"] for match in _VARIABLE.finditer(value)]
+
+
+def strings(node: Any) -> Iterator[str]:
+    """Every string anywhere in a loaded YAML document (mapping keys excluded)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from strings(item)

@@ -1,0 +1,181 @@
+"""fluent.conf against the files it must agree with: compose, and the code of worker and web.
+
+Where a value is the code's own (the logs directory, the web's port, the /sync body limit), the
+test asks the code for it instead of repeating it, so a change on either side shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from joblook.settings import Settings
+from joblook.worker.chunker import MAX_CHUNK_CHARS
+
+from . import composefile
+from .fluentconf import Section, env_variables, size_bytes
+
+TASK_TAG = "joblook.task"
+
+
+def _settings(service: dict[str, Any]) -> Settings:
+    """The settings a joblook service gets from its compose environment."""
+    return Settings.from_env(composefile.environment(service))
+
+
+def _tail(conf: Section) -> Section:
+    (tail,) = [source for source in conf.all("source") if source.type == "tail"]
+    return tail
+
+
+def _sync(conf: Section) -> Section:
+    return conf.one("match", TASK_TAG)
+
+
+def test_fluentd_tails_the_directory_the_worker_writes(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    logs_dir = _settings(services["worker"]).logs_dir
+    tail = _tail(fluent_conf)
+    assert tail.params["path"] == f"{logs_dir}/*.jsonl"
+    assert tail.params["tag"] == TASK_TAG, "the tail's tag must reach the /sync match"
+
+
+def test_fluentd_reads_the_worker_log_volume_at_the_same_path(services: dict[str, Any]) -> None:
+    logs_dir = str(_settings(services["worker"]).logs_dir)
+    (written,) = [m for m in composefile.mounts(services["worker"]) if m.target == logs_dir]
+    (read,) = [m for m in composefile.mounts(services["fluentd"]) if m.target == logs_dir]
+    assert read.source == written.source, "worker and fluentd must share one log volume"
+    assert not written.read_only
+    assert read.read_only, "fluentd only reads task logs"
+
+
+def test_fluentd_reads_every_line_from_new_files_promptly(fluent_conf: Section) -> None:
+    tail = _tail(fluent_conf).params
+    assert tail["read_from_head"] == "true", "a new task's first lines must not be skipped"
+    assert tail["follow_inodes"] == "true", "a `*` path without it can duplicate or skip lines"
+    assert float(tail["refresh_interval"]) <= 1, "new task files are found this often"
+    assert tail.get("enable_stat_watcher", "true") == "true", "without inotify: 1 s polling"
+
+
+def test_fluentd_keeps_the_records_time_field(fluent_conf: Section) -> None:
+    # The json parser moves "time" out of the record unless told to keep it; /sync requires it.
+    parse = _tail(fluent_conf).one("parse")
+    assert parse.type == "json"
+    assert parse.params.get("keep_time_key") == "true"
+
+
+def test_fluentd_posts_to_the_web_sync_endpoint(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    sync = _sync(fluent_conf)
+    assert sync.type == "http"
+    endpoint = urlsplit(sync.params["endpoint"])
+    assert endpoint.hostname == "web" and "web" in services
+    assert endpoint.port == _settings(services["web"]).port, "the web's port in the container"
+    assert endpoint.path == "/sync"
+    assert sync.params.get("http_method", "post") == "post"
+
+
+def test_fluentd_authenticates_with_the_token_compose_passes(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    headers = json.loads(_sync(fluent_conf).params["headers"])
+    scheme, _, token = headers["Authorization"].partition(" ")
+    assert scheme == "Bearer"
+    (variable,) = env_variables(token)
+    assert variable == "JOBLOOK_SYNC_TOKEN"
+    # fluentd gets it from the same .env entry the web checks /sync against.
+    fluentd_value = composefile.environment(services["fluentd"])[variable]
+    web_value = composefile.environment(services["web"])["JOBLOOK_SYNC_TOKEN"]
+    assert composefile.variables(fluentd_value) == composefile.variables(web_value) == [variable]
+
+
+def test_fluentd_never_prints_its_config_with_the_token(fluent_conf: Section) -> None:
+    assert fluent_conf.one("system").params.get("suppress_config_dump") == "true"
+
+
+def test_fluentd_sends_json_arrays_of_records(fluent_conf: Section) -> None:
+    sync = _sync(fluent_conf)
+    assert sync.params["json_array"] == "true"
+    assert sync.params["content_type"] == "application/json"
+    assert sync.one("format").type == "json"
+
+
+def test_fluentd_retries_server_errors_instead_of_dropping_lines(fluent_conf: Section) -> None:
+    sync = _sync(fluent_conf)
+    retryable = set(json.loads(sync.params["retryable_response_codes"]))
+    assert {500, 503} <= retryable, "a web restart or crash must be retried, not dropped"
+    assert {401, 403} <= retryable, "a token mismatch must hold the lines, not divert them"
+    buffer = sync.one("buffer").params
+    assert buffer["retry_forever"] == "true", "the default gives up after 72 h"
+    assert buffer["overflow_action"] == "block", "a full buffer must pause reading, not drop"
+    assert sync.one("secondary").type == "secondary_file", "refused batches must be kept"
+
+
+def test_fluentd_keeps_connections_to_sync_open(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    assert _sync(fluent_conf).params["reuse_connections"] == "true"
+    # reuse_connections exists since Fluentd 1.17: the image must be at least that.
+    image = services["fluentd"]["image"]
+    version = re.fullmatch(r"fluent/fluentd:v(\d+)\.(\d+)[.\w-]*", image)
+    assert version, f"expected a fluent/fluentd:vX.Y... tag, got {image}"
+    assert (int(version[1]), int(version[2])) >= (1, 17)
+
+
+def test_one_record_always_fits_in_a_fluentd_chunk(fluent_conf: Section) -> None:
+    # Imported here: if the web package cannot be imported, this test fails, not the whole module.
+    from joblook.web.api import SYNC_MAX_BYTES  # noqa: PLC0415
+
+    chunk_limit = size_bytes(_sync(fluent_conf).one("buffer").params["chunk_limit_size"])
+    # A record larger than chunk_limit_size is dropped by Fluentd. Worst case per character
+    # once JSON-escaped is 6 bytes (\u0001); 4 KiB covers the other fields.
+    largest_record = 6 * MAX_CHUNK_CHARS + 4096
+    assert largest_record <= chunk_limit
+    # A chunk is one POST body: /sync must accept it (else 413, and the batch goes to failed/).
+    assert chunk_limit < SYNC_MAX_BYTES
+
+
+def test_fluentd_keeps_its_state_on_a_volume(compose: dict[str, Any], fluent_conf: Section) -> None:
+    sync = _sync(fluent_conf)
+    state_paths = {
+        "pos_file": _tail(fluent_conf).params["pos_file"],
+        "buffer path": sync.one("buffer").params["path"],
+        "secondary directory": sync.one("secondary").params["directory"],
+    }
+    volumes = [
+        mount
+        for mount in composefile.mounts(compose["services"]["fluentd"])
+        if mount.source in compose["volumes"] and not mount.read_only
+    ]
+    assert sync.one("buffer").type == "file", "a memory buffer is lost on restart"
+    for what, path in state_paths.items():
+        on_volume = [m for m in volumes if PurePosixPath(path).is_relative_to(m.target)]
+        assert on_volume, f"fluentd's {what} ({path}) is not on a writable named volume"
+
+
+def test_fluentd_uses_the_mounted_config(services: dict[str, Any]) -> None:
+    (config,) = [m for m in composefile.mounts(services["fluentd"]) if m.target.endswith(".conf")]
+    assert config.source == "./fluentd/fluent.conf"
+    # The image runs `fluentd -c /fluentd/etc/${FLUENTD_CONF}`, FLUENTD_CONF=fluent.conf.
+    assert config.target == posixpath.join("/fluentd/etc", "fluent.conf")
+    assert config.read_only
+
+
+def test_service_logs_are_printed_and_cannot_reach_sync(fluent_conf: Section) -> None:
+    (forward,) = [source for source in fluent_conf.all("source") if source.type == "forward"]
+    label = forward.params.get("@label")
+    assert label, "forwarded events must be routed to a label, away from the /sync match"
+    printed = fluent_conf.one("label", label).one("match", "joblook.service.**")
+    assert printed.type == "stdout"
+    assert all(match.argument != TASK_TAG for match in fluent_conf.one("label", label).all("match"))
+
+
+def test_fluentd_is_reachable_only_on_the_compose_network(services: dict[str, Any]) -> None:
+    # Its forward input accepts log events from anyone who can connect.
+    assert "ports" not in services["fluentd"]
