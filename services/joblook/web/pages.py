@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
 
 from joblook.settings import Settings
-from joblook.web import validation
+from joblook.web import auth, validation
+from joblook.web.errors import ApiError
 
 bp = Blueprint("pages", __name__)
 
 # The few library files pages may load, by the name they are served under.
 VENDOR = {
     "socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
+    "xterm.mjs": "@xterm/xterm/lib/xterm.mjs",
+    "xterm.css": "@xterm/xterm/css/xterm.css",
+    "addon-search.mjs": "@xterm/addon-search/lib/addon-search.mjs",
+    "addon-fit.mjs": "@xterm/addon-fit/lib/addon-fit.mjs",
 }
 
 
@@ -24,13 +30,39 @@ def _web_dir() -> Path:
 
 @bp.get("/")
 def home() -> Response:
-    return send_from_directory(_web_dir() / "pages", "index.html")
+    return _page("index.html")
 
 
 @bp.get("/task")
 def task_page() -> Response:
     validation.task_id(request.args.get("task_id"))
-    return send_from_directory(_web_dir() / "pages", "task.html")
+    return _page("task.html")
+
+
+@bp.get("/config")
+def config() -> dict[str, object]:
+    """What the pages need to know about this deployment."""
+    settings: Settings = current_app.extensions["joblook.settings"]
+    flower = (
+        settings.flower_url
+        or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
+    )
+    return {"flower_url": flower}
+
+
+def _page(name: str) -> Response:
+    """Serve a page; a ``?token=`` is swapped for a cookie and removed from the address bar."""
+    expected = current_app.extensions["joblook.settings"].token
+    given = request.args.get("token")
+    if given is not None:
+        if expected is not None and not auth.matches(given, expected):
+            raise ApiError(403, "invalid token")
+        query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+        response = redirect(request.path + (f"?{query}" if query else ""))
+        response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict")
+        return response
+    auth.require(request, expected, "this page (open it once with ?token=...)")
+    return send_from_directory(_web_dir() / "pages", name)
 
 
 @bp.get("/static/<path:name>")
