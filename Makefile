@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := web/node_modules/.installed
 
-.PHONY: install run test lint format bench clean system-deps
+.PHONY: install run test lint format clean system-deps
 
 install: $(PY_STAMP) $(JS_STAMP)
 
@@ -35,16 +35,14 @@ run: install
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff skips what .gitignore lists (.venv, node_modules).
 lint: install
-	$(BIN)/ruff check services tests bench
-	$(BIN)/ruff format --check services tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: install
-	$(BIN)/ruff format services tests bench
-	$(BIN)/ruff check --fix services tests bench
-
-bench: install
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) web/node_modules var .pytest_cache .ruff_cache
