@@ -6,7 +6,7 @@ from flask import Flask
 
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
-from joblook.web import api, errors, jsonio, pages
+from joblook.web import api, errors, jsonio, pages, tasks
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.worker.celery_app import make_celery
@@ -29,6 +29,7 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(tasks.bp)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
 

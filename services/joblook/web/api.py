@@ -98,26 +98,6 @@ def sync() -> dict[str, int]:
     return {"received": len(records), "stored": appended.stored}
 
 
-@bp.get("/tasks")
-def list_tasks() -> dict[str, object]:
-    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back."""
-    auth.require(request, _settings().token, "the API")
-    limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
-    before = validation.timestamp_arg(request.args, "before")
-    tasks = _store().list_tasks(limit=min(limit, 500), before=before)
-    return {"tasks": [t.to_json() for t in tasks]}
-
-
-@bp.get("/tasks/<task_id>")
-def get_task(task_id: str) -> dict[str, object]:
-    """What is known about one task."""
-    auth.require(request, _settings().token, "the API")
-    info = _store().task(validation.task_id(task_id))
-    if info is None:
-        raise ApiError(404, "unknown task", {"task_id": task_id})
-    return info.to_json()
-
-
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
     """200 when the store answers; says how many Celery workers answer a ping."""

@@ -17,6 +17,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
+import redis
+
 from joblook import record
 from joblook.store.logstore import LogStore, decode_records
 
@@ -39,10 +41,19 @@ class LiveFeed:
         self._lock = threading.Lock()
         self._tasks: dict[str, _TaskFeed] = {}
         self._by_sid: dict[str, set[str]] = defaultdict(set)
+        self._waiters: dict[str, set[threading.Event]] = defaultdict(set)
+        self._closed = threading.Event()
+        self._pubsub: redis.client.PubSub | None = None
 
     def start(self) -> None:
         """Start listening for the store's append notifications."""
         self._spawn(self._listen)
+
+    def close(self) -> None:
+        """Stop listening (the app is shutting down, or a test is done with it)."""
+        self._closed.set()
+        if self._pubsub is not None:
+            self._pubsub.close()
 
     def subscribe(self, sid: str, task_id: str, after_seq: int) -> None:
         """Send ``sid`` every record of ``task_id`` with seq > after_seq, then live ones."""
@@ -73,6 +84,33 @@ class LiveFeed:
         with self._lock:
             self._by_sid.pop(sid, None)
 
+    def wait_for_append(self, task_id: str, after_seq: int, timeout: float) -> bool:
+        """Block until the store holds a record of ``task_id`` past ``after_seq`` (True), or
+        ``timeout`` passes (False).
+
+        For readers that are not Socket.IO clients, such as the follow stream: they read the store
+        themselves and sleep here between reads instead of polling. The waiter is registered
+        before the store is checked, so an append landing in between cannot go unnoticed.
+        """
+        event = threading.Event()
+        with self._lock:
+            self._waiters[task_id].add(event)
+        deadline = time.monotonic() + timeout
+        try:
+            while self.store.last_seq(task_id) <= after_seq:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not event.wait(remaining):
+                    return False
+                event.clear()  # a late notice of an older append; look again
+            return True
+        finally:
+            with self._lock:
+                waiters = self._waiters.get(task_id)
+                if waiters is not None:
+                    waiters.discard(event)
+                    if not waiters:
+                        del self._waiters[task_id]
+
     def subscriber_count(self) -> int:
         with self._lock:
             return sum(len(f.cursors) for f in self._tasks.values())
@@ -87,16 +125,23 @@ class LiveFeed:
 
     def _wake(self, task_id: str | None = None) -> None:
         with self._lock:
-            feeds = list(self._tasks.values()) if task_id is None else [self._tasks.get(task_id)]
+            if task_id is None:
+                feeds = list(self._tasks.values())
+                waiters = [e for events in self._waiters.values() for e in events]
+            else:
+                feeds = [self._tasks.get(task_id)]
+                waiters = list(self._waiters.get(task_id, ()))
         for feed in feeds:
             if feed is not None:
                 feed.wakeup.set()
+        for event in waiters:
+            event.set()
 
     def _listen(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._closed.is_set():
             try:
-                pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub = self._pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.store.channel)
                 self._wake()  # anything appended while we were not listening
                 backoff = 0.1
@@ -104,6 +149,8 @@ class LiveFeed:
                     task_id, _, _last = message["data"].decode().partition(" ")
                     self._wake(task_id)
             except Exception:
+                if self._closed.is_set():
+                    return
                 log.exception("live feed lost its Redis subscription; retrying in %.1fs", backoff)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)

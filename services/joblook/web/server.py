@@ -25,6 +25,14 @@ def serve(args: list[str]) -> int:
     app = create_app(settings, async_mode="eventlet")
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
     socketio.run(
-        app, host=settings.host, port=settings.port, log_output=False, max_size=MAX_CONNECTIONS
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_output=False,
+        max_size=MAX_CONNECTIONS,
+        # eventlet holds back streamed bodies until 4 KiB have gathered; a follow stream must send
+        # each line the moment it is stored. (The per-request environ switch does not reach the
+        # server: Flask-SocketIO's middleware hands Flask a copy of the environ.)
+        minimum_chunk_size=0,
     )
     return 0

@@ -17,8 +17,9 @@ AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture
-def make_app(store: LogStore, redis_url: str, tmp_path: Path) -> AppFactory:
+def make_app(store: LogStore, redis_url: str, tmp_path: Path) -> Iterator[AppFactory]:
     """Build the app with extra environment settings (e.g. tokens)."""
+    built: list[Flask] = []
 
     def build(message_queue: bool = True, **env: str) -> Flask:
         settings = Settings.from_env(
@@ -26,9 +27,12 @@ def make_app(store: LogStore, redis_url: str, tmp_path: Path) -> AppFactory:
         )
         app = create_app(settings, async_mode="threading", message_queue=message_queue)
         app.config["TESTING"] = True
+        built.append(app)
         return app
 
-    return build
+    yield build
+    for app in built:
+        app.extensions["joblook.feed"].close()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,6 +51,7 @@ def feed(store: LogStore, recorder: Recorder) -> Iterator[LiveFeed]:
     live = LiveFeed(store, recorder.emit, spawn)
     live.start()
     yield live
+    live.close()
 
 
 def out(first: int, last: int) -> list[OutputRecord]:
@@ -107,3 +109,25 @@ def test_an_unsubscribed_client_is_sent_nothing_more(
     wait_for(lambda: len(recorder.seqs["b"]) == 5, 5, "the second subscriber")
     assert recorder.seqs["a"] == [1, 2, 3, 4, 5]
     assert feed.subscriber_count() == 1
+
+
+def test_a_waiter_returns_at_once_when_the_store_is_already_past_its_seq(
+    store: LogStore, feed: LiveFeed
+) -> None:
+    store.append(out(1, 3))
+    started = time.monotonic()
+    assert feed.wait_for_append(TASK, after_seq=2, timeout=5) is True
+    assert time.monotonic() - started < 1
+
+
+def test_a_waiter_wakes_on_the_next_append_and_times_out_without_one(
+    store: LogStore, feed: LiveFeed
+) -> None:
+    store.append(out(1, 1))
+    assert feed.wait_for_append(TASK, after_seq=1, timeout=0.2) is False
+    timer = threading.Timer(0.3, lambda: store.append(out(2, 2)))
+    timer.start()
+    started = time.monotonic()
+    assert feed.wait_for_append(TASK, after_seq=1, timeout=5) is True
+    assert time.monotonic() - started < 2
+    timer.join()

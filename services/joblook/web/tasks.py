@@ -1,0 +1,107 @@
+"""Task resources: list, describe, and stream output (for `curl -N`, like `docker logs -f`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, request
+
+from joblook import record
+from joblook.record import State
+from joblook.settings import Settings
+from joblook.store.logstore import LogStore, TaskInfo, decode_records
+from joblook.web import auth, validation
+from joblook.web.errors import ApiError
+from joblook.web.feed import LiveFeed
+
+bp = Blueprint("tasks", __name__)
+
+PAGE = 5_000  # records per store read while streaming
+RECHECK_SECONDS = 5.0  # a follower re-reads the store this often even without a notification
+
+
+def _settings() -> Settings:
+    return current_app.extensions["joblook.settings"]
+
+
+def _store() -> LogStore:
+    return current_app.extensions["joblook.store"]
+
+
+def known_task(task_id: str) -> TaskInfo:
+    info = _store().task(validation.task_id(task_id))
+    if info is None:
+        raise ApiError(404, "unknown task", {"task_id": task_id})
+    return info
+
+
+@bp.get("/tasks")
+def list_tasks() -> dict[str, object]:
+    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back."""
+    auth.require(request, _settings().token, "the API")
+    limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
+    before = validation.timestamp_arg(request.args, "before")
+    tasks = _store().list_tasks(limit=min(limit, 500), before=before)
+    return {"tasks": [t.to_json() for t in tasks]}
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str) -> dict[str, object]:
+    """What is known about one task."""
+    auth.require(request, _settings().token, "the API")
+    return known_task(task_id).to_json()
+
+
+@bp.get("/tasks/<task_id>/log")
+def task_log(task_id: str) -> Response:
+    """The output so far; with ``follow=1``, streamed as it is printed until the task ends.
+
+    ``format=text`` (default) is the output of both streams; ``format=jsonl`` is the records,
+    one JSON object per line, status records included (what ``joblook submit --follow`` reads).
+    """
+    auth.require(request, _settings().token, "the API")
+    known_task(task_id)
+    follow = validation.choice(request.args, "follow", ("0", "1")) == "1"
+    fmt = validation.choice(request.args, "format", ("text", "jsonl"))
+    feed: LiveFeed = current_app.extensions["joblook.feed"]
+    pages = _pages(_store(), feed, task_id, follow)
+    body = _as_text(pages) if fmt == "text" else _as_jsonl(pages)
+    mimetype = "text/plain" if fmt == "text" else "application/x-ndjson"
+    # X-Accel-Buffering: a proxy in front must pass each piece on at once.
+    return Response(body, mimetype=mimetype, headers={"X-Accel-Buffering": "no"})
+
+
+def _pages(
+    store: LogStore, feed: LiveFeed, task_id: str, follow: bool
+) -> Iterator[tuple[list[bytes], list[dict[str, object]]]]:
+    """Stored records in order, page by page; when following, wait for more until the end."""
+    after = 0
+    while True:
+        raw = store.read(task_id, after, PAGE)
+        if raw:
+            objs = decode_records(raw)
+            after += len(raw)
+            yield raw, objs
+            if any(_ends_task(obj) for obj in objs):
+                return
+        elif not follow:
+            return
+        else:
+            feed.wait_for_append(task_id, after, RECHECK_SECONDS)
+
+
+def _ends_task(obj: dict[str, object]) -> bool:
+    status = record.status_of(obj)
+    return status is not None and State(status[0]).is_terminal
+
+
+def _as_text(pages: Iterator[tuple[list[bytes], list[dict[str, object]]]]) -> Iterator[str]:
+    for _raw, objs in pages:
+        text = record.output_text(objs)
+        if text:
+            yield text
+
+
+def _as_jsonl(pages: Iterator[tuple[list[bytes], list[dict[str, object]]]]) -> Iterator[bytes]:
+    for raw, _objs in pages:
+        yield b"\n".join(raw) + b"\n"
