@@ -20,6 +20,13 @@ services:
   shipper   ships per-task log files to /sync (the local stand-in for Fluentd)
   flower    Celery's monitoring UI (extra arguments go to Flower)
 
+client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
+  submit    run a command: joblook submit [--follow] [--timeout S] -- CMD...
+  logs      print a task's output: joblook logs ID [-f]
+  ls        list recent tasks
+  status    show a task
+  cancel    cancel a task and kill its process tree
+
 Settings come from the environment; see .env.example.
 """
 
@@ -57,12 +64,22 @@ def _up(args: list[str]) -> int:
     return serve(args)
 
 
+def _client(command: str) -> Callable[[list[str]], int]:
+    def run(args: list[str]) -> int:
+        from joblook.client.commands import main as client_main
+
+        return client_main([command, *args])
+
+    return run
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "up": _up,
     "web": _web,
     "worker": _worker,
     "shipper": _shipper,
     "flower": _flower,
+    **{name: _client(name) for name in ("submit", "logs", "ls", "status", "cancel")},
 }
 
 

@@ -21,6 +21,9 @@ import redis
 from joblook import record
 from joblook.record import Record, State, StatusRecord
 
+LIST_PAGE = 200  # task ids read per step while listing
+LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
+
 
 @dataclass(frozen=True, slots=True)
 class TaskInfo:
@@ -133,14 +136,22 @@ class LogStore:
             records=int(count),
         )
 
-    def list_tasks(self, limit: int, before: float | None = None) -> list[TaskInfo]:
-        """Tasks newest first, created strictly before ``before`` (epoch seconds) when given."""
+    def list_tasks(
+        self, limit: int, before: float | None = None, state: str | None = None
+    ) -> list[TaskInfo]:
+        """Tasks newest first, created strictly before ``before`` (epoch seconds) when given,
+        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks)."""
         newest = f"({before}" if before is not None else "+inf"
-        task_ids = self.redis.zrevrangebyscore(
-            f"{self.prefix}:tasks", newest, "-inf", start=0, num=limit
-        )
-        infos = [self.task(raw.decode()) for raw in task_ids]
-        return [info for info in infos if info is not None]
+        found: list[TaskInfo] = []
+        for offset in range(0, LIST_SCAN_LIMIT, LIST_PAGE):
+            task_ids = self.redis.zrevrangebyscore(
+                f"{self.prefix}:tasks", newest, "-inf", start=offset, num=LIST_PAGE
+            )
+            infos = (self.task(raw.decode()) for raw in task_ids)
+            found += [i for i in infos if i is not None and state in (None, i.state)]
+            if len(found) >= limit or len(task_ids) < LIST_PAGE:
+                break
+        return found[:limit]
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

@@ -41,7 +41,10 @@ def list_tasks() -> dict[str, object]:
     auth.require(request, _settings().token, "the API")
     limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
     before = validation.timestamp_arg(request.args, "before")
-    tasks = _store().list_tasks(limit=min(limit, 500), before=before)
+    state = request.args.get("state") or None
+    if state is not None and state not in State.__members__:
+        raise ApiError(400, f"state must be one of {', '.join(State)}")
+    tasks = _store().list_tasks(limit=min(limit, 500), before=before, state=state)
     return {"tasks": [t.to_json() for t in tasks]}
 
 

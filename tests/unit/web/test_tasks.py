@@ -25,6 +25,17 @@ def test_tasks_are_listed_newest_first_with_paging(client: FlaskClient) -> None:
     assert [t["task_id"] for t in older] == [ids[1], ids[0]]
 
 
+def test_tasks_can_be_filtered_by_state(client: FlaskClient) -> None:
+    pending = enqueue(client, "true")
+    started = enqueue(client, "sleep 9")
+    status = record.encode(record.status(started, 1, State.STARTED, None))
+    client.post("/sync", data=status, content_type="application/json")
+    only_started = client.get("/tasks?state=STARTED").get_json()["tasks"]
+    assert [t["task_id"] for t in only_started] == [started]
+    assert pending in [t["task_id"] for t in client.get("/tasks?state=PENDING").get_json()["tasks"]]
+    assert client.get("/tasks?state=RUNNING").status_code == 400
+
+
 def test_one_task_is_described_and_an_unknown_one_is_404(client: FlaskClient) -> None:
     task_id = enqueue(client, "make train")
     info = client.get(f"/tasks/{task_id}").get_json()

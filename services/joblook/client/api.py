@@ -1,0 +1,97 @@
+"""A small HTTP client for the joblook API (``JOBLOOK_URL``, ``JOBLOOK_TOKEN``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import urllib3
+
+DEFAULT_URL = "http://127.0.0.1:8888"
+
+
+class ApiError(Exception):
+    """The API refused a request, or could not be reached; the message says which and why."""
+
+
+class Client:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = urllib3.PoolManager(retries=False, timeout=timeout)
+
+    def enqueue(self, cmd: str, timeout: float | None = None) -> str:
+        body: dict[str, Any] = {"cmd": cmd}
+        if timeout is not None:
+            body["timeout"] = timeout
+        return str(self._json("POST", "/enqueue", body)["task_id"])
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/tasks/{quote(task_id)}")
+
+    def tasks(self, limit: int, state: str | None = None) -> list[dict[str, Any]]:
+        query = {"limit": limit, **({"state": state} if state else {})}
+        return list(self._json("GET", f"/tasks?{urlencode(query)}")["tasks"])
+
+    def cancel(self, task_id: str) -> dict[str, Any]:
+        return self._json("DELETE", f"/tasks/{quote(task_id)}", allow={409})
+
+    def records(self, task_id: str, follow: bool) -> Iterator[dict[str, Any]]:
+        """The task's records in order; with ``follow``, live until the task ends."""
+        query = urlencode({"format": "jsonl", "follow": int(follow)})
+        path = f"/tasks/{quote(task_id)}/log?{query}"
+        response = self._request("GET", path, preload_content=False, timeout=None)
+        try:
+            pending = b""
+            for piece in response.stream(64 * 1024):
+                pending += piece
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line:
+                        yield json.loads(line)
+        finally:
+            response.release_conn()
+
+    def _json(
+        self, method: str, path: str, body: object = None, allow: set[int] | None = None
+    ) -> dict[str, Any]:
+        response = self._request(method, path, body=body, allow=allow)
+        return dict(json.loads(response.data))
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        allow: set[int] | None = None,
+        **options: Any,
+    ) -> urllib3.BaseHTTPResponse:
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self.http.request(
+                method,
+                self.base_url + path,
+                body=None if body is None else json.dumps(body).encode(),
+                headers=headers,
+                **options,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise ApiError(f"cannot reach joblook at {self.base_url}: {exc}") from None
+        if response.status >= 400 and response.status not in (allow or set()):
+            raise ApiError(_describe_error(response))
+        return response
+
+
+def _describe_error(response: urllib3.BaseHTTPResponse) -> str:
+    try:
+        payload = json.loads(response.data)
+        message = payload.get("error") or response.reason
+        detail = payload.get("detail")
+    except (ValueError, AttributeError):
+        message, detail = response.reason, None
+    text = f"HTTP {response.status}: {message}"
+    return f"{text} ({json.dumps(detail)})" if detail is not None else text

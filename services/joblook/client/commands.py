@@ -1,0 +1,137 @@
+"""``joblook submit | logs | ls | status | cancel``: scripts' way into joblook.
+
+Exit codes scripts can rely on: ``submit --follow`` exits with the task's own exit code (1 if it
+ended without one, e.g. cancelled before it started); every other command exits 0 on success;
+1 means the API refused or could not be reached; 2 is a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from typing import Any
+
+from joblook.client.api import DEFAULT_URL, ApiError, Client
+
+EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment."
+
+
+def submit(client: Client, args: argparse.Namespace) -> int:
+    words: list[str] = args.cmd
+    cmd = words[0] if len(words) == 1 else shlex.join(words)
+    task_id = client.enqueue(cmd, timeout=args.timeout)
+    if not args.follow:
+        print(task_id)
+        return 0
+    print(f"joblook: task {task_id}", file=sys.stderr)
+    return follow_output(client, task_id)
+
+
+def logs(client: Client, args: argparse.Namespace) -> int:
+    final = _print_records(client, args.task_id, follow=args.follow)
+    return 0 if final is None or not args.follow else exit_code_of(final)
+
+
+def follow_output(client: Client, task_id: str) -> int:
+    final = _print_records(client, task_id, follow=True)
+    if final is None:  # the stream ended without a final status (e.g. the server went away)
+        raise ApiError(f"the log stream of {task_id} ended before the task did")
+    return exit_code_of(final)
+
+
+def _print_records(client: Client, task_id: str, follow: bool) -> dict[str, Any] | None:
+    """Print output (stderr to stderr); return the final status record, if one arrived."""
+    final = None
+    for rec in client.records(task_id, follow=follow):
+        if rec["stream"] == "status":
+            if rec["state"] in ("SUCCESS", "FAILURE", "REVOKED"):
+                final = rec
+            continue
+        out = sys.stderr if rec["stream"] == "stderr" else sys.stdout
+        out.write(rec["log"])
+        out.flush()
+    return final
+
+
+def exit_code_of(status: dict[str, Any]) -> int:
+    if status["state"] == "SUCCESS":
+        return 0
+    code = status.get("exit_code")
+    return code if isinstance(code, int) and code != 0 else 1
+
+
+def ls(client: Client, args: argparse.Namespace) -> int:
+    tasks = client.tasks(limit=args.limit, state=args.state)
+    if args.json:
+        print(json.dumps(tasks, indent=2))
+        return 0
+    print(f"{'TASK ID':36}  {'STATE':8}  {'EXIT':>4}  {'CREATED':19}  COMMAND")
+    for task in tasks:
+        exit_code = "" if task["exit_code"] is None else str(task["exit_code"])
+        created = (task["created_at"] or "")[:19].replace("T", " ")
+        cmd = (task["cmd"] or "").replace("\n", " ")
+        print(f"{task['task_id']:36}  {task['state']:8}  {exit_code:>4}  {created:19}  {cmd[:60]}")
+    return 0
+
+
+def status(client: Client, args: argparse.Namespace) -> int:
+    print(json.dumps(client.task(args.task_id), indent=2))
+    return 0
+
+
+def cancel(client: Client, args: argparse.Namespace) -> int:
+    reply = client.cancel(args.task_id)
+    print(json.dumps(reply, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="joblook", epilog=EPILOG)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser(
+        "submit",
+        help="run a command",
+        epilog=EPILOG,
+        description="Queue a command. One word after -- is a shell command as is "
+        "(pipes welcome); several words are quoted so the shell sees exactly them.",
+    )
+    p.add_argument(
+        "--follow",
+        "-f",
+        action="store_true",
+        help="print the output live (stderr to stderr) and exit with its exit code",
+    )
+    p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
+    p.add_argument("cmd", nargs="+", metavar="CMD", help="the command (put it after --)")
+    p.set_defaults(run=submit)
+    p = sub.add_parser("logs", help="print a task's output", epilog=EPILOG)
+    p.add_argument("task_id")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    p.set_defaults(run=logs)
+    p = sub.add_parser("ls", help="list recent tasks, newest first", epilog=EPILOG)
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--state", help="only tasks in this state (e.g. STARTED)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(run=ls)
+    p = sub.add_parser("status", help="show what is known about a task", epilog=EPILOG)
+    p.add_argument("task_id")
+    p.set_defaults(run=status)
+    p = sub.add_parser("cancel", help="cancel a task (kills its whole process tree)", epilog=EPILOG)
+    p.add_argument("task_id")
+    p.set_defaults(run=cancel)
+    return parser  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    client = Client(os.environ.get("JOBLOOK_URL") or DEFAULT_URL, os.environ.get("JOBLOOK_TOKEN"))
+    try:
+        return int(args.run(client, args))
+    except ApiError as exc:
+        print(f"joblook: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

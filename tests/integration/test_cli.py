@@ -1,0 +1,58 @@
+"""The installed `joblook` client commands, run as a user would, against the real stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from tests.support.processes import JOBLOOK, free_port
+from tests.support.stack import Stack
+
+
+def joblook(stack_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JOBLOOK_URL": stack_url}
+    return subprocess.run(
+        [*JOBLOOK, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_submit_follow_prints_live_and_exits_with_the_tasks_exit_code(stack: Stack) -> None:
+    done = joblook(stack.base_url, "submit", "--follow", "--", "echo out; echo err >&2; exit 7")
+    assert done.returncode == 7
+    assert done.stdout == "out\n"
+    assert done.stderr.endswith("err\n")
+
+
+def test_several_words_are_passed_to_the_shell_exactly(stack: Stack) -> None:
+    done = joblook(stack.base_url, "submit", "-f", "--", "printf", "%s|", "a b", "$HOME")
+    assert (done.returncode, done.stdout) == (0, "a b|$HOME|")
+
+
+def test_submit_prints_the_task_id_and_logs_status_and_ls_find_it(stack: Stack) -> None:
+    submitted = joblook(stack.base_url, "submit", "--", "echo listed")
+    assert submitted.returncode == 0
+    task_id = submitted.stdout.strip()
+    logs = joblook(stack.base_url, "logs", task_id, "--follow")
+    assert (logs.returncode, logs.stdout) == (0, "listed\n")
+    status = json.loads(joblook(stack.base_url, "status", task_id).stdout)
+    assert (status["task_id"], status["state"], status["exit_code"]) == (task_id, "SUCCESS", 0)
+    assert task_id in joblook(stack.base_url, "ls", "--limit", "50").stdout
+
+
+def test_errors_are_clear_and_exit_1(stack: Stack) -> None:
+    unknown = joblook(stack.base_url, "status", "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b")
+    assert unknown.returncode == 1
+    assert "HTTP 404: unknown task" in unknown.stderr
+    nowhere = joblook(f"http://127.0.0.1:{free_port()}", "ls")
+    assert nowhere.returncode == 1
+    assert "cannot reach joblook" in nowhere.stderr
+
+
+def test_help_lists_every_command_and_bad_usage_exits_2() -> None:
+    shown = subprocess.run([*JOBLOOK, "--help"], capture_output=True, text=True, check=False)
+    for command in ("submit", "logs", "ls", "status", "cancel", "up", "web", "worker"):
+        assert f"  {command}" in shown.stdout
+    bad = subprocess.run([*JOBLOOK, "submit"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
+    assert "CMD" in bad.stderr
