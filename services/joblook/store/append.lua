@@ -6,14 +6,17 @@
 -- processes storing the same resent batch cannot interleave.
 --
 -- KEYS: log list, pending zset, task hash
--- ARGV: channel, task_id, then for each record in seq order: seq, state ('' for output), exit_code
---       ('' for none), time, json
--- Returns {appended, last_seq, state_changed (0 or 1)}. Publishes "<task_id> <last_seq>" on the channel when it appended.
+-- ARGV: channel, task_id, then 7 per record in seq order:
+--       seq, output bytes, state ('' for output), exit_code ('' for none), time, message, json
+-- Returns {appended, last_seq, state_changed (0 or 1)}. Publishes "<task_id> <last_seq>" on the
+-- channel when it appended.
 
 local log_key, pending_key, task_key = KEYS[1], KEYS[2], KEYS[3]
 local channel, task_id = ARGV[1], ARGV[2]
+local FIELDS = 7
 local last = redis.call('LLEN', log_key)
 local appended = 0
+local added_bytes = 0
 local state_changed = 0
 local buffer = {}
 local has_pending = redis.call('ZCARD', pending_key) > 0
@@ -25,23 +28,26 @@ local function flush()
     end
 end
 
-local function note_state(state, exit_code, time)
+local function note_state(state, exit_code, time, message)
     if state == '' then return end
     state_changed = 1
-    redis.call('HSET', task_key, 'state', state, 'exit_code', exit_code)
+    redis.call('HSET', task_key, 'state', state, 'exit_code', exit_code, 'message', message)
     if state == 'STARTED' then
         redis.call('HSET', task_key, 'started_at', time)
+        local worker = string.match(message, '^started on (.+)$')
+        if worker then redis.call('HSET', task_key, 'worker', worker) end
     elseif state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED' then
         redis.call('HSET', task_key, 'finished_at', time)
     end
 end
 
-local function push(state, exit_code, time, json)
+local function push(nbytes, state, exit_code, time, message, json)
     buffer[#buffer + 1] = json
     if #buffer >= 1000 then flush() end  -- unpack() has a stack limit
     last = last + 1
     appended = appended + 1
-    note_state(state, exit_code, time)
+    added_bytes = added_bytes + nbytes
+    note_state(state, exit_code, time, message)
 end
 
 -- Records parked earlier whose turn has come (rare: only when batches arrive out of order).
@@ -51,11 +57,15 @@ local function drain_pending()
         if #due == 0 then return end
         redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', last + 1)
         for _, json in ipairs(due) do
-            local record = cjson.decode(json)
-            if record.seq == last + 1 then
-                local exit_code = record.exit_code
-                if exit_code == nil or exit_code == cjson.null then exit_code = '' end
-                push(record.state or '', tostring(exit_code), record.time, json)
+            local r = cjson.decode(json)
+            if r.seq == last + 1 then
+                if r.stream == 'status' then
+                    local exit_code = r.exit_code
+                    if exit_code == nil or exit_code == cjson.null then exit_code = '' end
+                    push(0, r.state, tostring(exit_code), r.time, r.log, json)
+                else
+                    push(string.len(r.log), '', '', '', '', json)
+                end
             end
         end
         has_pending = redis.call('ZCARD', pending_key) > 0
@@ -63,18 +73,21 @@ local function drain_pending()
 end
 
 drain_pending()
-for i = 3, #ARGV, 5 do
+for i = 3, #ARGV, FIELDS do
     local seq = tonumber(ARGV[i])
     if seq == last + 1 then
-        push(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+        push(tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
         drain_pending()
     elseif seq > last + 1 then
-        redis.call('ZADD', pending_key, seq, ARGV[i + 4])
+        redis.call('ZADD', pending_key, seq, ARGV[i + 6])
         has_pending = true
     end
 end
 flush()
 
+if added_bytes > 0 then
+    redis.call('HINCRBY', task_key, 'bytes', added_bytes)
+end
 if appended > 0 then
     redis.call('PUBLISH', channel, task_id .. ' ' .. last)
 end

@@ -20,35 +20,12 @@ import redis
 
 from joblook import record
 from joblook.record import Record, State, StatusRecord
+from joblook.store.taskinfo import TaskInfo
+
+__all__ = ["Appended", "LogStore", "TaskInfo", "decode_records"]
 
 LIST_PAGE = 200  # task ids read per step while listing
 LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
-
-
-@dataclass(frozen=True, slots=True)
-class TaskInfo:
-    """What the store knows about a task: its command and where it is in its lifecycle."""
-
-    task_id: str
-    cmd: str | None
-    state: str
-    exit_code: int | None
-    created_at: str | None
-    started_at: str | None
-    finished_at: str | None
-    records: int
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "task_id": self.task_id,
-            "cmd": self.cmd,
-            "state": self.state,
-            "exit_code": self.exit_code,
-            "created_at": self.created_at,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "records": self.records,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +54,24 @@ class LogStore:
         p = self.prefix
         return [f"{p}:log:{task_id}", f"{p}:pending:{task_id}", f"{p}:task:{task_id}"]
 
-    def create_task(self, task_id: str, cmd: str) -> None:
-        """Record a newly enqueued task as PENDING and index it by creation time."""
+    def create_task(
+        self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
+    ) -> None:
+        """Record a newly enqueued command as PENDING and index it by creation time."""
+        fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
+        self._create(task_id, fields | ({"parent": parent} if parent else {}))
+
+    def create_parent(self, task_id: str, kind: str, cmd: str, steps: list[str]) -> None:
+        """Record a chain or group; its state is always derived from its steps."""
+        self._create(task_id, {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode()})
+
+    def _create(self, task_id: str, fields: dict[str, str]) -> None:
         now = record.timestamp()
-        fields = {"cmd": cmd, "state": State.PENDING.value, "exit_code": "", "created_at": now}
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self._keys(task_id)[2], mapping=fields)
+        pipe.hset(
+            self._keys(task_id)[2],
+            mapping={**fields, "state": State.PENDING.value, "exit_code": "", "created_at": now},
+        )
         pipe.zadd(f"{self.prefix}:tasks", {task_id: _epoch_of(now)})
         pipe.execute()
 
@@ -124,17 +113,11 @@ class LogStore:
         if not raw and not count:
             return None
         fields = {k.decode(): v.decode() for k, v in raw.items()}
-        exit_code = fields.get("exit_code") or None
-        return TaskInfo(
-            task_id=task_id,
-            cmd=fields.get("cmd"),
-            state=fields.get("state", State.PENDING.value),
-            exit_code=int(exit_code) if exit_code is not None else None,
-            created_at=fields.get("created_at"),
-            started_at=fields.get("started_at"),
-            finished_at=fields.get("finished_at"),
-            records=int(count),
-        )
+        info = TaskInfo.from_fields(task_id, fields, int(count))
+        if info.kind is None:
+            return info
+        steps = [self.task(step) for step in info.steps]
+        return info.summarised([s for s in steps if s is not None])
 
     def list_tasks(
         self, limit: int, before: float | None = None, state: str | None = None
@@ -163,10 +146,11 @@ def decode_records(raw: list[bytes]) -> list[dict[str, object]]:
 
 
 def _script_args(r: Record) -> tuple[object, ...]:
+    """The 7 values append.lua takes per record."""
     if isinstance(r, StatusRecord):
         exit_code = "" if r.exit_code is None else str(r.exit_code)
-        return (r.seq, r.state, exit_code, r.time, record.encode(r))
-    return (r.seq, "", "", "", record.encode(r))
+        return (r.seq, 0, r.state, exit_code, r.time, r.log, record.encode(r))
+    return (r.seq, len(r.log.encode()), "", "", "", "", record.encode(r))
 
 
 def _epoch_of(stamp: str) -> float:
