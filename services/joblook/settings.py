@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_KILL_GRACE = 10.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -34,6 +36,10 @@ class Settings:
     log_level: str
     # Where the pages link to Flower; by default the web's own host name on FLOWER_PORT.
     flower_url: str | None
+    # Seconds a cancelled or timed-out command gets between SIGTERM and SIGKILL.
+    kill_grace: float
+    # Seconds a command may run when its task names no timeout; None: no limit.
+    default_timeout: float | None
 
     @property
     def logs_dir(self) -> Path:
@@ -49,6 +55,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         port = _int(env, "JOBLOOK_PORT", 8888)
+        kill_grace = _seconds(env, "JOBLOOK_KILL_GRACE", allow_zero=True)
         return cls(
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             redis_url_given=bool(env.get("REDIS_URL")),
@@ -64,6 +71,8 @@ class Settings:
             max_body_bytes=_int(env, "JOBLOOK_MAX_BODY_BYTES", 1024 * 1024),
             log_level=(env.get("JOBLOOK_LOG_LEVEL") or "INFO").upper(),
             flower_url=env.get("JOBLOOK_FLOWER_URL") or None,
+            kill_grace=DEFAULT_KILL_GRACE if kill_grace is None else kill_grace,
+            default_timeout=_seconds(env, "JOBLOOK_DEFAULT_TIMEOUT"),
         )
 
 
@@ -75,3 +84,18 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, *, allow_zero: bool = False) -> float | None:
+    """None when unset, else finite seconds above zero (or zero too, with ``allow_zero``)."""
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "more than zero"
+        raise SettingsError(f"{name} must be a number of seconds, {least}, got {raw!r}")
+    return value

@@ -12,10 +12,16 @@ from celery import Celery
 from joblook.settings import Settings
 
 RUN_TASK = "joblook.run"
-"""The task that runs one shell command; its only argument is the command line."""
+"""Runs one shell command: ``args=[cmd]``, optionally ``kwargs={"timeout": seconds}``."""
 
 LOGS_DIR_KEY = "joblook_logs_dir"
 """Where, in the app's configuration, the task finds the directory for its log files."""
+CANCEL_REDIS_KEY = "joblook_cancel_redis_url"
+"""The Redis the task watches for cancel requests (``joblook.worker.cancellation``)."""
+KILL_GRACE_KEY = "joblook_kill_grace"
+"""Seconds between SIGTERM and SIGKILL when a command is cancelled or times out."""
+DEFAULT_TIMEOUT_KEY = "joblook_default_timeout"
+"""Seconds a command may run when its task names no timeout (None: no limit)."""
 
 _HOUR = 60 * 60
 
@@ -48,8 +54,11 @@ def make_celery(settings: Settings) -> Celery:
         # Results are only a summary (the log file is the record); keep them a day.
         result_expires=24 * _HOUR,
     )
-    # Not a Celery setting: the task reads it so make_celery(settings) alone decides where logs go.
+    # Not Celery settings: the task reads them so make_celery(settings) alone decides its behaviour.
     app.conf[LOGS_DIR_KEY] = str(settings.logs_dir)
+    app.conf[CANCEL_REDIS_KEY] = settings.redis_url
+    app.conf[KILL_GRACE_KEY] = settings.kill_grace
+    app.conf[DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     return app
 
 

@@ -1,31 +1,88 @@
-"""The one Celery task: thin on purpose, the work is ``runner.run_command``."""
+"""The one Celery task: thin on purpose, the work is ``runner.execute``.
+
+Cancelling and time limits are joblook's own (``cancellation.py``, ``killing.py``), never Celery's
+``revoke(terminate=True)`` or time limits: those signal the pool process, not the command's tree.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import NoReturn
 
 from celery import Task
+from celery.exceptions import Ignore
 
-from joblook.worker.celery_app import LOGS_DIR_KEY, RUN_TASK, celery_app
-from joblook.worker.runner import run_command
+from joblook.record import State
+from joblook.worker.cancelwatch import CancelWatcher
+from joblook.worker.celery_app import (
+    CANCEL_REDIS_KEY,
+    DEFAULT_TIMEOUT_KEY,
+    KILL_GRACE_KEY,
+    LOGS_DIR_KEY,
+    RUN_TASK,
+    celery_app,
+)
+from joblook.worker.logfile import TaskLogWriter
+from joblook.worker.runner import execute
+
+logger = logging.getLogger(__name__)
 
 
 class CommandFailed(Exception):
-    """The command exited non-zero (or could not start); raised so Flower shows FAILURE."""
+    """The command failed, timed out or could not start; raised so Flower shows FAILURE."""
 
-    def __init__(self, exit_code: int) -> None:
-        super().__init__(exit_code)  # args stay JSON-serialisable for the result backend
+    def __init__(self, exit_code: int | None, reason: str | None = None) -> None:
+        super().__init__(exit_code, reason)  # args stay JSON-serialisable for the result backend
         self.exit_code = exit_code
+        self.reason = reason
 
     def __str__(self) -> str:
-        return f"command exited with code {self.exit_code}"
+        return self.reason or f"command exited with code {self.exit_code}"
 
 
 @celery_app.task(name=RUN_TASK, bind=True, throws=(CommandFailed,))
-def run(self: Task, cmd: str) -> dict[str, int]:
-    """Run ``cmd`` with ``/bin/sh -c``; its output goes to ``<logs_dir>/<task id>.jsonl``."""
-    task_id = self.request.id
-    exit_code = run_command(task_id, cmd, Path(self.app.conf[LOGS_DIR_KEY]))
-    if exit_code != 0:
-        raise CommandFailed(exit_code)
-    return {"exit_code": exit_code}
+def run(
+    self: Task, cmd: str, timeout: float | None = None, later_steps: list[str] | None = None
+) -> dict[str, int]:
+    """Run ``cmd`` with ``/bin/sh -c``; its output goes to ``<logs_dir>/<task id>.jsonl``.
+
+    ``timeout`` (seconds) defaults to ``JOBLOOK_DEFAULT_TIMEOUT``; past it the command is killed.
+    ``later_steps``: the task ids after this one in a chain, closed as REVOKED unless it succeeds
+    (Celery then never runs them).
+    """
+    conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
+    with CancelWatcher(conf[CANCEL_REDIS_KEY], task_id) as cancel:
+        outcome = execute(
+            task_id,
+            cmd,
+            logs_dir,
+            timeout=conf[DEFAULT_TIMEOUT_KEY] if timeout is None else timeout,
+            cancel=cancel,
+            kill_grace=conf[KILL_GRACE_KEY],
+        )
+    if outcome.state is not State.SUCCESS and later_steps:
+        _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
+    if outcome.state is State.REVOKED:
+        _report_revoked(self, outcome.message)
+    if outcome.state is not State.SUCCESS:
+        raise CommandFailed(outcome.exit_code, outcome.message)
+    return {"exit_code": 0}
+
+
+def _report_revoked(task: Task, message: str) -> NoReturn:
+    """Leave the task REVOKED in the result backend and in Flower, as Celery's own revoke does."""
+    if not task.request.is_eager:
+        task.backend.mark_as_revoked(task.request.id, message, request=task.request)
+        task.send_event("task-revoked", terminated=True, signum=None, expired=False)
+    raise Ignore(message)
+
+
+def _close_unrun(task_ids: list[str], logs_dir: Path, message: str) -> None:
+    """End the logs of chain steps Celery will never run with REVOKED."""
+    for task_id in task_ids:
+        try:
+            with TaskLogWriter(logs_dir, task_id) as log:
+                log.write_status(State.REVOKED, None, message)
+        except (OSError, ValueError) as exc:
+            logger.warning("could not close the log of unrun task %r: %s", task_id, exc)

@@ -6,10 +6,20 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 
 from joblook.record import State, StatusRecord, from_json
 from joblook.settings import Settings
-from joblook.worker.celery_app import LOGS_DIR_KEY, RUN_TASK, celery_app, make_celery
+from joblook.worker.cancellation import request_cancel
+from joblook.worker.celery_app import (
+    CANCEL_REDIS_KEY,
+    DEFAULT_TIMEOUT_KEY,
+    KILL_GRACE_KEY,
+    LOGS_DIR_KEY,
+    RUN_TASK,
+    celery_app,
+    make_celery,
+)
 from joblook.worker.tasks import CommandFailed, run
 
 
@@ -21,6 +31,17 @@ def test_app_uses_redis_for_broker_and_results_and_json_only(tmp_path: Path) -> 
     assert list(conf.accept_content) == ["json"]
     assert conf[LOGS_DIR_KEY] == "/d/logs"
     assert "joblook.worker.tasks" in conf.include
+
+
+def test_the_task_gets_the_cancel_redis_and_the_kill_limits_from_settings() -> None:
+    env = {
+        "REDIS_URL": "redis://cache:6380/3",
+        "JOBLOOK_KILL_GRACE": "4",
+        "JOBLOOK_DEFAULT_TIMEOUT": "60",
+    }
+    conf = make_celery(Settings.from_env(env)).conf
+    assert conf[CANCEL_REDIS_KEY] == "redis://cache:6380/3"
+    assert (conf[KILL_GRACE_KEY], conf[DEFAULT_TIMEOUT_KEY]) == (4.0, 60.0)
 
 
 def test_long_non_idempotent_jobs_are_never_hoarded_nor_rerun() -> None:
@@ -43,10 +64,18 @@ def test_run_task_is_registered_under_the_name_the_web_server_sends() -> None:
 
 
 @pytest.fixture
-def logs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the task's log files at a temporary directory."""
+def logs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Path:
+    """Point the task's log files at a temporary directory, its cancel watch at a real Redis."""
     monkeypatch.setitem(celery_app.conf, LOGS_DIR_KEY, str(tmp_path))
+    monkeypatch.setitem(celery_app.conf, CANCEL_REDIS_KEY, redis_url)
+    monkeypatch.setitem(celery_app.conf, KILL_GRACE_KEY, 1.0)
     return tmp_path
+
+
+def last_status(logs_dir: Path, task_id: str) -> StatusRecord:
+    last = from_json((logs_dir / f"{task_id}.jsonl").read_bytes().splitlines()[-1])
+    assert isinstance(last, StatusRecord)
+    return last
 
 
 def test_successful_command_returns_its_exit_code(logs_dir: Path) -> None:
@@ -68,9 +97,64 @@ def test_failing_command_fails_the_task_so_flower_shows_failure(logs_dir: Path) 
     assert (logs_dir / f"{task_id}.jsonl").is_file()
 
 
+def test_timeout_kwarg_kills_the_command_and_fails_the_task(logs_dir: Path) -> None:
+    task_id = str(uuid.uuid4())
+    result = run.apply(args=["sleep 300"], kwargs={"timeout": 0.3}, task_id=task_id)
+    assert result.state == "FAILURE"
+    assert (result.result.exit_code, str(result.result)) == (143, "timed out after 0.3 s")
+    assert (last_status(logs_dir, task_id).state, last_status(logs_dir, task_id).exit_code) == (
+        State.FAILURE,
+        143,
+    )
+
+
+def test_default_timeout_applies_when_the_task_names_none(
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(celery_app.conf, DEFAULT_TIMEOUT_KEY, 0.3)
+    task_id = str(uuid.uuid4())
+    result = run.apply(args=["sleep 300"], task_id=task_id)
+    assert str(result.result) == "timed out after 0.3 s"
+    assert last_status(logs_dir, task_id).log == "timed out after 0.3 s"
+
+
+def test_task_cancelled_in_the_queue_never_runs_its_command(logs_dir: Path, redis_url: str) -> None:
+    task_id, marker = str(uuid.uuid4()), logs_dir / "ran"
+    with redis.Redis.from_url(redis_url) as client:
+        request_cancel(client, task_id, "api")
+    result = run.apply(args=[f"touch {marker}"], task_id=task_id)
+    assert result.state == "IGNORED"  # eager; a worker stores REVOKED and tells Flower
+    assert not marker.exists()
+    (line,) = (logs_dir / f"{task_id}.jsonl").read_bytes().splitlines()
+    status = from_json(line)
+    assert isinstance(status, StatusRecord)
+    assert status.state == State.REVOKED
+    assert status.log.startswith("cancelled by api at ")
+    assert status.log.endswith(" before it started")
+
+
+def test_a_failed_chain_step_closes_the_steps_after_it_as_revoked(logs_dir: Path) -> None:
+    task_id, later = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
+    run.apply(args=["exit 3"], kwargs={"later_steps": later}, task_id=task_id)
+    for step in later:
+        (line,) = (logs_dir / f"{step}.jsonl").read_bytes().splitlines()
+        status = from_json(line)
+        assert isinstance(status, StatusRecord)
+        assert (status.state, status.exit_code) == (State.REVOKED, None)
+        assert status.log == f"not run: step {task_id} ended FAILURE"
+
+
+def test_a_successful_chain_step_leaves_the_later_steps_to_run(logs_dir: Path) -> None:
+    later = str(uuid.uuid4())
+    assert run.apply(args=["true"], kwargs={"later_steps": [later]}).get() == {"exit_code": 0}
+    assert not (logs_dir / f"{later}.jsonl").exists()
+
+
 def test_command_failed_survives_the_json_result_backend() -> None:
     backend = celery_app.backend
     restored = backend.exception_to_python(backend.prepare_exception(CommandFailed(137)))
     assert isinstance(restored, CommandFailed)
     assert restored.exit_code == 137
     assert str(restored) == "command exited with code 137"
+    timed_out = backend.prepare_exception(CommandFailed(143, "timed out after 5 s"))
+    assert str(backend.exception_to_python(timed_out)) == "timed out after 5 s"

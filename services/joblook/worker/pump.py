@@ -1,0 +1,90 @@
+"""Copy a running command's stdout and stderr into its log as they come, chunk by chunk.
+
+The pump registers both pipes on the caller's selector and handles their events; the caller's loop
+decides when to stop. Nothing sleeps: a lone line is written the moment it is read, and the pause
+timeout only runs while a stream holds a partial line, to flush it when the command pauses.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import time
+
+from joblook.record import STDERR, STDOUT
+from joblook.worker.chunker import Chunker
+from joblook.worker.logfile import TaskLogWriter
+
+READ_SIZE = 64 * 1024
+DRAIN_LIMIT = 1.0
+"""Longest :meth:`OutputPump.drain` reads a pipe that something unknown keeps filling."""
+
+
+class OutputPump:
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        log: TaskLogWriter,
+        selector: selectors.BaseSelector,
+        pause_flush: float,
+    ) -> None:
+        self._log = log
+        self._selector = selector
+        self._pause = pause_flush
+        self._chunkers = {STDOUT: Chunker(), STDERR: Chunker()}
+        self._last_read: dict[str, float] = {}
+        self._open: set[int] = set()
+        for pipe, stream in ((proc.stdout, STDOUT), (proc.stderr, STDERR)):
+            assert pipe is not None
+            selector.register(pipe.fileno(), selectors.EVENT_READ, stream)
+            self._open.add(pipe.fileno())
+
+    @property
+    def open(self) -> bool:
+        """True until both pipes reached end of file."""
+        return bool(self._open)
+
+    def handles(self, key: selectors.SelectorKey) -> bool:
+        return key.data in self._chunkers
+
+    def read(self, key: selectors.SelectorKey) -> None:
+        """One read from a ready pipe; end of file closes that stream's last line."""
+        stream, chunker = key.data, self._chunkers[key.data]
+        data = os.read(key.fd, READ_SIZE)
+        if data:
+            self._log.write_output(stream, chunker.feed(data))
+            self._last_read[stream] = time.monotonic()
+        else:
+            self._selector.unregister(key.fd)
+            self._open.discard(key.fd)
+            self._log.write_output(stream, chunker.finish())
+
+    def pause_timeout(self) -> float | None:
+        """None (block) unless a stream holds a partial line: then until its pause ends."""
+        pending = [s for s, chunker in self._chunkers.items() if chunker.has_pending]
+        deadlines = [self._last_read[s] + self._pause for s in pending]
+        if not deadlines:
+            return None
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def flush_paused(self) -> None:
+        now = time.monotonic()
+        for stream, chunker in self._chunkers.items():
+            if chunker.has_pending and now - self._last_read[stream] >= self._pause:
+                self._log.write_output(stream, chunker.flush())
+
+    def drain(self) -> None:
+        """Copy what the pipes hold now, without waiting for more (the writers are dead)."""
+        deadline = time.monotonic() + DRAIN_LIMIT
+        while self._open and time.monotonic() < deadline:
+            ready = [key for key, _ in self._selector.select(0) if self.handles(key)]
+            if not ready:
+                return
+            for key in ready:
+                self.read(key)
+
+    def finish(self) -> None:
+        """Write every stream's held-back partial line: no more output will be read."""
+        for stream, chunker in self._chunkers.items():
+            self._log.write_output(stream, chunker.finish())
