@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import psutil
 import pytest
 import requests
 
-from tests.support.processes import JOBLOOK, free_port
+from tests.support.processes import JOBLOOK, alive, free_port
 from tests.support.stack import output_of
 from tests.support.waiting import wait_for
 
@@ -58,9 +59,15 @@ def up(tmp_path: Path) -> Iterator[Up]:
         os.killpg(running.proc.pid, signal.SIGKILL)
         raise AssertionError(running.output.read_text()[-3000:]) from None
     yield running
-    if running.proc.poll() is None:
-        os.killpg(running.proc.pid, signal.SIGKILL)
-        running.proc.wait(10)
+    if running.proc.poll() is None:  # stop it as a user would; it takes its services with it
+        descendants = psutil.Process(running.proc.pid).children(recursive=True)
+        running.proc.send_signal(signal.SIGINT)
+        try:
+            running.proc.wait(30)
+        finally:
+            for proc in descendants:  # only if up itself failed to
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    proc.kill()
 
 
 def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> None:
@@ -79,5 +86,4 @@ def test_ctrl_c_stops_every_process_including_a_running_commands_children(up: Up
     assert len(sleeps) == 2
     up.proc.send_signal(signal.SIGINT)
     up.proc.wait(timeout=30)
-    _gone, alive = psutil.wait_procs(descendants, timeout=5)
-    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
+    wait_for(lambda: not any(alive(p.pid) for p in descendants), 10, "every process to end")

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 JOBLOOK = [str(Path(sys.executable).with_name("joblook"))]
 
 
@@ -79,3 +81,11 @@ class Service:
         except subprocess.TimeoutExpired:
             return False
         return True
+
+
+def alive(pid: int) -> bool:
+    """Running, that is: a zombie (dead, waiting to be reaped) does not count."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -36,7 +36,9 @@ def redis_argv(port: int, directory: Path) -> list[str]:
 class Stack:
     """Redis + web + worker + shipper for one test (or one test session)."""
 
-    def __init__(self, root: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, root: Path, extra_env: dict[str, str] | None = None, concurrency: int = 4
+    ) -> None:
         self.root = root
         self.data_dir = root / "var"
         self.redis_port = free_port()
@@ -55,7 +57,8 @@ class Stack:
         logs.mkdir(parents=True, exist_ok=True)
         self.redis = Service("redis", redis_argv(self.redis_port, root / "redis"), self.env, logs)
         self.web = Service("web", [*JOBLOOK, "web"], self.env, logs)
-        self.worker = Service("worker", [*JOBLOOK, "worker", "--concurrency", "4"], self.env, logs)
+        worker_argv = [*JOBLOOK, "worker", "--concurrency", str(concurrency)]
+        self.worker = Service("worker", worker_argv, self.env, logs)
         self.shipper = Service("shipper", [*JOBLOOK, "shipper"], self.env, logs)
         self.services = [self.redis, self.web, self.worker, self.shipper]
         self.http = requests.Session()
@@ -91,10 +94,20 @@ class Stack:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def enqueue(self, cmd: str) -> str:
-        reply = self.http.post(self.url("/enqueue"), json={"cmd": cmd}, timeout=10)
+    def enqueue(self, cmd: str, **options: Any) -> str:
+        return str(self.enqueue_json({"cmd": cmd, **options})["task_id"])
+
+    def enqueue_json(self, body: dict[str, Any]) -> dict[str, Any]:
+        reply = self.http.post(self.url("/enqueue"), json=body, timeout=10)
         assert reply.status_code == 202, reply.text
-        return str(reply.json()["task_id"])
+        result: dict[str, Any] = reply.json()
+        return result
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        reply = self.http.get(self.url(f"/tasks/{task_id}"), timeout=10)
+        assert reply.status_code == 200, reply.text
+        result: dict[str, Any] = reply.json()
+        return result
 
     def permlog(self, task_id: str, **params: Any) -> dict[str, Any]:
         reply = self.http.get(

@@ -11,9 +11,8 @@ from flask import Blueprint, Response, current_app, request
 from joblook import record
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, broadcast, ingest, validation
+from joblook.web import auth, broadcast, ingest, launch, validation
 from joblook.web.errors import ApiError
-from joblook.worker.celery_app import RUN_TASK
 
 bp = Blueprint("api", __name__)
 
@@ -29,20 +28,36 @@ def _store() -> LogStore:
     return current_app.extensions["joblook.store"]
 
 
+MAX_STEPS = 100
+
+
 @bp.post("/enqueue")
-def enqueue() -> tuple[dict[str, str], int]:
-    """Queue a shell command; replies 202 with the new task's id."""
+def enqueue() -> tuple[dict[str, object], int]:
+    """Queue a shell command, or a chain or group of them; replies 202 with the task id(s)."""
     auth.require(request, _settings().token, "the API")
-    body = validation.json_object(request, frozenset({"cmd"}))
-    cmd = body.get("cmd")
-    if not isinstance(cmd, str) or not cmd.strip():
-        raise ApiError(400, "cmd must be a non-empty string")
-    task_id = record.new_task_id()
-    _store().create_task(task_id, cmd)
+    body = validation.json_object(request, frozenset({"cmd", "chain", "group", "timeout"}))
+    given = [kind for kind in ("cmd", *launch.KINDS) if kind in body]
+    if len(given) != 1:
+        raise ApiError(400, "send exactly one of cmd, chain or group")
+    timeout = validation.positive_number(body.get("timeout"), "timeout")
     celery: Celery = current_app.extensions["celery"]
-    celery.send_task(RUN_TASK, args=[cmd], task_id=task_id)
-    broadcast.task_changed(_store(), [task_id])
-    return {"task_id": task_id}, 202
+    if given[0] == "cmd":
+        task_id = launch.launch_command(_store(), celery, _command(body["cmd"], "cmd"), timeout)
+        broadcast.task_changed(_store(), [task_id])
+        return {"task_id": task_id}, 202
+    kind, cmds = given[0], body[given[0]]
+    if not isinstance(cmds, list) or not 1 <= len(cmds) <= MAX_STEPS:
+        raise ApiError(400, f"{kind} must be a list of 1 to {MAX_STEPS} commands")
+    cmds = [_command(cmd, f"{kind}[{i}]") for i, cmd in enumerate(cmds)]
+    parent, steps = launch.launch_steps(_store(), celery, kind, cmds, timeout)
+    broadcast.task_changed(_store(), [parent, *steps])
+    return {"task_id": parent, "steps": steps}, 202
+
+
+def _command(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, f"{name} must be a non-empty string")
+    return value
 
 
 @bp.get("/permlog")

@@ -12,8 +12,12 @@ TASKS_ROOM = "tasks"
 
 
 def task_changed(store: LogStore, task_ids: list[str]) -> None:
-    """Emit a ``task`` event with the current view of each task."""
+    """Emit a ``task`` event with the current view of each task, and of the chain or group a
+    step belongs to (its state follows the step's)."""
+    seen: set[str] = set()
     for task_id in task_ids:
         info = store.task(task_id)
-        if info is not None:
+        while info is not None and info.task_id not in seen:
+            seen.add(info.task_id)
             socketio.emit("task", info.to_json(), to=TASKS_ROOM)
+            info = store.task(info.parent) if info.parent else None

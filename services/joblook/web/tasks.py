@@ -10,9 +10,11 @@ from joblook import record
 from joblook.record import State
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
+from joblook.store.taskinfo import TERMINAL
 from joblook.web import auth, validation
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
+from joblook.worker.cancellation import read_cancel, request_cancel
 
 bp = Blueprint("tasks", __name__)
 
@@ -52,7 +54,27 @@ def list_tasks() -> dict[str, object]:
 def get_task(task_id: str) -> dict[str, object]:
     """What is known about one task."""
     auth.require(request, _settings().token, "the API")
-    return known_task(task_id).to_json()
+    info = known_task(task_id)
+    cancel = read_cancel(_store().redis, info.task_id) if info.state not in TERMINAL else None
+    requested = {"by": cancel.by, "at": cancel.at} if cancel else None
+    return info.to_json() | {"cancel_requested": requested}
+
+
+@bp.delete("/tasks/<task_id>")
+def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
+    """Cancel a task (every unfinished step of a chain or group): a queued one never starts, a
+    running one's whole process tree is stopped. 409 when it has already ended."""
+    auth.require(request, _settings().token, "the API")
+    info = known_task(task_id)
+    if info.state in TERMINAL:
+        raise ApiError(409, "the task has already ended", {"state": info.state})
+    store = _store()
+    targets = [info] if info.kind is None else [s for s in map(store.task, info.steps) if s]
+    by = f"api ({request.remote_addr or 'unknown'})"
+    cancelled = [t.task_id for t in targets if t.state not in TERMINAL]
+    for target in cancelled:
+        request_cancel(store.redis, target, by)
+    return {"task_id": task_id, "cancel_requested": cancelled}, 202
 
 
 @bp.get("/tasks/<task_id>/log")

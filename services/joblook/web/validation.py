@@ -45,6 +45,15 @@ def int_arg(args: Mapping[str, str], name: str, default: int | None, minimum: in
     return value
 
 
+def positive_number(value: object, name: str) -> float | None:
+    """An optional JSON number above zero (seconds, say); booleans are not numbers here."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
+        raise ApiError(400, f"{name} must be a number of seconds above 0")
+    return float(value)
+
+
 def timestamp_arg(args: Mapping[str, str], name: str) -> float | None:
     """An ISO 8601 timestamp (e.g. a task's created_at) as epoch seconds, or None if absent."""
     raw = args.get(name)

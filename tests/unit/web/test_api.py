@@ -23,6 +23,20 @@ def test_enqueue_replies_202_with_a_new_task_that_starts_pending(client: FlaskCl
     }
 
 
+def test_a_chain_replies_with_its_parent_and_steps_each_a_task_of_its_own(
+    client: FlaskClient,
+) -> None:
+    reply = client.post("/enqueue", json={"chain": ["make data", "make train"], "timeout": 60})
+    assert reply.status_code == 202
+    parent, steps = reply.get_json()["task_id"], reply.get_json()["steps"]
+    assert len(steps) == 2
+    info = client.get(f"/tasks/{parent}").get_json()
+    assert (info["kind"], info["steps"], info["state"]) == ("chain", steps, "PENDING")
+    assert info["cmd"] == "make data → make train"
+    first = client.get(f"/tasks/{steps[0]}").get_json()
+    assert (first["cmd"], first["parent"], first["timeout"]) == ("make data", parent, 60.0)
+
+
 def test_two_enqueues_get_different_task_ids(client: FlaskClient) -> None:
     first = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]
     second = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]

@@ -65,3 +65,33 @@ def test_watchers_hear_about_new_tasks_and_state_changes(make_app: AppFactory) -
 
         wait_for(heard_both, 5, "the task events")
         watcher.disconnect()
+
+
+def test_cancel_records_the_request_and_may_be_repeated(client: FlaskClient) -> None:
+    task_id = enqueue(client, "sleep 100")
+    first = client.delete(f"/tasks/{task_id}")
+    assert first.status_code == 202
+    assert first.get_json() == {"task_id": task_id, "cancel_requested": [task_id]}
+    assert client.delete(f"/tasks/{task_id}").status_code == 202
+    requested = client.get(f"/tasks/{task_id}").get_json()["cancel_requested"]
+    assert requested["by"].startswith("api")
+    assert requested["at"]
+
+
+def test_cancelling_a_finished_task_is_a_409_and_unknown_a_404(client: FlaskClient) -> None:
+    task_id = enqueue(client, "true")
+    done = record.encode(record.status(task_id, 1, State.SUCCESS, 0))
+    client.post("/sync", data=done, content_type="application/json")
+    reply = client.delete(f"/tasks/{task_id}")
+    assert reply.status_code == 409
+    assert reply.get_json()["detail"] == {"state": "SUCCESS"}
+    assert client.delete(f"/tasks/{record.new_task_id()}").status_code == 404
+
+
+def test_cancelling_a_chain_cancels_every_unfinished_step(client: FlaskClient) -> None:
+    reply = client.post("/enqueue", json={"chain": ["true", "sleep 9", "sleep 9"]}).get_json()
+    parent, steps = reply["task_id"], reply["steps"]
+    done = record.encode(record.status(steps[0], 1, State.SUCCESS, 0))
+    client.post("/sync", data=done, content_type="application/json")
+    cancelled = client.delete(f"/tasks/{parent}").get_json()["cancel_requested"]
+    assert cancelled == steps[1:]
