@@ -42,6 +42,25 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in raw.items()}
 
 
+# ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
+_INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+
+
+def resolved_environment(service: dict[str, Any]) -> dict[str, str]:
+    """A service's environment as the container would see it with an empty ``.env``: defaults
+    taken, and a placeholder for each required secret (compose would refuse to start without)."""
+
+    def resolve(match: re.Match[str]) -> str:
+        op, arg = match.group("op"), match.group("arg")
+        if op in (":-", "-"):
+            return arg
+        if op in (":?", "?"):
+            return f"<{match.group('name')}>"
+        return ""
+
+    return {key: _INTERPOLATION.sub(resolve, value) for key, value in environment(service).items()}
+
+
 def mounts(service: dict[str, Any]) -> list[Mount]:
     """A service's ``volumes``, from the short ("src:dst[:ro]") or the long syntax."""
     result = []

@@ -130,14 +130,14 @@ def test_published_ports_default_to_the_host_loopback(
 def test_services_listen_on_all_interfaces_of_their_container(services: dict[str, Any]) -> None:
     # 127.0.0.1 inside a container is unreachable through a published port or from fluentd.
     for name in ("web", "flower"):
-        assert Settings.from_env(composefile.environment(services[name])).host == "0.0.0.0"
+        assert Settings.from_env(composefile.resolved_environment(services[name])).host == "0.0.0.0"
 
 
 def test_healthchecks_and_ports_use_the_ports_the_services_listen_on(
     services: dict[str, Any],
 ) -> None:
-    web = Settings.from_env(composefile.environment(services["web"]))
-    flower = Settings.from_env(composefile.environment(services["flower"]))
+    web = Settings.from_env(composefile.resolved_environment(services["web"]))
+    flower = Settings.from_env(composefile.resolved_environment(services["flower"]))
     probes = {
         "web": (f"http://127.0.0.1:{web.port}/healthz", web.port),
         "flower": (f"http://127.0.0.1:{flower.flower_port}/healthcheck", flower.flower_port),

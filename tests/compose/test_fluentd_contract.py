@@ -24,7 +24,7 @@ TASK_TAG = "joblook.task"
 
 def _settings(service: dict[str, Any]) -> Settings:
     """The settings a joblook service gets from its compose environment."""
-    return Settings.from_env(composefile.environment(service))
+    return Settings.from_env(composefile.resolved_environment(service))
 
 
 def _tail(conf: Section) -> Section:

@@ -119,3 +119,20 @@ def test_settings_reader_tells_defaulted_from_required_variables(tmp_path: Path)
         "REQUIRED": False,
         "WITH_INT": True,
     }
+
+
+def test_resolved_environment_takes_defaults_and_marks_required_secrets() -> None:
+    service = {
+        "environment": {
+            "A": "${A:-10}",
+            "B": "redis://:${PASSWORD:?set it}@redis/0",
+            "C": "${C}",
+            "D": "plain",
+        }
+    }
+    assert composefile.resolved_environment(service) == {
+        "A": "10",
+        "B": "redis://:<PASSWORD>@redis/0",
+        "C": "",
+        "D": "plain",
+    }
