@@ -1,14 +1,43 @@
-// Shared by the pages: the token given once as ?token=, and JSON calls to the API.
+// JSON calls to joblook's API. Same-origin fetch sends the session cookie (set when a page was
+// opened with ?token=...), so nothing here handles tokens.
 
-const params = new URLSearchParams(location.search);
+/** An error reply from the API: `message` is its "error" field, `detail` its optional detail. */
+export class ApiError extends Error {
+  constructor(status, message, detail) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail;
+  }
+}
 
-export const token = params.get("token") || undefined;
-
-export async function postJSON(path, body) {
-  const headers = { "Content-Type": "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
-  const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+async function request(path, init) {
+  const response = await fetch(path, init);
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(response.status, data?.error || `HTTP ${response.status}`, data?.detail);
+  }
   return data;
+}
+
+export function getJSON(path) {
+  return request(path, { headers: { Accept: "application/json" } });
+}
+
+export function postJSON(path, body) {
+  return request(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The address of a task's page. */
+export function taskPageUrl(taskId) {
+  return `/task?${new URLSearchParams({ task_id: taskId })}`;
+}
+
+/** The address that downloads a task's whole output as text. */
+export function downloadUrl(taskId) {
+  return `/permlog?${new URLSearchParams({ task_id: taskId, format: "text" })}`;
 }

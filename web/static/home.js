@@ -1,18 +1,68 @@
-import { postJSON, token } from "/static/api.js";
+// The home page: launch a command, watch the recent tasks change live, link to Flower.
+import { getJSON, postJSON, taskPageUrl } from "/static/api.js";
+import { openSocket } from "/static/connection.js";
+import { TaskList } from "/static/tasklist.js";
 
-const form = document.getElementById("launch");
-const error = document.getElementById("error");
+const byId = (id) => document.getElementById(id);
+const form = byId("launch");
+const errorBox = byId("error");
+
+function showError(error) {
+  errorBox.replaceChildren();
+  const message = document.createElement("strong");
+  message.textContent = error.message;
+  errorBox.append(message);
+  if (error.detail !== undefined && error.detail !== null) {
+    const detail = document.createElement("span");
+    detail.className = "detail";
+    detail.textContent = typeof error.detail === "string" ? error.detail : JSON.stringify(error.detail);
+    errorBox.append(" ", detail);
+  }
+  errorBox.hidden = false;
+}
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  error.hidden = true;
+  errorBox.hidden = true;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
   try {
-    const { task_id: taskId } = await postJSON("/enqueue", { cmd: form.cmd.value });
-    const query = new URLSearchParams({ task_id: taskId });
-    if (token) query.set("token", token);
-    location.assign(`/task?${query}`);
-  } catch (err) {
-    error.textContent = err.message;
-    error.hidden = false;
+    const { task_id: taskId } = await postJSON("/enqueue", { cmd: form.elements.cmd.value });
+    location.assign(taskPageUrl(taskId));
+  } catch (error) {
+    showError(error);
+    button.disabled = false;
   }
 });
+
+const list = new TaskList({
+  body: byId("tasks-body"),
+  template: byId("task-row"),
+  empty: byId("no-tasks"),
+  older: byId("older"),
+}, showError);
+
+async function showFlowerLink() {
+  const { flower_url: url } = await getJSON("/config");
+  const link = byId("flower");
+  link.href = url;
+  link.hidden = false;
+}
+
+const socket = openSocket(byId("connection"));
+socket.on("task", (task) => list.upsert(task));
+socket.on("connect", () => {
+  // Watch first, then (re)load: a change made in between is in the reply or in an event.
+  socket.emit("watch_tasks", async () => {
+    try {
+      await list.loadNewest();
+      document.body.dataset.live = "true";
+    } catch (error) {
+      showError(error);
+    }
+  });
+});
+socket.on("disconnect", () => delete document.body.dataset.live);
+
+showFlowerLink().catch(showError);
+socket.connect();

@@ -1,46 +1,97 @@
-// The live log page: subscribes with after_seq = the last seq shown, so a reconnect resumes
-// exactly where it stopped; records at or below that seq are dropped as duplicates.
-import { io } from "/vendor/socket.io.esm.min.js";
-import { token } from "/static/api.js";
+// The live log page. Gap-free resume: `writer.lastSeq` is the highest seq written, every
+// (re)connect subscribes with after_seq = lastSeq, and the writer drops records at or below it.
+// So after a dropped connection or a web server restart every line is shown exactly once.
+//
+// Tests read `document.body.dataset.lastSeq` (the highest seq the terminal's buffer holds) and
+// `window.joblook.term` (the xterm.js Terminal) and `window.joblook.socket`.
+import { downloadUrl } from "/static/api.js";
+import { openSocket } from "/static/connection.js";
+import { LogWriter } from "/static/logwriter.js";
+import { attachSearch } from "/static/search.js";
+import { TaskHeader } from "/static/taskheader.js";
+import { createTerminal, SCROLLBACK } from "/static/terminal.js";
 
+const byId = (id) => document.getElementById(id);
 const taskId = new URLSearchParams(location.search).get("task_id");
-const logView = document.getElementById("log");
-const stateBadge = document.getElementById("state");
-const connection = document.getElementById("connection");
-let lastSeq = 0;
+const errorBox = byId("error");
 
-function showState(state, exitCode) {
-  stateBadge.textContent = exitCode === null || exitCode === undefined ? state : `${state} (exit ${exitCode})`;
-  stateBadge.dataset.state = state;
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = false;
 }
 
-function append(records) {
-  const atBottom = logView.scrollHeight - logView.scrollTop - logView.clientHeight < 8;
-  const fragment = document.createDocumentFragment();
-  for (const record of records) {
-    if (record.seq <= lastSeq) continue;
-    lastSeq = record.seq;
-    if (record.stream === "status") continue;
-    const span = document.createElement("span");
-    span.className = record.stream;
-    span.textContent = record.log;
-    fragment.append(span);
+const header = new TaskHeader(taskId, {
+  cmd: byId("cmd"),
+  state: byId("state"),
+  exitCode: byId("exit-code"),
+  started: byId("started"),
+  duration: byId("duration"),
+  statusNote: byId("status-note"),
+});
+byId("download").href = downloadUrl(taskId);
+const term = createTerminal(byId("terminal"), byId("jump"));
+const search = attachSearch(term, {
+  form: byId("search"),
+  input: byId("search-input"),
+  previous: byId("search-previous"),
+  count: byId("search-count"),
+});
+const writer = new LogWriter(term, {
+  onShown: (seq) => (document.body.dataset.lastSeq = String(seq)),
+  onStatus: (record) => header.showStatusNote(record.log),
+});
+document.body.dataset.lastSeq = "0";
+window.joblook = { taskId, term, writer, search };
+
+/** A log longer than the scrollback starts where the scrollback can still hold it. */
+function startFor(records) {
+  const start = Math.max(0, records - SCROLLBACK);
+  if (start > 0) {
+    const link = document.createElement("a");
+    link.href = downloadUrl(taskId);
+    link.textContent = "download the whole log";
+    byId("window-note").replaceChildren(
+      `This log has ${records.toLocaleString()} records; the first ${start.toLocaleString()} are `
+        + "not shown here: ",
+      link,
+    );
+    byId("window-note").hidden = false;
   }
-  logView.append(fragment);
-  document.body.dataset.lastSeq = String(lastSeq);
-  if (atBottom) logView.scrollTop = logView.scrollHeight;
+  return start;
 }
 
-const socket = io({ auth: token ? { token } : {}, transports: ["websocket"] });
-
-socket.on("connect", () => {
-  connection.textContent = "connected";
-  socket.emit("subscribe", { task_id: taskId, after_seq: lastSeq }, (ack) => {
-    if (!ack.ok) showState(`error: ${ack.error}`);
+function follow(socket) {
+  let reconnecting = false;
+  socket.on("connect", () => {
+    socket.emit("subscribe", { task_id: taskId, after_seq: writer.lastSeq }, (ack) => {
+      if (!ack?.ok) showError(`Cannot follow this task: ${ack?.error ?? "no reply"}`);
+    });
+    if (reconnecting) header.refresh().catch((error) => showError(error.message));
+    reconnecting = true;
   });
-});
-socket.on("disconnect", () => { connection.textContent = "reconnecting"; });
-socket.on("log", ({ task_id: id, records }) => { if (id === taskId) append(records); });
-socket.on("status", ({ task_id: id, state, exit_code: exitCode }) => {
-  if (id === taskId) showState(state, exitCode);
-});
+  socket.on("log", ({ task_id: id, records }) => {
+    if (id === taskId) writer.add(records);
+  });
+  socket.on("status", ({ task_id: id, state, exit_code: exitCode }) => {
+    if (id !== taskId) return;
+    header.showState(state, exitCode);
+    header.refresh().catch((error) => showError(error.message));
+  });
+  socket.connect();
+}
+
+async function main() {
+  let task;
+  try {
+    task = await header.refresh();
+  } catch (error) {
+    showError(error.status === 404 ? "Unknown task: no task has this id." : error.message);
+    return;
+  }
+  writer.startAfter(startFor(task.records));
+  const socket = openSocket(byId("connection"));
+  window.joblook.socket = socket;
+  follow(socket);
+}
+
+main();

@@ -1,0 +1,63 @@
+// The task page's header: command, state, exit code, start time and a duration that ticks
+// every second while the task runs. Its data is GET /tasks/<id>, fetched again on each change.
+import { getJSON } from "/static/api.js";
+import {
+  durationSeconds, formatDuration, formatExitCode, formatTime, isFinished, isOutdated, showBadge,
+} from "/static/format.js";
+
+export class TaskHeader {
+  #task = null;
+  #ticker = 0;
+
+  /**
+   * @param {string} taskId
+   * @param {{cmd: HTMLElement, state: HTMLElement, exitCode: HTMLElement, started: HTMLElement,
+   *          duration: HTMLElement, statusNote: HTMLElement}} els
+   */
+  constructor(taskId, els) {
+    this.taskId = taskId;
+    this.els = els;
+  }
+
+  /** Fetch and show the task; returns it (throws the ApiError, e.g. 404 for an unknown task). */
+  async refresh() {
+    const task = await getJSON(`/tasks/${encodeURIComponent(this.taskId)}`);
+    if (!this.#task || !isOutdated(task, this.#task)) this.show(task);
+    return task;
+  }
+
+  show(task) {
+    this.#task = task;
+    const { els } = this;
+    els.cmd.textContent = task.cmd ?? "(unknown command)";
+    els.cmd.title = task.cmd ?? "";
+    showBadge(els.state, task.state);
+    els.exitCode.textContent = formatExitCode(task.exit_code);
+    els.exitCode.classList.toggle("failed", Boolean(task.exit_code));
+    els.started.textContent = task.started_at ? formatTime(task.started_at) : "not yet";
+    els.started.dateTime = task.started_at ?? "";
+    if (task.message) this.showStatusNote(task.message); // newer servers keep the last one
+    document.title = `${task.state} · ${task.cmd ?? task.task_id} · joblook`;
+    this.#tick();
+    const running = task.started_at && !isFinished(task.state);
+    if (running && !this.#ticker) this.#ticker = setInterval(() => this.#tick(), 1000);
+    if (!running && this.#ticker) {
+      clearInterval(this.#ticker);
+      this.#ticker = 0;
+    }
+  }
+
+  /** A status event arrived: show its state now, the full picture once fetched. */
+  showState(state, exitCode) {
+    if (this.#task) this.show({ ...this.#task, state, exit_code: exitCode });
+  }
+
+  /** The message of the latest status record ("started on host", "exited with code 0"). */
+  showStatusNote(message) {
+    this.els.statusNote.textContent = message;
+  }
+
+  #tick() {
+    this.els.duration.textContent = formatDuration(durationSeconds(this.#task));
+  }
+}

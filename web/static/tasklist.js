@@ -1,0 +1,87 @@
+// The home page's list of recent tasks, newest first. It loads a page from GET /tasks, then
+// keeps itself current from the server's "task" events (new tasks, state changes).
+import { getJSON, taskPageUrl } from "/static/api.js";
+import {
+  durationSeconds, formatDuration, formatExitCode, formatTime, isFinished, isOutdated, showBadge,
+} from "/static/format.js";
+
+const PAGE = 50;
+const CMD_PREVIEW = 160; // characters of the command shown in the list
+
+export class TaskList {
+  /**
+   * @param {{body: HTMLElement, template: HTMLTemplateElement, empty: HTMLElement, older: HTMLButtonElement}} els
+   * @param {(error: Error) => void} onError
+   */
+  constructor(els, onError) {
+    this.els = els;
+    this.tasks = new Map(); // task_id -> {task, row}, newest first
+    this.pagedBack = false;
+    els.older.addEventListener("click", () => this.loadOlder().catch(onError));
+    setInterval(() => this.#tickDurations(), 1000);
+  }
+
+  /** Load the newest page; tasks already shown are merged, so this is safe after a reconnect. */
+  async loadNewest() {
+    const { tasks } = await getJSON(`/tasks?limit=${PAGE}`);
+    tasks.forEach((task) => this.upsert(task));
+    if (!this.pagedBack) this.els.older.hidden = tasks.length < PAGE;
+  }
+
+  async loadOlder() {
+    const oldest = [...this.tasks.values()].at(-1)?.task.created_at;
+    const query = new URLSearchParams({ limit: PAGE, ...(oldest && { before: oldest }) });
+    const { tasks } = await getJSON(`/tasks?${query}`);
+    this.pagedBack = true;
+    tasks.forEach((task) => this.upsert(task));
+    this.els.older.hidden = tasks.length < PAGE;
+  }
+
+  /** Show a task: a new one goes in its place by creation time, a known one is updated. */
+  upsert(task) {
+    const known = this.tasks.get(task.task_id);
+    if (known) {
+      if (isOutdated(task, known.task)) return;
+      known.task = task;
+      fillRow(known.row, task);
+      return;
+    }
+    const row = this.els.template.content.firstElementChild.cloneNode(true);
+    fillRow(row, task);
+    const next = [...this.tasks.values()].find((t) => (t.task.created_at ?? "") < (task.created_at ?? ""));
+    this.els.body.insertBefore(row, next ? next.row : null);
+    this.tasks.set(task.task_id, { task, row });
+    this.#reorder();
+    this.els.empty.hidden = true;
+  }
+
+  #reorder() {
+    // The Map keeps insertion order; keep it in display order so "older" knows the oldest task.
+    const sorted = [...this.tasks.entries()].sort(
+      ([, a], [, b]) => (b.task.created_at ?? "").localeCompare(a.task.created_at ?? ""),
+    );
+    this.tasks = new Map(sorted);
+  }
+
+  #tickDurations() {
+    for (const { task, row } of this.tasks.values()) {
+      if (task.started_at && !isFinished(task.state)) {
+        row.querySelector(".duration").textContent = formatDuration(durationSeconds(task));
+      }
+    }
+  }
+}
+
+function fillRow(row, task) {
+  row.dataset.taskId = task.task_id;
+  row.dataset.state = task.state;
+  showBadge(row.querySelector(".badge"), task.state);
+  const link = row.querySelector(".cmd a");
+  link.href = taskPageUrl(task.task_id);
+  const cmd = task.cmd ?? "(unknown command)";
+  link.textContent = cmd.length > CMD_PREVIEW ? `${cmd.slice(0, CMD_PREVIEW)}…` : cmd;
+  link.title = cmd;
+  row.querySelector(".exit-code").textContent = formatExitCode(task.exit_code);
+  row.querySelector(".created").textContent = formatTime(task.created_at);
+  row.querySelector(".duration").textContent = formatDuration(durationSeconds(task));
+}
