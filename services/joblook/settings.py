@@ -10,6 +10,8 @@ from pathlib import Path
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KILL_GRACE = 10.0
+# Per task; past it the worker keeps the head and the tail of the output and marks what it left out.
+DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -29,8 +31,15 @@ class Settings:
     flower_port: int
     data_dir: Path
     sync_url: str
+    # "token" (the default: JOBLOOK_TOKEN and JOBLOOK_SYNC_TOKEN are required) or "none" (no auth,
+    # allowed on a loopback address only; both tokens then read as unset).
+    auth: str
     token: str | None
     sync_token: str | None
+    # Origins allowed to open Socket.IO connections besides the page's own; None: same origin only.
+    cors_origins: list[str] | None
+    # FLOWER_BASIC_AUTH ("user:password"), which Flower itself reads; required beyond loopback.
+    flower_basic_auth: str | None
     web_dir: Path
     max_body_bytes: int
     log_level: str
@@ -40,6 +49,8 @@ class Settings:
     kill_grace: float
     # Seconds a command may run when its task names no timeout; None: no limit.
     default_timeout: float | None
+    # UTF-8 bytes of output (stdout and stderr together) a task's log keeps; see worker/logcap.py.
+    max_log_bytes: int
 
     @property
     def logs_dir(self) -> Path:
@@ -55,6 +66,10 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         port = _int(env, "JOBLOOK_PORT", 8888)
+        auth = (env.get("JOBLOOK_AUTH") or "token").lower()
+        if auth not in ("token", "none"):
+            raise SettingsError(f"JOBLOOK_AUTH must be 'token' or 'none', got {auth!r}")
+        origins = [o.strip() for o in (env.get("JOBLOOK_CORS_ORIGINS") or "").split(",")]
         kill_grace = _seconds(env, "JOBLOOK_KILL_GRACE", allow_zero=True)
         return cls(
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
@@ -65,14 +80,18 @@ class Settings:
             flower_port=_int(env, "FLOWER_PORT", 5555),
             data_dir=Path(env.get("JOBLOOK_DATA_DIR") or "./var").absolute(),
             sync_url=env.get("JOBLOOK_SYNC_URL") or f"http://127.0.0.1:{port}/sync",
-            token=env.get("JOBLOOK_TOKEN") or None,
-            sync_token=env.get("JOBLOOK_SYNC_TOKEN") or None,
+            auth=auth,
+            token=None if auth == "none" else env.get("JOBLOOK_TOKEN") or None,
+            sync_token=None if auth == "none" else env.get("JOBLOOK_SYNC_TOKEN") or None,
+            cors_origins=[o for o in origins if o] or None,
+            flower_basic_auth=env.get("FLOWER_BASIC_AUTH") or None,
             web_dir=Path(env.get("JOBLOOK_WEB_DIR") or DEFAULT_WEB_DIR),
             max_body_bytes=_int(env, "JOBLOOK_MAX_BODY_BYTES", 1024 * 1024),
             log_level=(env.get("JOBLOOK_LOG_LEVEL") or "INFO").upper(),
             flower_url=env.get("JOBLOOK_FLOWER_URL") or None,
             kill_grace=DEFAULT_KILL_GRACE if kill_grace is None else kill_grace,
             default_timeout=_seconds(env, "JOBLOOK_DEFAULT_TIMEOUT"),
+            max_log_bytes=_byte_cap(env, "JOBLOOK_MAX_LOG_BYTES", DEFAULT_MAX_LOG_BYTES),
         )
 
 
@@ -84,6 +103,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+
+def _byte_cap(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of bytes above zero; unset or 0 means ``default``."""
+    raw = env.get(name)
+    try:
+        value = int(raw) if raw else 0
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(f"{name} must be a whole number of bytes (0: the default), got {raw!r}")
+    return value or default
 
 
 def _seconds(env: Mapping[str, str], name: str, *, allow_zero: bool = False) -> float | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 from honcho.manager import Manager
 
-from joblook import logs
+from joblook import logs, security
 from joblook.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,12 @@ def serve(args: list[str]) -> int:
         prog="joblook up", description="Start Redis, web, worker, shipper and Flower together."
     )
     parser.parse_args(args)
-    settings = Settings.from_env()
+    env = dict(os.environ)
+    generated = security.fill_in_tokens(env)
+    settings = Settings.from_env(env)
+    security.check_web(settings)
     logs.setup("up", settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
     manager = Manager()
     if not settings.redis_url_given:
         env["REDIS_URL"] = f"redis://127.0.0.1:{settings.redis_port}/0"
@@ -48,7 +50,7 @@ def serve(args: list[str]) -> int:
     for name in SERVICES:
         manager.add_process(name, shlex.join([*joblook_command(), name]), env=env)
     _become_subreaper()
-    sys.stdout.write(_banner(settings))
+    sys.stdout.write(_banner(settings, generated))
     sys.stdout.flush()
     manager.loop()
     _kill_leftovers()
@@ -125,9 +127,14 @@ def _kill_leftovers() -> None:
     psutil.wait_procs(alive, timeout=LEFTOVER_GRACE_SECONDS)
 
 
-def _banner(settings: Settings) -> str:
+def _banner(settings: Settings, generated: bool) -> str:
+    """Where to go, with the token in the address once (the page swaps it for a cookie)."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
-    return (
-        f"joblook is starting: open http://{host}:{settings.port}/ "
-        f"(Flower: http://{host}:{settings.flower_port}/, data: {settings.data_dir})\n"
-    )
+    query = f"?token={settings.token}" if settings.token else ""
+    lines = [
+        f"joblook is starting: open http://{host}:{settings.port}/{query}",
+        f"  Flower: http://{host}:{settings.flower_port}/   data: {settings.data_dir}",
+    ]
+    if generated:
+        lines.append("  (a new token for this run; set JOBLOOK_TOKEN to keep one across runs)")
+    return "\n".join(lines) + "\n"

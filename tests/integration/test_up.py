@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -21,7 +22,9 @@ from tests.support.waiting import wait_for
 class Up:
     def __init__(self, tmp_path: Path) -> None:
         self.web_port, self.flower_port = free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # up starts its own Redis
+        # up starts its own Redis and makes its own tokens
+        unset = {"REDIS_URL", "JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "JOBLOOK_AUTH"}
+        env = {k: v for k, v in os.environ.items() if k not in unset}
         env |= {
             "JOBLOOK_PORT": str(self.web_port),
             "FLOWER_PORT": str(self.flower_port),
@@ -35,19 +38,31 @@ class Up:
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
         self.url = f"http://127.0.0.1:{self.web_port}"
+        self.http = requests.Session()
+
+    def token(self) -> str | None:
+        """The token from the address up prints, as a user would copy it."""
+        found = re.search(r"\?token=(\S+)", self.output.read_text())
+        return found.group(1) if found else None
 
     def healthy(self) -> bool:
+        token = self.token()
+        if token is None:
+            return False
+        self.http.headers["Authorization"] = f"Bearer {token}"
         try:
-            reply = requests.get(f"{self.url}/healthz", timeout=2)
+            reply = self.http.get(f"{self.url}/healthz", timeout=2)
         except requests.RequestException:
             return False
         return reply.status_code == 200 and reply.json()["workers"] >= 1
 
     def permlog(self, task_id: str) -> dict:
-        return requests.get(f"{self.url}/permlog", params={"task_id": task_id}, timeout=10).json()
+        return self.http.get(f"{self.url}/permlog", params={"task_id": task_id}, timeout=10).json()
 
     def enqueue(self, cmd: str) -> str:
-        return requests.post(f"{self.url}/enqueue", json={"cmd": cmd}, timeout=10).json()["task_id"]
+        return self.http.post(f"{self.url}/enqueue", json={"cmd": cmd}, timeout=10).json()[
+            "task_id"
+        ]
 
 
 @pytest.fixture
@@ -75,7 +90,17 @@ def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> Non
     log = wait_for(lambda: (p := up.permlog(task_id))["state"] == "SUCCESS" and p, 30, "the task")
     assert output_of(log["records"], "stdout") == "hello from up\n"
     assert requests.get(f"http://127.0.0.1:{up.flower_port}/", timeout=10).status_code == 200
-    assert f"http://127.0.0.1:{up.web_port}/" in up.output.read_text()
+    assert f"http://127.0.0.1:{up.web_port}/?token=" in up.output.read_text()
+
+
+def test_up_makes_a_token_and_a_request_without_it_runs_nothing(up: Up, tmp_path: Path) -> None:
+    canary = tmp_path / "canary"
+    refused = requests.post(f"{up.url}/enqueue", json={"cmd": f"touch {canary}"}, timeout=10)
+    assert refused.status_code == 401
+    assert requests.get(f"{up.url}/tasks", timeout=10).status_code == 401
+    marker = up.enqueue("echo allowed")  # the same with the printed token goes through
+    wait_for(lambda: up.permlog(marker)["state"] == "SUCCESS", 30, "the allowed task")
+    assert not canary.exists()
 
 
 def test_ctrl_c_stops_every_process_including_a_running_commands_children(up: Up) -> None:

@@ -51,6 +51,8 @@ class Stack:
             "JOBLOOK_PORT": str(self.web_port),
             "JOBLOOK_DATA_DIR": str(self.data_dir),
             "JOBLOOK_LOG_LEVEL": "INFO",
+            # Loopback only, so no tokens: the security tests run stacks with tokens instead.
+            "JOBLOOK_AUTH": "none",
             **(extra_env or {}),
         }
         logs = root / "service-logs"

@@ -40,7 +40,9 @@ def create_app(
         app,
         async_mode=async_mode,
         json=jsonio,
-        cors_allowed_origins=None,  # same origin only
+        # None: only the page's own origin may open a connection (a foreign page could otherwise
+        # ride on the cookie); JOBLOOK_CORS_ORIGINS adds others.
+        cors_allowed_origins=settings.cors_origins,
         **queue,
     )
     feed = LiveFeed(store, emit=_local_emit, spawn=socketio.start_background_task)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from joblook import logs
+from joblook import logs, security
 from joblook.settings import Settings
 from joblook.web import create_app
 from joblook.web.extensions import socketio
@@ -21,6 +21,7 @@ def serve(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="joblook web", description="joblook's HTTP API and pages")
     parser.parse_args(args)
     settings = Settings.from_env()
+    security.check_web(settings)
     logs.setup("web", settings.log_level)
     app = create_app(settings, async_mode="eventlet")
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from joblook import security
 from joblook.settings import Settings
 from joblook.worker.celery_app import celery_app
 
@@ -27,6 +28,7 @@ def serve(args: list[str]) -> int:
 def serve_flower(args: list[str]) -> int:
     """Run Flower on ``FLOWER_PORT`` at ``JOBLOOK_HOST``; ``args`` go to Flower."""
     settings = Settings.from_env()
+    security.check_flower(settings, args)
     return _start(["flower", f"--port={settings.flower_port}", f"--address={settings.host}", *args])
 
 
