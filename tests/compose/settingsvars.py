@@ -1,7 +1,8 @@
 """Which environment variables joblook's settings module reads, found by parsing its source.
 
 Two spellings are recognised, the ones settings.py uses: ``env.get("NAME")`` (with a default when
-it has a second argument or is the left side of ``or``) and ``_int(env, "NAME", default)``.
+it has a second argument or is the left side of ``or``) and a parsing helper called as
+``_helper(env, "NAME", ...)`` (``_int``, ``_seconds``, ...), which always handles an unset value.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def _variable_read(call: ast.Call, parent: ast.AST | None) -> tuple[str, bool] |
             and parent.values[0] is call
         )
         return (name, len(call.args) > 1 or left_of_or) if name else None
-    if _is_name(func, "_int") and len(call.args) >= 2:
+    if len(call.args) >= 2 and _is_name(call.args[0], "env"):
         name = _string(call.args[1])
-        return (name, len(call.args) >= 3) if name else None
+        return (name, True) if name else None
     return None
 
 

@@ -136,3 +136,14 @@ def test_resolved_environment_takes_defaults_and_marks_required_secrets() -> Non
         "C": "",
         "D": "plain",
     }
+
+
+def test_settings_read_through_a_parsing_helper_are_found(tmp_path: Path) -> None:
+    source = tmp_path / "settings.py"
+    source.write_text(
+        "def f(env):\n"
+        "    a = env.get('PLAIN')\n"
+        "    b = _seconds(env, 'GRACE', allow_zero=True)\n"
+        "    c = _byte_cap(env, 'CAP', 5)\n"
+    )
+    assert read_variables(source) == {"PLAIN": False, "GRACE": True, "CAP": True}
