@@ -1,0 +1,98 @@
+"""The record: one definition, strict on the way in, compact and exact on the way out."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+import pytest
+
+from joblook import record
+from joblook.record import OutputRecord, RecordError, State, StatusRecord
+
+TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def test_an_output_record_encodes_to_exactly_the_five_fields() -> None:
+    out = OutputRecord(TASK, 3, "2026-11-22T02:13:00.123456Z", record.STDOUT, "hé\r")
+    assert orjson.loads(record.encode(out)) == {
+        "task_id": TASK,
+        "seq": 3,
+        "time": "2026-11-22T02:13:00.123456Z",
+        "stream": "stdout",
+        "log": "hé\r",
+    }
+
+
+def test_a_status_record_adds_state_and_exit_code() -> None:
+    status = record.status(TASK, 9, State.FAILURE, 3, "exited with code 3")
+    decoded = orjson.loads(record.encode(status))
+    assert (decoded["stream"], decoded["state"], decoded["exit_code"]) == ("status", "FAILURE", 3)
+    assert decoded["log"] == "exited with code 3"
+    assert status.is_terminal
+    assert not record.status(TASK, 1, State.STARTED, None).is_terminal
+
+
+def test_records_survive_a_round_trip_through_json_lines() -> None:
+    records = [
+        OutputRecord(TASK, 1, record.timestamp(), record.STDERR, "\x1b[31mred\x1b[0m\n"),
+        record.status(TASK, 2, State.SUCCESS, 0),
+    ]
+    lines = record.encode_lines(records).splitlines()
+    assert [record.from_json(line) for line in lines] == records
+
+
+def test_the_timestamp_is_utc_with_microseconds_and_a_z() -> None:
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", record.timestamp())
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"seq": 0}, "seq"),
+        ({"seq": "1"}, "seq"),
+        ({"seq": True}, "seq"),
+        ({"task_id": "../../etc/passwd"}, "UUID"),
+        ({"task_id": TASK.upper()}, "UUID"),
+        ({"stream": "stdin"}, "stream"),
+        ({"log": 5}, "strings"),
+        ({"extra": 1}, "unknown"),
+    ],
+)
+def test_a_malformed_record_is_refused_naming_the_problem(
+    change: dict[str, object], complaint: str
+) -> None:
+    obj = {"task_id": TASK, "seq": 1, "time": "t", "stream": "stdout", "log": "x"} | change
+    with pytest.raises(RecordError, match=complaint):
+        record.from_mapping(obj)
+
+
+def test_a_status_record_needs_a_known_state_and_an_integer_or_null_exit_code() -> None:
+    base = {"task_id": TASK, "seq": 1, "time": "t", "stream": "status", "log": ""}
+    with pytest.raises(RecordError, match="missing"):
+        record.from_mapping(base)
+    with pytest.raises(RecordError, match="state"):
+        record.from_mapping(base | {"state": "DONE", "exit_code": 0})
+    with pytest.raises(RecordError, match="exit_code"):
+        record.from_mapping(base | {"state": "FAILURE", "exit_code": "3"})
+    assert isinstance(
+        record.from_mapping(base | {"state": "REVOKED", "exit_code": None}), StatusRecord
+    )
+
+
+def test_not_json_and_not_an_object_are_refused() -> None:
+    with pytest.raises(RecordError, match="not JSON"):
+        record.from_json(b"{nope")
+    with pytest.raises(RecordError, match="object"):
+        record.from_json(b"[1]")
+
+
+def test_output_text_joins_both_output_streams_and_skips_status() -> None:
+    objs = [
+        {"stream": "stdout", "log": "a\n"},
+        {"stream": "status", "log": "started", "state": "STARTED", "exit_code": None},
+        {"stream": "stderr", "log": "b"},
+    ]
+    assert record.output_text(objs) == "a\nb"
+    assert record.status_of(objs[1]) == ("STARTED", None)
+    assert record.status_of(objs[0]) is None
