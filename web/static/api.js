@@ -32,6 +32,10 @@ export function postJSON(path, body) {
   });
 }
 
+export function deleteJSON(path) {
+  return request(path, { method: "DELETE", headers: { Accept: "application/json" } });
+}
+
 /** The address of a task's page. */
 export function taskPageUrl(taskId) {
   return `/task?${new URLSearchParams({ task_id: taskId })}`;

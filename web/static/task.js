@@ -8,6 +8,7 @@ import { downloadUrl } from "/static/api.js";
 import { openSocket } from "/static/connection.js";
 import { LogWriter } from "/static/logwriter.js";
 import { attachSearch } from "/static/search.js";
+import { TaskControls } from "/static/taskcontrols.js";
 import { TaskHeader } from "/static/taskheader.js";
 import { createTerminal, SCROLLBACK } from "/static/terminal.js";
 
@@ -28,6 +29,20 @@ const header = new TaskHeader(taskId, {
   duration: byId("duration"),
   statusNote: byId("status-note"),
 });
+const controls = new TaskControls(taskId, {
+  cancel: byId("cancel"),
+  timeout: byId("timeout"),
+  timeoutItem: byId("timeout-item"),
+  relations: byId("relations"),
+}, showError);
+
+/** Fetch the task again and show it in the header and the controls. */
+async function refresh() {
+  const task = await header.refresh();
+  await controls.show(task);
+  return task;
+}
+
 byId("download").href = downloadUrl(taskId);
 const term = createTerminal(byId("terminal"), byId("jump"));
 const search = attachSearch(term, {
@@ -66,8 +81,14 @@ function follow(socket) {
     socket.emit("subscribe", { task_id: taskId, after_seq: writer.lastSeq }, (ack) => {
       if (!ack?.ok) showError(`Cannot follow this task: ${ack?.error ?? "no reply"}`);
     });
-    if (reconnecting) header.refresh().catch((error) => showError(error.message));
+    socket.emit("watch_tasks"); // a chain's or group's steps change without log records here
+    if (reconnecting) refresh().catch((error) => showError(error.message));
     reconnecting = true;
+  });
+  socket.on("task", (task) => {
+    if (task.task_id === taskId || task.parent === taskId) {
+      refresh().catch((error) => showError(error.message));
+    }
   });
   socket.on("log", ({ task_id: id, records }) => {
     if (id === taskId) writer.add(records);
@@ -75,7 +96,7 @@ function follow(socket) {
   socket.on("status", ({ task_id: id, state, exit_code: exitCode }) => {
     if (id !== taskId) return;
     header.showState(state, exitCode);
-    header.refresh().catch((error) => showError(error.message));
+    refresh().catch((error) => showError(error.message));
   });
   socket.connect();
 }
@@ -83,7 +104,7 @@ function follow(socket) {
 async function main() {
   let task;
   try {
-    task = await header.refresh();
+    task = await refresh();
   } catch (error) {
     showError(error.status === 404 ? "Unknown task: no task has this id." : error.message);
     return;
