@@ -30,6 +30,8 @@ class Up:
             "FLOWER_PORT": str(self.flower_port),
             "JOBLOOK_REDIS_PORT": str(free_port()),
             "JOBLOOK_DATA_DIR": str(tmp_path / "var"),
+            # Flower's JSON API answers without a login only when told to (on loopback here).
+            "FLOWER_UNAUTHENTICATED_API": "true",
         }
         self.output = tmp_path / "up.log"
         with self.output.open("wb") as out:
@@ -90,6 +92,14 @@ def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> Non
     log = wait_for(lambda: (p := up.permlog(task_id))["state"] == "SUCCESS" and p, 30, "the task")
     assert output_of(log["records"], "stdout") == "hello from up\n"
     assert requests.get(f"http://127.0.0.1:{up.flower_port}/", timeout=10).status_code == 200
+
+    def in_flower() -> dict | None:
+        tasks = requests.get(f"http://127.0.0.1:{up.flower_port}/api/tasks", timeout=10).json()
+        return tasks.get(task_id)
+
+    seen = wait_for(in_flower, 30, "Flower to list the task")
+    assert seen["name"] == "joblook.run"
+    assert "echo hello from up" in seen["args"]
     assert f"http://127.0.0.1:{up.web_port}/?token=" in up.output.read_text()
 
 
