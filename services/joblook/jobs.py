@@ -1,0 +1,167 @@
+"""Named jobs: commands an operator defines once, with typed parameters users fill in.
+
+A jobs file (``JOBLOOK_JOBS_FILE``, YAML) names each job, its fixed argv template and its
+parameters::
+
+    jobs:
+      train:
+        description: Train a model
+        argv: [python, train.py, --epochs, "{epochs}", "--model={model}"]
+        params:
+          epochs: {type: int, min: 1, max: 1000, default: 10}
+          model: {type: choice, choices: [small, large]}
+
+A request names a job and gives parameter values. Every value is checked against its type and
+then put into its place in argv, which runs without a shell: a value can never become a second
+command, an option the template did not have, or a redirection. Checking is strict: unknown
+parameters, missing ones without a default and values of the wrong type are all refused.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PARAM_TYPES = ("int", "float", "choice", "regex", "string")
+MAX_STRING = 1000
+
+
+class JobError(ValueError):
+    """A request the jobs file does not allow; the message says why."""
+
+
+class JobsFileError(ValueError):
+    """A jobs file that cannot be used; the message says where."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    max_length: int = MAX_STRING
+
+    def check(self, value: object) -> str:
+        """The value as the text that goes into argv, or JobError."""
+        if self.type in ("int", "float"):
+            return self._number(value)
+        if not isinstance(value, str):
+            raise JobError(f"{self.name} must be a string")
+        if self.type == "choice" and value not in self.choices:
+            raise JobError(f"{self.name} must be one of {', '.join(self.choices)}")
+        if self.type == "regex" and not (self.pattern and self.pattern.fullmatch(value)):
+            raise JobError(f"{self.name} must match {self.pattern.pattern if self.pattern else ''}")
+        if len(value) > self.max_length or "\0" in value:
+            raise JobError(f"{self.name} must be at most {self.max_length} characters, no NUL")
+        return value
+
+    def _number(self, value: object) -> str:
+        wanted = int if self.type == "int" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            raise JobError(
+                f"{self.name} must be {'an integer' if self.type == 'int' else 'a number'}"
+            )
+        assert isinstance(value, int | float)
+        if self.minimum is not None and value < self.minimum:
+            raise JobError(f"{self.name} must be >= {self.minimum:g}")
+        if self.maximum is not None and value > self.maximum:
+            raise JobError(f"{self.name} must be <= {self.maximum:g}")
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    argv: tuple[str, ...]
+    params: dict[str, Param]
+
+    def render(self, values: dict[str, object]) -> list[str]:
+        """The argv to run for these parameter values (strictly checked)."""
+        unknown = sorted(set(values) - set(self.params))
+        if unknown:
+            raise JobError(f"unknown parameters for {self.name}: {', '.join(unknown)}")
+        texts = {}
+        for name, param in self.params.items():
+            if name in values:
+                texts[name] = param.check(values[name])
+            elif param.default is not None:
+                texts[name] = param.check(param.default)
+            else:
+                raise JobError(f"{self.name} needs the parameter {name}")
+        return [part.format_map(texts) for part in self.argv]
+
+    def describe(self) -> dict[str, object]:
+        """For the pages' forms: the job's name, description and parameters."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "argv": list(self.argv),
+            "params": [_describe_param(p) for p in self.params.values()],
+        }
+
+
+def load(path: Path) -> dict[str, Job]:
+    """The jobs in a jobs file, checked as a whole (JobsFileError names the problem)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise JobsFileError(f"cannot read jobs file {path}: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("jobs"), dict):
+        raise JobsFileError(f"{path}: expected a mapping with a 'jobs' mapping")
+    return {str(name): _job(str(name), spec) for name, spec in document["jobs"].items()}
+
+
+def _job(name: str, spec: object) -> Job:
+    if not isinstance(spec, dict) or not isinstance(spec.get("argv"), list) or not spec["argv"]:
+        raise JobsFileError(f"job {name}: needs a non-empty 'argv' list")
+    params = {str(p): _param(name, str(p), s) for p, s in (spec.get("params") or {}).items()}
+    argv = tuple(str(part) for part in spec["argv"])
+    for part in argv:
+        for _text, field, _spec, _conv in string.Formatter().parse(part):
+            if field is not None and field not in params:
+                raise JobsFileError(f"job {name}: argv uses {{{field}}}, which is no parameter")
+    return Job(name, str(spec.get("description") or ""), argv, params)
+
+
+def _param(job: str, name: str, spec: object) -> Param:
+    if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
+        raise JobsFileError(f"job {job}, parameter {name}: type must be one of {PARAM_TYPES}")
+    pattern = spec.get("pattern")
+    if spec["type"] == "regex" and not isinstance(pattern, str):
+        raise JobsFileError(f"job {job}, parameter {name}: a regex parameter needs 'pattern'")
+    choices = tuple(str(c) for c in spec.get("choices") or ())
+    if spec["type"] == "choice" and not choices:
+        raise JobsFileError(f"job {job}, parameter {name}: a choice parameter needs 'choices'")
+    return Param(
+        name=name,
+        type=spec["type"],
+        default=spec.get("default"),
+        minimum=spec.get("min"),
+        maximum=spec.get("max"),
+        choices=choices,
+        pattern=re.compile(pattern) if isinstance(pattern, str) else None,
+        max_length=int(spec.get("max_length") or MAX_STRING),
+    )
+
+
+def _describe_param(param: Param) -> dict[str, object]:
+    data: dict[str, object] = {"name": param.name, "type": param.type, "default": param.default}
+    if param.choices:
+        data["choices"] = list(param.choices)
+    if param.pattern is not None:
+        data["pattern"] = param.pattern.pattern
+    if param.minimum is not None:
+        data["min"] = param.minimum
+    if param.maximum is not None:
+        data["max"] = param.maximum
+    return data
