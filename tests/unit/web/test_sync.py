@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import orjson
 import pytest
 from flask.testing import FlaskClient
@@ -135,3 +137,55 @@ def test_permlog_returns_records_after_a_seq_and_as_text(client: FlaskClient) ->
     assert "attachment" in text.headers["Content-Disposition"]
     assert text.get_data(as_text=True) == "1\n2\n3\n4\n5\n"
     assert orjson.loads(client.get(f"/permlog?task_id={TASK}&limit=2").data)["last_seq"] == 5
+
+
+def ruby_json(obj: object) -> str:
+    """JSON as Fluentd's json formatter writes it: compact, UTF-8 as is, "/" not escaped."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+# The headers Net::HTTP adds to every out_http request, and the ones fluent.conf sets.
+OUT_HTTP_HEADERS = {
+    "Accept-Encoding": "gzip;q=1.0,deflate;q=0.6,identity;q=0.3",
+    "Accept": "*/*",
+    "User-Agent": "Ruby",
+    "Authorization": "Bearer sync-secret",
+}
+
+
+def worker_lines() -> list[dict[str, object]]:
+    """Records as the worker writes them, read back the way in_tail's json parser does."""
+    written = [
+        OutputRecord(TASK, 1, record.timestamp(), record.STDOUT, "über/ü ✓\n"),
+        OutputRecord(TASK, 2, record.timestamp(), record.STDERR, "\x1b[31merr\x1b[0m\r"),
+        record.status(TASK, 3, State.SUCCESS, 0, "exited with code 0"),
+    ]
+    return [json.loads(line) for line in record.encode_lines(written).splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "separator", "wrap"),
+    [
+        ("application/json", ",", ("[", "]")),  # json_array true, as fluent.conf sends
+        ("application/x-ndjson", "\n", ("", "\n")),  # json_array false with the json format
+    ],
+)
+def test_a_batch_exactly_as_fluentd_out_http_sends_it_is_stored(
+    make_app: AppFactory,
+    store: LogStore,
+    content_type: str,
+    separator: str,
+    wrap: tuple[str, str],
+) -> None:
+    objs = worker_lines()
+    body = wrap[0] + separator.join(ruby_json(obj) for obj in objs) + wrap[1]
+    app = make_app(JOBLOOK_TOKEN="user-secret", JOBLOOK_SYNC_TOKEN="sync-secret")
+    with app.test_client() as client:
+        reply = client.post(
+            "/sync",
+            data=body.encode(),
+            headers={**OUT_HTTP_HEADERS, "Content-Type": content_type},
+        )
+    assert reply.status_code == 200, reply.data
+    assert reply.get_json() == {"received": 3, "stored": 3}
+    assert decode_records(store.read(TASK)) == objs
