@@ -105,7 +105,6 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
-
 def _byte_cap(env: Mapping[str, str], name: str, default: int) -> int:
     """A whole number of bytes above zero; unset or 0 means ``default``."""
     raw = env.get(name)

@@ -22,6 +22,8 @@ KILL_GRACE_KEY = "joblook_kill_grace"
 """Seconds between SIGTERM and SIGKILL when a command is cancelled or times out."""
 DEFAULT_TIMEOUT_KEY = "joblook_default_timeout"
 """Seconds a command may run when its task names no timeout (None: no limit)."""
+MAX_LOG_BYTES_KEY = "joblook_max_log_bytes"
+"""Bytes of output a task's log keeps: past them, the head and the tail with a marker between."""
 
 _HOUR = 60 * 60
 
@@ -59,6 +61,7 @@ def make_celery(settings: Settings) -> Celery:
     app.conf[CANCEL_REDIS_KEY] = settings.redis_url
     app.conf[KILL_GRACE_KEY] = settings.kill_grace
     app.conf[DEFAULT_TIMEOUT_KEY] = settings.default_timeout
+    app.conf[MAX_LOG_BYTES_KEY] = settings.max_log_bytes
     return app
 
 

@@ -1,7 +1,9 @@
 """Append one task's records to ``<logs_dir>/<task_id>.jsonl``, the file the shipper tails.
 
 Each batch of records goes out in one ``write`` to a file opened ``O_APPEND`` and only whole lines
-are ever written, so a reader that waits for ``\\n`` never sees a torn record.
+are ever written, so a reader that waits for ``\\n`` never sees a torn record. Output past the
+task's cap is held back and written, head and tail with a marker between, just before the terminal
+status (``logcap.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from joblook.record import (
     status,
     timestamp,
 )
+from joblook.settings import DEFAULT_MAX_LOG_BYTES
+from joblook.worker.logcap import LogCap
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +35,17 @@ _TAIL_BLOCK = 64 * 1024
 
 
 class TaskLogWriter:
-    """Writes records with contiguous ``seq`` numbers; resumes after an existing file's last one."""
+    """Writes records with contiguous ``seq`` numbers; resumes after an existing file's last one.
 
-    def __init__(self, logs_dir: Path, task_id: str) -> None:
+    At most ``max_log_bytes`` of output (plus the marker) is written per task.
+    """
+
+    def __init__(
+        self, logs_dir: Path, task_id: str, max_log_bytes: int = DEFAULT_MAX_LOG_BYTES
+    ) -> None:
         if not is_task_id(task_id):  # it names a file: nothing like "../x" may reach the path
             raise ValueError(f"task id must be a UUID, not {task_id!r}")
+        self._cap = LogCap(max_log_bytes)
         logs_dir.mkdir(parents=True, exist_ok=True)
         self.path = logs_dir / f"{task_id}.jsonl"
         self.task_id = task_id
@@ -47,26 +57,28 @@ class TaskLogWriter:
             raise
 
     def write_output(self, stream: str, chunks: list[str]) -> None:
-        """One record per chunk, all stamped with the same time, in one write."""
-        if not chunks:
-            return
-        now, first = timestamp(), self.last_seq + 1
-        task_id = self.task_id
-        records = [
-            OutputRecord(task_id, seq, now, stream, chunk)
-            for seq, chunk in enumerate(chunks, first)
-        ]
-        self._write(encode_lines(records))
-        self.last_seq += len(records)
+        """One record per chunk, all stamped with the same time, in one write (or held back)."""
+        if chunks:
+            now = timestamp()
+            self._write_chunks(stream, self._cap.admit(stream, chunks, now), now)
 
     def write_status(self, state: State, exit_code: int | None, message: str = "") -> None:
-        """A status record; ``message`` is its human note, e.g. "exited with code 3"."""
+        """A status record; ``message`` is its human note, e.g. "exited with code 3".
+
+        A terminal status first writes the output held back by the cap.
+        """
+        if state.is_terminal:
+            self._release_held()
         record = status(self.task_id, self.last_seq + 1, state, exit_code, message)
         self._write(encode_lines([record]))
         self.last_seq += 1
 
     def close(self) -> None:
         if self._fd is not None:
+            try:
+                self._release_held()  # no terminal status came: still keep the tail
+            except OSError:
+                logger.exception("task %s: could not write its held-back output", self.task_id)
             os.close(self._fd)
             self._fd = None
 
@@ -80,6 +92,24 @@ class TaskLogWriter:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _write_chunks(self, stream: str, chunks: list[str], now: str) -> None:
+        if not chunks:
+            return
+        task_id, first = self.task_id, self.last_seq + 1
+        records = [
+            OutputRecord(task_id, seq, now, stream, chunk)
+            for seq, chunk in enumerate(chunks, first)
+        ]
+        self._write(encode_lines(records))
+        self.last_seq += len(records)
+
+    def _release_held(self) -> None:
+        """Write the marker and the tail the cap held back, one batch per write."""
+        if self._cap.elided:
+            logger.info("task %s: %d bytes of output elided", self.task_id, self._cap.elided)
+        for stream, when, chunks in self._cap.release(timestamp()):
+            self._write_chunks(stream, chunks, when)
 
     def _write(self, data: bytes) -> None:
         if self._fd is None:

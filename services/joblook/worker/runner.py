@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from joblook.record import State
-from joblook.settings import DEFAULT_KILL_GRACE
+from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
 from joblook.worker.cancellation import CancelSignal
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.supervisor import Supervisor
@@ -52,6 +52,7 @@ def execute(
     timeout: float | None = None,
     cancel: CancelSignal | None = None,
     kill_grace: float = DEFAULT_KILL_GRACE,
+    max_log_bytes: int = DEFAULT_MAX_LOG_BYTES,
     pause_flush: float = 0.1,
 ) -> Outcome:
     """Run ``cmd``, log STARTED, its output and a terminal status; return that status.
@@ -61,9 +62,10 @@ def execute(
     and the task ends FAILURE ("timed out after N s") or REVOKED ("cancelled by ..."). A task
     cancelled before it starts logs only its REVOKED status. If this function is interrupted
     (exception, KeyboardInterrupt, SystemExit), the tree is killed and a FAILURE status still
-    written when possible, then the interruption propagates.
+    written when possible, then the interruption propagates. Past ``max_log_bytes`` of output the
+    log keeps its head and tail, with a marker between, written before the terminal status.
     """
-    with TaskLogWriter(logs_dir, task_id) as log:
+    with TaskLogWriter(logs_dir, task_id, max_log_bytes) as log:
         outcome = _refusal(timeout, cancel)
         if outcome is None:
             log.write_status(State.STARTED, None, f"started on {socket.gethostname()}")

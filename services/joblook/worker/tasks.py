@@ -20,6 +20,7 @@ from joblook.worker.celery_app import (
     DEFAULT_TIMEOUT_KEY,
     KILL_GRACE_KEY,
     LOGS_DIR_KEY,
+    MAX_LOG_BYTES_KEY,
     RUN_TASK,
     celery_app,
 )
@@ -60,6 +61,7 @@ def run(
             timeout=conf[DEFAULT_TIMEOUT_KEY] if timeout is None else timeout,
             cancel=cancel,
             kill_grace=conf[KILL_GRACE_KEY],
+            max_log_bytes=conf[MAX_LOG_BYTES_KEY],
         )
     if outcome.state is not State.SUCCESS and later_steps:
         _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
