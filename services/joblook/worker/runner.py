@@ -1,9 +1,10 @@
 """Run one shell command and write its output, live, to the task's log file.
 
-Plain functions, no Celery: the task in ``tasks.py`` only calls them. The command runs as
-``/bin/sh -c CMD`` in its own session (so its process group can be signalled as one), stdin from
-/dev/null, stdout and stderr on separate pipes; ``supervisor.py`` copies them and, on a cancel or
-a timeout, kills the whole process tree (``killing.py``).
+Plain functions, no Celery: the task in ``tasks.py`` only calls them. A command given as a string
+runs as ``/bin/sh -c CMD``; one given as a list (a named job's argv) runs as is, with no shell to
+interpret its arguments. Either way it runs in its own session (so its process group can be
+signalled as one), stdin from /dev/null, stdout and stderr on separate pipes; ``supervisor.py``
+copies them and, on a cancel or a timeout, kills the whole process tree (``killing.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from joblook.worker.supervisor import Supervisor
 
 logger = logging.getLogger(__name__)
 
+Command = str | list[str]
+"""A shell command line, or an argv to run without a shell."""
+
 CANNOT_START = 127
 """Returned (status exit_code null) when /bin/sh itself could not start, like a shell's 127."""
 
@@ -38,7 +42,7 @@ class Outcome:
     message: str
 
 
-def run_command(task_id: str, cmd: str, logs_dir: Path, *, pause_flush: float = 0.1) -> int:
+def run_command(task_id: str, cmd: Command, logs_dir: Path, *, pause_flush: float = 0.1) -> int:
     """Run ``cmd`` without a limit; return its exit code (see :func:`execute`)."""
     outcome = execute(task_id, cmd, logs_dir, pause_flush=pause_flush)
     return CANNOT_START if outcome.exit_code is None else outcome.exit_code
@@ -46,7 +50,7 @@ def run_command(task_id: str, cmd: str, logs_dir: Path, *, pause_flush: float = 
 
 def execute(
     task_id: str,
-    cmd: str,
+    cmd: Command,
     logs_dir: Path,
     *,
     timeout: float | None = None,
@@ -110,7 +114,7 @@ def _is_seconds(value: object) -> bool:
 
 
 def _run(
-    cmd: str,
+    cmd: Command,
     log: TaskLogWriter,
     *,
     timeout: float | None,
@@ -138,11 +142,11 @@ def _run(
     return Outcome(State.SUCCESS if exit_code == 0 else State.FAILURE, exit_code, how)
 
 
-def _spawn(cmd: str) -> subprocess.Popen[bytes]:
+def _spawn(cmd: Command) -> subprocess.Popen[bytes]:
     # Unbuffered Python output; other programs line-buffer or not on a pipe as they choose.
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        ["/bin/sh", "-c", cmd],
+        list(cmd) if isinstance(cmd, list) else ["/bin/sh", "-c", cmd],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

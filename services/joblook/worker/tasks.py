@@ -25,7 +25,7 @@ from joblook.worker.celery_app import (
     celery_app,
 )
 from joblook.worker.logfile import TaskLogWriter
-from joblook.worker.runner import execute
+from joblook.worker.runner import Command, execute
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,10 @@ class CommandFailed(Exception):
 
 @celery_app.task(name=RUN_TASK, bind=True, throws=(CommandFailed,))
 def run(
-    self: Task, cmd: str, timeout: float | None = None, later_steps: list[str] | None = None
+    self: Task, cmd: Command, timeout: float | None = None, later_steps: list[str] | None = None
 ) -> dict[str, int]:
-    """Run ``cmd`` with ``/bin/sh -c``; its output goes to ``<logs_dir>/<task id>.jsonl``.
+    """Run ``cmd`` (a string with ``/bin/sh -c``, a list as an argv without a shell); its output
+    goes to ``<logs_dir>/<task id>.jsonl``.
 
     ``timeout`` (seconds) defaults to ``JOBLOOK_DEFAULT_TIMEOUT``; past it the command is killed.
     ``later_steps``: the task ids after this one in a chain, closed as REVOKED unless it succeeds

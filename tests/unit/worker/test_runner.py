@@ -217,3 +217,18 @@ def assert_gone(pid: int) -> None:
             return
         time.sleep(0.02)
     pytest.fail(f"background process {pid} survived the interruption")
+
+
+def test_an_argv_runs_without_a_shell_so_metacharacters_stay_literal(tmp_path: Path) -> None:
+    marker = tmp_path / "injected"
+    argv = ["printf", "%s|", "; touch " + str(marker), "$(id)", "a b"]
+    assert run_command(str(uuid.uuid4()), argv, tmp_path) == 0
+    (log,) = tmp_path.glob("*.jsonl")
+    records = [from_json(line) for line in log.read_text().splitlines()]
+    stdout = "".join(r.log for r in records if r.stream == STDOUT)
+    assert stdout == f"; touch {marker}|$(id)|a b|"
+    assert not marker.exists()
+
+
+def test_an_argv_whose_program_does_not_exist_fails_without_a_shell(tmp_path: Path) -> None:
+    assert run_command(str(uuid.uuid4()), ["no-such-program-joblook"], tmp_path) == 127
