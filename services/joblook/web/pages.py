@@ -20,6 +20,8 @@ VENDOR = {
     "xterm.css": "@xterm/xterm/css/xterm.css",
     "addon-search.mjs": "@xterm/addon-search/lib/addon-search.mjs",
     "addon-fit.mjs": "@xterm/addon-fit/lib/addon-fit.mjs",
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
 
 
@@ -30,18 +32,81 @@ def _web_dir() -> Path:
 
 @bp.get("/")
 def home() -> Response:
+    """The home page: launch a command, watch recent tasks.
+    ---
+    get:
+      tags: [pages]
+      security: [{token: []}, {cookie: []}, {pageToken: []}]
+      responses:
+        200:
+          description: The page.
+          content:
+            text/html:
+              schema: {type: string}
+        302: PageTokenTaken
+        401: Unauthorized
+        403: Forbidden
+    """
     return _page("index.html")
 
 
 @bp.get("/task")
 def task_page() -> Response:
+    """A task's page: its live output.
+    ---
+    get:
+      tags: [pages]
+      security: [{token: []}, {cookie: []}, {pageToken: []}]
+      parameters: [TaskIdInQuery]
+      responses:
+        200:
+          description: The page.
+          content:
+            text/html:
+              schema: {type: string}
+        302: PageTokenTaken
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+    """
     validation.task_id(request.args.get("task_id"))
     return _page("task.html")
 
 
+@bp.get("/docs")
+def docs() -> Response:
+    """This API's reference, interactive (Swagger UI on /openapi.json).
+    ---
+    get:
+      tags: [pages]
+      security: [{token: []}, {cookie: []}, {pageToken: []}]
+      responses:
+        200:
+          description: The page.
+          content:
+            text/html:
+              schema: {type: string}
+        302: PageTokenTaken
+        401: Unauthorized
+        403: Forbidden
+    """
+    return _page("docs.html")
+
+
 @bp.get("/config")
 def config() -> dict[str, object]:
-    """What the pages need to know about this deployment."""
+    """What the pages need to know about this deployment.
+    ---
+    get:
+      tags: [service]
+      security: []
+      responses:
+        200:
+          description: Settings for the pages.
+          content:
+            application/json:
+              schema: Config
+    """
     settings: Settings = current_app.extensions["joblook.settings"]
     flower = (
         settings.flower_url
@@ -72,6 +137,28 @@ def static(name: str) -> Response:
 
 @bp.get("/vendor/<name>")
 def vendor(name: str) -> Response:
+    """A library file a page loads, from npm (never a CDN).
+    ---
+    get:
+      tags: [pages]
+      security: []
+      parameters:
+        - in: path
+          name: name
+          required: true
+          schema: {type: string}
+      responses:
+        200:
+          description: The file.
+          content:
+            text/javascript:
+              schema: {type: string}
+            application/javascript:
+              schema: {type: string}
+            text/css:
+              schema: {type: string}
+        404: NotFound
+    """
     path = VENDOR.get(name)
     if path is None:
         abort(404)

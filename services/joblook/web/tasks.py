@@ -39,7 +39,34 @@ def known_task(task_id: str) -> TaskInfo:
 
 @bp.get("/tasks")
 def list_tasks() -> dict[str, object]:
-    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back."""
+    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back.
+    ---
+    get:
+      tags: [tasks]
+      parameters:
+        - in: query
+          name: state
+          description: Only tasks in this state.
+          schema: State
+        - in: query
+          name: limit
+          description: At most this many (and never more than 500).
+          schema: {type: integer, minimum: 1, default: 50}
+        - in: query
+          name: before
+          description: Only tasks created before this time (the last one's `created_at`).
+          schema: {type: string, format: date-time}
+      responses:
+        200:
+          description: The tasks.
+          content:
+            application/json:
+              schema: TaskList
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        503: Unavailable
+    """
     auth.require(request, _settings().token, "the API")
     limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
     before = validation.timestamp_arg(request.args, "before")
@@ -52,7 +79,26 @@ def list_tasks() -> dict[str, object]:
 
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str) -> dict[str, object]:
-    """What is known about one task."""
+    """What is known about one task.
+    ---
+    get:
+      tags: [tasks]
+      parameters: [TaskIdInPath]
+      responses:
+        200:
+          description: The task.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - Task
+                  - required: [cancel_requested]
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        503: Unavailable
+    """
     auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     cancel = read_cancel(_store().redis, info.task_id) if info.state not in TERMINAL else None
@@ -62,8 +108,27 @@ def get_task(task_id: str) -> dict[str, object]:
 
 @bp.delete("/tasks/<task_id>")
 def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
-    """Cancel a task (every unfinished step of a chain or group): a queued one never starts, a
-    running one's whole process tree is stopped. 409 when it has already ended."""
+    """Cancel a task (every unfinished step of a chain or group).
+
+    A queued task never starts; a running one's whole process tree is stopped. 409 when it has
+    already ended.
+    ---
+    delete:
+      tags: [tasks]
+      parameters: [TaskIdInPath]
+      responses:
+        202:
+          description: Cancel requested; the task ends REVOKED.
+          content:
+            application/json:
+              schema: CancelReply
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        503: Unavailable
+    """
     auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     if info.state in TERMINAL:
@@ -83,6 +148,34 @@ def task_log(task_id: str) -> Response:
 
     ``format=text`` (default) is the output of both streams; ``format=jsonl`` is the records,
     one JSON object per line, status records included (what ``joblook submit --follow`` reads).
+    ---
+    get:
+      tags: [logs]
+      parameters:
+        - TaskIdInPath
+        - in: query
+          name: follow
+          description: 1 to keep the response open and stream output until the task ends.
+          schema: {type: string, enum: ["0", "1"], default: "0"}
+        - in: query
+          name: format
+          schema: {type: string, enum: [text, jsonl], default: text}
+      responses:
+        200:
+          description: The output (text) or the records (jsonl), streamed.
+          content:
+            text/plain:
+              schema: {type: string}
+            application/x-ndjson:
+              schema:
+                description: One record per line.
+                type: array
+                items: Record
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        503: Unavailable
     """
     auth.require(request, _settings().token, "the API")
     known_task(task_id)
