@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,11 @@ class Settings:
     cors_origins: list[str] | None
     # FLOWER_BASIC_AUTH ("user:password"), which Flower itself reads; required beyond loopback.
     flower_basic_auth: str | None
+    # A regular expression every raw command (cmd, chain or group step) must match as a whole.
+    allowed_commands: re.Pattern[str] | None
+    # Named jobs (YAML); when set, raw commands are refused unless allow_raw.
+    jobs_file: Path | None
+    allow_raw: bool
     web_dir: Path
     max_body_bytes: int
     log_level: str
@@ -85,6 +91,9 @@ class Settings:
             sync_token=None if auth == "none" else env.get("JOBLOOK_SYNC_TOKEN") or None,
             cors_origins=[o for o in origins if o] or None,
             flower_basic_auth=env.get("FLOWER_BASIC_AUTH") or None,
+            allowed_commands=_pattern(env, "JOBLOOK_ALLOWED_COMMANDS"),
+            jobs_file=_optional_path(env, "JOBLOOK_JOBS_FILE"),
+            allow_raw=(env.get("JOBLOOK_ALLOW_RAW") or "0").lower() in ("1", "true", "yes"),
             web_dir=Path(env.get("JOBLOOK_WEB_DIR") or DEFAULT_WEB_DIR),
             max_body_bytes=_int(env, "JOBLOOK_MAX_BODY_BYTES", 1024 * 1024),
             log_level=(env.get("JOBLOOK_LOG_LEVEL") or "INFO").upper(),
@@ -93,6 +102,21 @@ class Settings:
             default_timeout=_seconds(env, "JOBLOOK_DEFAULT_TIMEOUT"),
             max_log_bytes=_byte_cap(env, "JOBLOOK_MAX_LOG_BYTES", DEFAULT_MAX_LOG_BYTES),
         )
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw) if raw else None
+
+
+def _pattern(env: Mapping[str, str], name: str) -> re.Pattern[str] | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise SettingsError(f"{name} is not a valid regular expression: {exc}") from None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

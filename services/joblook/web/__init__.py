@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from joblook.settings import Settings
+from joblook import jobs
+from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, errors, jsonio, pages, tasks
+from joblook.web import api, errors, jsonio, openapi, pages, tasks
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.worker.celery_app import make_celery
@@ -26,10 +27,15 @@ def create_app(
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
+    try:
+        app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}
+    except jobs.JobsFileError as exc:
+        raise SettingsError(str(exc)) from None
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
+    openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
 

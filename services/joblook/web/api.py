@@ -9,9 +9,10 @@ from celery import Celery
 from flask import Blueprint, Response, current_app, request
 
 from joblook import record
+from joblook.jobs import Job
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, broadcast, ingest, launch, validation
+from joblook.web import auth, broadcast, ingest, launch, policy, validation
 from joblook.web.errors import ApiError
 
 bp = Blueprint("api", __name__)
@@ -29,26 +30,65 @@ def _store() -> LogStore:
 
 
 MAX_STEPS = 100
+ENQUEUE_KEYS = frozenset({"cmd", "job", "params", "chain", "group", "timeout"})
 
 
 @bp.post("/enqueue")
 def enqueue() -> tuple[dict[str, object], int]:
-    """Queue a shell command, or a chain or group of them; replies 202 with the task id(s)."""
+    """Queue a shell command, or a chain or group of them; replies 202 with the task id(s).
+
+    A chain runs its steps in order and stops at the first failure (later steps end REVOKED and
+    never run); a group runs them in parallel. Each step is a task with its own log.
+    ---
+    post:
+      tags: [tasks]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: EnqueueRequest
+      responses:
+        202:
+          description: Queued.
+          content:
+            application/json:
+              schema: EnqueueReply
+        400: BadRequest
+        401: Unauthorized
+        403:
+          description: Wrong token, or the command policy refuses the command.
+          content:
+            application/json:
+              schema: Error
+        413: PayloadTooLarge
+        415: UnsupportedMediaType
+        503: Unavailable
+    """
     auth.require(request, _settings().token, "the API")
-    body = validation.json_object(request, frozenset({"cmd", "chain", "group", "timeout"}))
-    given = [kind for kind in ("cmd", *launch.KINDS) if kind in body]
+    body = validation.json_object(request, ENQUEUE_KEYS)
+    given = [kind for kind in ("cmd", "job", *launch.KINDS) if kind in body]
     if len(given) != 1:
-        raise ApiError(400, "send exactly one of cmd, chain or group")
+        raise ApiError(400, "send exactly one of cmd, job, chain or group")
+    if "params" in body and given[0] != "job":
+        raise ApiError(400, "params go with job")
     timeout = validation.positive_number(body.get("timeout"), "timeout")
     celery: Celery = current_app.extensions["celery"]
-    if given[0] == "cmd":
-        task_id = launch.launch_command(_store(), celery, _command(body["cmd"], "cmd"), timeout)
+    jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
+    if given[0] in ("cmd", "job"):
+        if given[0] == "job":
+            argv, shown = policy.job_argv(jobs, body["job"], body.get("params"))
+            task_id = launch.launch_command(_store(), celery, argv, timeout, shown=shown)
+        else:
+            cmd = _command(body["cmd"], "cmd")
+            policy.check_raw(_settings(), jobs, [cmd])
+            task_id = launch.launch_command(_store(), celery, cmd, timeout)
         broadcast.task_changed(_store(), [task_id])
         return {"task_id": task_id}, 202
     kind, cmds = given[0], body[given[0]]
     if not isinstance(cmds, list) or not 1 <= len(cmds) <= MAX_STEPS:
         raise ApiError(400, f"{kind} must be a list of 1 to {MAX_STEPS} commands")
     cmds = [_command(cmd, f"{kind}[{i}]") for i, cmd in enumerate(cmds)]
+    policy.check_raw(_settings(), jobs, cmds)
     parent, steps = launch.launch_steps(_store(), celery, kind, cmds, timeout)
     broadcast.task_changed(_store(), [parent, *steps])
     return {"task_id": parent, "steps": steps}, 202
@@ -62,7 +102,43 @@ def _command(value: object, name: str) -> str:
 
 @bp.get("/permlog")
 def permlog() -> Response:
-    """The stored log of a task, in seq order, as JSON records or as plain text."""
+    """The stored log of a task, in seq order, as JSON records or as plain text.
+
+    `format=text` is the output of both streams, as a file to save.
+    ---
+    get:
+      tags: [logs]
+      parameters:
+        - TaskIdInQuery
+        - in: query
+          name: after_seq
+          description: Only records after this seq.
+          schema: {type: integer, format: int64, minimum: 0, default: 0}
+        - in: query
+          name: limit
+          description: At most this many records (JSON only).
+          schema: {type: integer, format: int64, minimum: 1}
+        - in: query
+          name: format
+          schema: {type: string, enum: [json, text], default: json}
+      responses:
+        200:
+          description: The records (JSON), or the output (text).
+          headers:
+            Content-Disposition:
+              description: With `format=text`, `attachment; filename="<task_id>.log"`.
+              schema: {type: string}
+          content:
+            application/json:
+              schema: Permlog
+            text/plain:
+              schema: {type: string}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        503: Unavailable
+    """
     auth.require(request, _settings().token, "the API")
     task_id = validation.task_id(request.args.get("task_id"))
     after_seq = validation.int_arg(request.args, "after_seq", 0, minimum=0) or 0
@@ -102,7 +178,44 @@ def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
 
 @bp.post("/sync")
 def sync() -> dict[str, int]:
-    """Store records sent by Fluentd or the shipper; 2xx only once they are stored."""
+    """Store records sent by Fluentd or the shipper; 2xx only once they are stored.
+
+    Idempotent on (task_id, seq): duplicates are skipped, records ahead of a gap wait for it.
+    One invalid record refuses the whole batch (400, its index in `detail`). Bodies may be up
+    to 64 MiB. NDJSON is also accepted as application/ndjson, application/jsonl and
+    application/x-jsonlines.
+    ---
+    post:
+      tags: [ingest]
+      security:
+        - syncToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - type: array
+                  items: Record
+                - Record
+          application/x-ndjson:
+            schema:
+              description: One record per line.
+              type: array
+              items: Record
+      responses:
+        200:
+          description: Stored.
+          content:
+            application/json:
+              schema: SyncReply
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        413: PayloadTooLarge
+        415: UnsupportedMediaType
+        503: Unavailable
+    """
     auth.require(request, _settings().sync_token, "/sync", cookie=False)
     request.max_content_length = SYNC_MAX_BYTES
     records = ingest.parse_records(request.mimetype, request.get_data())
@@ -113,9 +226,41 @@ def sync() -> dict[str, int]:
     return {"received": len(records), "stored": appended.stored}
 
 
+@bp.get("/jobs")
+def list_jobs() -> dict[str, object]:
+    """The named jobs this server offers (from JOBLOOK_JOBS_FILE), with their parameters.
+    ---
+    get:
+      tags: [tasks]
+      responses:
+        200:
+          description: The jobs; an empty list when no jobs file is set.
+          content:
+            application/json:
+              schema: JobList
+        401: Unauthorized
+        403: Forbidden
+    """
+    auth.require(request, _settings().token, "the API")
+    jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
+    return {"jobs": [job.describe() for job in jobs.values()]}
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
-    """200 when the store answers; says how many Celery workers answer a ping."""
+    """200 when the store answers; says how many Celery workers answer a ping.
+    ---
+    get:
+      tags: [service]
+      security: []
+      responses:
+        200:
+          description: The store answers.
+          content:
+            application/json:
+              schema: Health
+        503: Unavailable
+    """
     _store().ping()
     celery: Celery = current_app.extensions["celery"]
     workers = celery.control.ping(timeout=0.5) or []

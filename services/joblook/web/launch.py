@@ -19,9 +19,16 @@ KINDS = ("chain", "group")
 ARROWS = {"chain": " → ", "group": " ∥ "}
 
 
-def launch_command(store: LogStore, celery: Celery, cmd: str, timeout: float | None) -> str:
+def launch_command(
+    store: LogStore,
+    celery: Celery,
+    cmd: str | list[str],
+    timeout: float | None,
+    shown: str | None = None,
+) -> str:
+    """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``."""
     task_id = record.new_task_id()
-    store.create_task(task_id, cmd, timeout=timeout)
+    store.create_task(task_id, shown or str(cmd), timeout=timeout)
     _signature(celery, task_id, cmd, timeout).apply_async()
     return task_id
 
@@ -51,7 +58,7 @@ def launch_steps(
 def _signature(
     celery: Celery,
     task_id: str,
-    cmd: str,
+    cmd: str | list[str],
     timeout: float | None,
     later_steps: list[str] | None = None,
 ) -> Signature:

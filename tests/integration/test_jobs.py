@@ -1,0 +1,48 @@
+"""A named job runs its fixed argv; what a user types is one literal argument, never shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.stack import Stack, output_of
+
+JOBS = """
+jobs:
+  note:
+    description: Print a note
+    argv: [printf, "%s\\\\n", "{text}"]
+    params:
+      text: {type: string, max_length: 1000}
+"""
+
+
+@pytest.fixture(scope="module")
+def with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("jobs")
+    (root / "jobs.yaml").write_text(JOBS)
+    stack = Stack(root, extra_env={"JOBLOOK_JOBS_FILE": str(root / "jobs.yaml")})
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+def test_a_parameter_holding_shell_syntax_is_passed_literally_and_runs_nothing(
+    with_jobs: Stack, tmp_path: Path
+) -> None:
+    marker = tmp_path / "x"
+    text = f"; touch {marker} $(touch {marker}) `touch {marker}` && touch {marker}"
+    reply = with_jobs.enqueue_json({"job": "note", "params": {"text": text}})
+    log = with_jobs.wait_finished(reply["task_id"])
+    assert log["state"] == "SUCCESS"
+    assert output_of(log["records"], "stdout") == text + "\n"
+    assert not marker.exists()
+
+
+def test_raw_commands_are_refused_when_jobs_are_defined(with_jobs: Stack, tmp_path: Path) -> None:
+    marker = tmp_path / "raw"
+    reply = with_jobs.http.post(with_jobs.url("/enqueue"), json={"cmd": f"touch {marker}"})
+    assert reply.status_code == 403
+    assert not marker.exists()
