@@ -121,6 +121,8 @@ def from_mapping(obj: Any) -> Record:
     if not isinstance(obj, dict):
         raise RecordError("a record must be a JSON object")
     stream = obj.get("stream")
+    if not isinstance(stream, str):  # before any set lookup: a list or object is unhashable
+        raise RecordError("stream must be one of stdout, stderr, status")
     expected = _STATUS_FIELDS if stream == STATUS else _OUTPUT_FIELDS
     keys = obj.keys()
     if keys != expected:
@@ -137,7 +139,7 @@ def from_mapping(obj: Any) -> Record:
     if stream != STATUS:
         raise RecordError(f"stream must be one of stdout, stderr, status, not {stream!r}")
     state, exit_code = obj["state"], obj["exit_code"]
-    if state not in State.__members__:
+    if not isinstance(state, str) or state not in State.__members__:
         raise RecordError(f"state must be one of {', '.join(State)}")
     if exit_code is not None and type(exit_code) is not int:
         raise RecordError("exit_code must be an integer or null")

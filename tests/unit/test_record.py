@@ -55,6 +55,8 @@ def test_the_timestamp_is_utc_with_microseconds_and_a_z() -> None:
         ({"task_id": "../../etc/passwd"}, "UUID"),
         ({"task_id": TASK.upper()}, "UUID"),
         ({"stream": "stdin"}, "stream"),
+        ({"stream": {}}, "stream"),  # was a TypeError (a 500 at /sync)
+        ({"stream": ["stdout"]}, "stream"),
         ({"log": 5}, "strings"),
         ({"extra": 1}, "unknown"),
     ],
@@ -73,6 +75,8 @@ def test_a_status_record_needs_a_known_state_and_an_integer_or_null_exit_code() 
         record.from_mapping(base)
     with pytest.raises(RecordError, match="state"):
         record.from_mapping(base | {"state": "DONE", "exit_code": 0})
+    with pytest.raises(RecordError, match="state"):  # was a TypeError (a 500 at /sync)
+        record.from_mapping(base | {"state": {}, "exit_code": 0})
     with pytest.raises(RecordError, match="exit_code"):
         record.from_mapping(base | {"state": "FAILURE", "exit_code": "3"})
     assert isinstance(

@@ -113,11 +113,11 @@ def permlog() -> Response:
         - in: query
           name: after_seq
           description: Only records after this seq.
-          schema: {type: integer, format: int64, minimum: 0, default: 0}
+          schema: {type: integer, format: int64, minimum: 0, maximum: 9007199254740991, default: 0}
         - in: query
           name: limit
           description: At most this many records (JSON only).
-          schema: {type: integer, format: int64, minimum: 1}
+          schema: {type: integer, format: int64, minimum: 1, maximum: 9007199254740991}
         - in: query
           name: format
           schema: {type: string, enum: [json, text], default: json}

@@ -51,7 +51,7 @@ def list_tasks() -> dict[str, object]:
         - in: query
           name: limit
           description: At most this many (and never more than 500).
-          schema: {type: integer, minimum: 1, default: 50}
+          schema: {type: integer, minimum: 1, maximum: 9007199254740991, default: 50}
         - in: query
           name: before
           description: Only tasks created before this time (the last one's `created_at`).

@@ -32,6 +32,11 @@ def task_id(value: object, name: str = "task_id") -> str:
     return str(value)
 
 
+# The largest integer a query may carry: JavaScript's largest safe one, and far inside the
+# 64-bit range Redis computes list offsets in (an offset past it was a 500, not a 400).
+MAX_INT_ARG = 2**53 - 1
+
+
 def int_arg(args: Mapping[str, str], name: str, default: int | None, minimum: int) -> int | None:
     raw = args.get(name)
     if raw is None or raw == "":
@@ -40,8 +45,8 @@ def int_arg(args: Mapping[str, str], name: str, default: int | None, minimum: in
         value = int(raw)
     except ValueError:
         raise ApiError(400, f"{name} must be an integer") from None
-    if value < minimum:
-        raise ApiError(400, f"{name} must be >= {minimum}")
+    if not minimum <= value <= MAX_INT_ARG:
+        raise ApiError(400, f"{name} must be >= {minimum} and <= {MAX_INT_ARG}")
     return value
 
 

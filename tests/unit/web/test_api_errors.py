@@ -88,3 +88,11 @@ def test_an_unknown_path_is_a_json_404(client: FlaskClient) -> None:
 
 def test_a_wrong_method_is_a_json_405(client: FlaskClient) -> None:
     assert_json_error(client.get("/enqueue"), 405, "")
+
+
+def test_a_seq_beyond_any_real_log_is_a_400_not_a_store_error(client: FlaskClient) -> None:
+    huge = 2**63
+    reply = client.get(f"/permlog?task_id={UNKNOWN}&after_seq={huge}&limit=10")
+    assert_json_error(reply, 400, "after_seq must be >= 0 and <=")
+    reply = client.get(f"/permlog?task_id={UNKNOWN}&after_seq=9007199254740991&limit={huge}")
+    assert_json_error(reply, 400, "limit")
