@@ -1,6 +1,8 @@
-// The home page: launch a command, watch the recent tasks change live, link to Flower.
+// The home page: launch a command or a named job, watch the recent tasks change live, link to Flower.
 import { getJSON, postJSON, taskPageUrl } from "/static/api.js";
 import { openSocket } from "/static/connection.js";
+import { showErrorIn } from "/static/errors.js";
+import { showJobForms } from "/static/jobforms.js";
 import { TaskList } from "/static/tasklist.js";
 
 const byId = (id) => document.getElementById(id);
@@ -8,17 +10,7 @@ const form = byId("launch");
 const errorBox = byId("error");
 
 function showError(error) {
-  errorBox.replaceChildren();
-  const message = document.createElement("strong");
-  message.textContent = error.message;
-  errorBox.append(message);
-  if (error.detail !== undefined && error.detail !== null) {
-    const detail = document.createElement("span");
-    detail.className = "detail";
-    detail.textContent = typeof error.detail === "string" ? error.detail : JSON.stringify(error.detail);
-    errorBox.append(" ", detail);
-  }
-  errorBox.hidden = false;
+  showErrorIn(errorBox, error);
 }
 
 form.addEventListener("submit", async (event) => {
@@ -65,4 +57,5 @@ socket.on("connect", () => {
 socket.on("disconnect", () => delete document.body.dataset.live);
 
 showFlowerLink().catch(showError);
+showJobForms(byId("jobs"), byId("job-forms")).catch(showError);
 socket.connect();

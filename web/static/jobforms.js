@@ -1,0 +1,123 @@
+// The named jobs' forms on the home page: one form per job from GET /jobs, one labelled input per
+// parameter. A run posts {job, params}; the server checks every value again, and its error shows
+// next to the form that sent it.
+import { getJSON, postJSON, taskPageUrl } from "/static/api.js";
+import { showErrorIn } from "/static/errors.js";
+
+/** Fetch the jobs and put a form for each into `container`; shows `section` when there are any. */
+export async function showJobForms(section, container) {
+  const { jobs } = await getJSON("/jobs");
+  container.replaceChildren(...jobs.map(jobForm));
+  section.hidden = jobs.length === 0;
+  section.dataset.loaded = "true";
+}
+
+function jobForm(job) {
+  const form = document.createElement("form");
+  form.className = "job";
+  form.dataset.job = job.name;
+  form.autocomplete = "off";
+  const title = document.createElement("h3");
+  title.textContent = job.name;
+  form.setAttribute("aria-label", `Job ${job.name}`);
+  form.append(title);
+  if (job.description) {
+    const description = document.createElement("p");
+    description.className = "description";
+    description.textContent = job.description;
+    form.append(description);
+  }
+  const fields = document.createElement("div");
+  fields.className = "params";
+  fields.append(...job.params.map(paramField));
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = "Run";
+  fields.append(button);
+  const errorBox = document.createElement("p");
+  errorBox.className = "error";
+  errorBox.setAttribute("role", "alert");
+  errorBox.hidden = true;
+  form.append(fields, errorBox);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(form, job, errorBox);
+  });
+  return form;
+}
+
+async function run(form, job, errorBox) {
+  errorBox.hidden = true;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const { task_id: taskId } = await postJSON("/enqueue", { job: job.name, params: values(form, job) });
+    location.assign(taskPageUrl(taskId));
+  } catch (error) {
+    showErrorIn(errorBox, error);
+    button.disabled = false;
+  }
+}
+
+/** The parameters to send: numbers as numbers; an empty field whose parameter has a default is left out. */
+function values(form, job) {
+  const params = {};
+  for (const param of job.params) {
+    const raw = form.elements[param.name].value;
+    const hasDefault = param.default !== null && param.default !== undefined;
+    if (raw === "" && (hasDefault || param.type !== "string")) continue;
+    params[param.name] = param.type === "int" || param.type === "float" ? Number(raw) : raw;
+  }
+  return params;
+}
+
+function paramField(param) {
+  const label = document.createElement("label");
+  const name = document.createElement("span");
+  name.textContent = param.name;
+  const input = param.type === "choice" ? choiceInput(param) : textOrNumberInput(param);
+  input.name = param.name;
+  if (param.type !== "string" && (param.default === null || param.default === undefined)) {
+    input.required = true;
+  }
+  label.append(name, input);
+  return label;
+}
+
+function choiceInput(param) {
+  const select = document.createElement("select");
+  if (param.default === null || param.default === undefined) {
+    select.append(new Option("choose…", ""));
+  }
+  for (const choice of param.choices) {
+    select.append(new Option(choice, choice, false, choice === String(param.default)));
+  }
+  return select;
+}
+
+function textOrNumberInput(param) {
+  const input = document.createElement("input");
+  input.spellcheck = false;
+  if (param.type === "int" || param.type === "float") {
+    input.type = "number";
+    input.step = param.type === "int" ? "1" : "any";
+    if (param.min !== undefined) input.min = String(param.min);
+    if (param.max !== undefined) input.max = String(param.max);
+  } else {
+    input.type = "text";
+    if (param.type === "regex" && browserAccepts(param.pattern)) input.pattern = param.pattern;
+  }
+  if (param.default !== null && param.default !== undefined) input.value = String(param.default);
+  return input;
+}
+
+// The pattern attribute is compiled with the "v" flag; a Python regex the browser cannot compile
+// is left to the server's check (which runs anyway) instead of logging an error on every keystroke.
+function browserAccepts(pattern) {
+  try {
+    new RegExp(pattern, "v");
+    return true;
+  } catch {
+    return false;
+  }
+}
