@@ -50,6 +50,13 @@ def resolved_environment(service: dict[str, Any]) -> dict[str, str]:
     """A service's environment as the container would see it with an empty ``.env``: defaults
     taken, and a placeholder for each required secret (compose would refuse to start without)."""
 
+    return {key: resolved(value) for key, value in environment(service).items()}
+
+
+def resolved(value: Any) -> str:
+    """``value`` as compose would interpolate it with an empty ``.env``: defaults taken, and a
+    placeholder ``<NAME>`` for each required variable."""
+
     def resolve(match: re.Match[str]) -> str:
         op, arg = match.group("op"), match.group("arg")
         if op in (":-", "-"):
@@ -58,7 +65,41 @@ def resolved_environment(service: dict[str, Any]) -> dict[str, str]:
             return f"<{match.group('name')}>"
         return ""
 
-    return {key: _INTERPOLATION.sub(resolve, value) for key, value in environment(service).items()}
+    return _INTERPOLATION.sub(resolve, str(value))
+
+
+def tmpfs(service: dict[str, Any]) -> dict[str, str]:
+    """A service's tmpfs mounts, target -> options ("" when none), from the ``tmpfs`` key (a
+    string or a list of "path[:options]") and from long-syntax ``volumes`` of type tmpfs."""
+    raw = service.get("tmpfs") or []
+    result = {}
+    for entry in [raw] if isinstance(raw, str) else raw:
+        target, _, options = entry.partition(":")
+        result[target] = options
+    for entry in service.get("volumes") or []:
+        if isinstance(entry, dict) and entry.get("type") == "tmpfs":
+            result[entry["target"]] = ""
+    return result
+
+
+def duplicate_keys(text: str) -> list[str]:
+    """Mapping keys that appear twice in one mapping of a YAML document. PyYAML keeps the last one
+    silently; docker compose (Go's yaml.v3) refuses the whole file."""
+    found = []
+    nodes = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                    if key.value in seen:
+                        found.append(f"{key.value} (line {key.start_mark.line + 1})")
+                    seen.add(key.value)
+                nodes.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(node.value)
+    return found
 
 
 def mounts(service: dict[str, Any]) -> list[Mount]:
