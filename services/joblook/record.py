@@ -121,13 +121,13 @@ def from_mapping(obj: Any) -> Record:
     if not isinstance(obj, dict):
         raise RecordError("a record must be a JSON object")
     stream = obj.get("stream")
-    if not isinstance(stream, str):  # before any set lookup: a list or object is unhashable
-        raise RecordError("stream must be one of stdout, stderr, status")
     expected = _STATUS_FIELDS if stream == STATUS else _OUTPUT_FIELDS
     keys = obj.keys()
     if keys != expected:
         missing, unknown = sorted(expected - keys), sorted(keys - expected)
         raise RecordError(f"record fields: missing {missing}, unknown {unknown}")
+    if not isinstance(stream, str):  # before any set lookup: a list or object is unhashable
+        raise RecordError("stream must be one of stdout, stderr, status")
     task_id, seq, time, log = obj["task_id"], obj["seq"], obj["time"], obj["log"]
     _check_task_id(task_id)
     if type(seq) is not int or seq < 1:

@@ -40,6 +40,9 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ("GET", f"/tasks/{SOME_TASK}/log"),
         ("GET", "/"),
         ("GET", f"/task?task_id={SOME_TASK}"),
+        ("GET", "/docs"),
+        ("GET", "/config"),
+        ("GET", "/jobs"),
     ],
 )
 def test_every_surface_refuses_a_caller_without_the_token(

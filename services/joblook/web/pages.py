@@ -99,15 +99,17 @@ def config() -> dict[str, object]:
     ---
     get:
       tags: [service]
-      security: []
       responses:
         200:
           description: Settings for the pages.
           content:
             application/json:
               schema: Config
+        401: Unauthorized
+        403: Forbidden
     """
     settings: Settings = current_app.extensions["joblook.settings"]
+    auth.require(request, settings.token, "the API")
     flower = (
         settings.flower_url
         or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
