@@ -29,6 +29,7 @@ Spawn = Callable[[Callable[[], None]], object]
 
 BATCH = 5000  # records per event while catching up on a backlog
 SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notification
+LISTEN_TIMEOUT_SECONDS = 1.0  # how long close() may wait for the listener to notice
 
 
 class LiveFeed:
@@ -50,10 +51,11 @@ class LiveFeed:
         self._spawn(self._listen)
 
     def close(self) -> None:
-        """Stop listening (the app is shutting down, or a test is done with it)."""
+        """Stop listening and stop every pump (the app is shutting down, or a test is done)."""
         self._closed.set()
         if self._pubsub is not None:
             self._pubsub.close()
+        self._wake()
 
     def subscribe(self, sid: str, task_id: str, after_seq: int) -> None:
         """Send ``sid`` every record of ``task_id`` with seq > after_seq, then live ones."""
@@ -145,9 +147,12 @@ class LiveFeed:
                 pubsub.subscribe(self.store.channel)
                 self._wake()  # anything appended while we were not listening
                 backoff = 0.1
-                for message in pubsub.listen():
-                    task_id, _, _last = message["data"].decode().partition(" ")
-                    self._wake(task_id)
+                while not self._closed.is_set():
+                    # Returns the moment a message arrives; the timeout only lets close() in.
+                    message = pubsub.get_message(timeout=LISTEN_TIMEOUT_SECONDS)
+                    if message is not None:
+                        task_id, _, _last = message["data"].decode().partition(" ")
+                        self._wake(task_id)
             except Exception:
                 if self._closed.is_set():
                     return
@@ -169,6 +174,8 @@ class _TaskFeed:
         while True:
             self.wakeup.wait(SAFETY_NET_SECONDS)
             self.wakeup.clear()
+            if self.owner._closed.is_set():
+                return
             if not self.cursors and self.owner._retire(self):
                 return
             try:

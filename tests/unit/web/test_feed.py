@@ -111,6 +111,16 @@ def test_an_unsubscribed_client_is_sent_nothing_more(
     assert feed.subscriber_count() == 1
 
 
+def test_closing_the_feed_stops_its_listener_and_pumps(store: LogStore, recorder: Recorder) -> None:
+    threads: list[threading.Thread] = []
+    live = LiveFeed(store, recorder.emit, lambda target: threads.append(spawn(target)))
+    live.start()
+    live.subscribe("a", TASK, after_seq=0)
+    assert len(threads) == 2  # the listener and this task's pump
+    live.close()
+    wait_for(lambda: not any(t.is_alive() for t in threads), 5, "the feed threads to end")
+
+
 def test_a_waiter_returns_at_once_when_the_store_is_already_past_its_seq(
     store: LogStore, feed: LiveFeed
 ) -> None:
