@@ -10,7 +10,7 @@ import redis
 
 from joblook.store.logstore import LogStore
 from tests.support.processes import Service, free_port
-from tests.support.stack import Stack, redis_argv
+from tests.support.stack import Stack, redis_argv, running_stack
 from tests.support.waiting import wait_for
 
 
@@ -48,16 +48,12 @@ def store(redis_url: str) -> Iterator[LogStore]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Redis, web, worker and shipper as real processes, shared by tests that do not harm them."""
-    running = Stack(tmp_path_factory.mktemp("stack"))
-    running.start()
-    yield running
-    running.stop()
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @pytest.fixture
 def fresh_stack(tmp_path: Path) -> Iterator[Stack]:
     """A stack of its own, for a test that kills or restarts services."""
-    running = Stack(tmp_path)
-    running.start()
-    yield running
-    running.stop()
+    with running_stack(tmp_path) as running:
+        yield running

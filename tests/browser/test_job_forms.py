@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.terminal import row_is_rendered
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,8 @@ jobs:
 @pytest.fixture(scope="module")
 def with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack whose jobs file defines the note and count jobs (so raw commands are refused)."""
-    root = tmp_path_factory.mktemp("job-forms")
-    (root / "jobs.yaml").write_text(JOBS)
-    stack = Stack(root, extra_env={"JOBLOOK_JOBS_FILE": str(root / "jobs.yaml")})
-    stack.start()
-    yield stack
-    stack.stop()
+    with running_stack(tmp_path_factory.mktemp("job-forms"), jobs_yaml=JOBS) as stack:
+        yield stack
 
 
 def open_home(page: Page, stack: Stack) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import Stack, output_of
+from tests.support.stack import Stack, output_of, running_stack
 
 JOBS = """
 jobs:
@@ -21,12 +21,8 @@ jobs:
 
 @pytest.fixture(scope="module")
 def with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("jobs")
-    (root / "jobs.yaml").write_text(JOBS)
-    stack = Stack(root, extra_env={"JOBLOOK_JOBS_FILE": str(root / "jobs.yaml")})
-    stack.start()
-    yield stack
-    stack.stop()
+    with running_stack(tmp_path_factory.mktemp("jobs"), jobs_yaml=JOBS) as stack:
+        yield stack
 
 
 def test_a_parameter_holding_shell_syntax_is_passed_literally_and_runs_nothing(

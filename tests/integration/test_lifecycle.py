@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.processes import alive
-from tests.support.stack import TERMINAL, Stack, output_of
+from tests.support.stack import TERMINAL, Stack, output_of, running_stack
 from tests.support.waiting import wait_for
 
 # A shell that starts a background child, a grandchild, and one that leaves the process group.
@@ -51,10 +51,8 @@ def test_cancel_kills_the_whole_process_tree_and_says_who_cancelled(
 @pytest.fixture
 def one_slot(tmp_path: Path) -> Iterator[Stack]:
     """A stack whose only worker runs one command at a time, so others wait in the queue."""
-    running = Stack(tmp_path / "stack", concurrency=1)
-    running.start()
-    yield running
-    running.stop()
+    with running_stack(tmp_path / "stack", concurrency=1) as running:
+        yield running
 
 
 def test_a_cancelled_queued_task_never_runs(one_slot: Stack, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import requests
 import socketio
 
 from tests.support.processes import JOBLOOK, free_port
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 USER = "user-token-0123456789abcdef0123456789"
 SYNC = "sync-token-0123456789abcdef0123456789"
@@ -23,10 +23,8 @@ SOME_TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack with a user token and a sync token, as production runs."""
     env = {"JOBLOOK_AUTH": "token", "JOBLOOK_TOKEN": USER, "JOBLOOK_SYNC_TOKEN": SYNC}
-    stack = Stack(tmp_path_factory.mktemp("secured"), extra_env=env)
-    stack.start()
-    yield stack
-    stack.stop()
+    with running_stack(tmp_path_factory.mktemp("secured"), extra_env=env) as stack:
+        yield stack
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,28 @@ class Stack:
             client.disconnect()
 
 
+@contextmanager
+def running_stack(
+    root: Path,
+    extra_env: dict[str, str] | None = None,
+    concurrency: int = 4,
+    jobs_yaml: str | None = None,
+) -> Iterator[Stack]:
+    """A stack for the block, stopped after it (also when it fails to start); ``jobs_yaml``
+    becomes its jobs file."""
+    env = dict(extra_env or {})
+    if jobs_yaml is not None:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "jobs.yaml").write_text(jobs_yaml)
+        env["JOBLOOK_JOBS_FILE"] = str(root / "jobs.yaml")
+    stack = Stack(root, extra_env=env, concurrency=concurrency)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
 def output_of(records: list[dict[str, Any]], stream: str) -> str:
     return "".join(r["log"] for r in records if r["stream"] == stream)
 
