@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -69,8 +70,7 @@ def task_page() -> Response:
         401: Unauthorized
         403: Forbidden
     """
-    validation.task_id(request.args.get("task_id"))
-    return _page("task.html")
+    return _page("task.html", check=lambda: validation.task_id(request.args.get("task_id")))
 
 
 @bp.get("/docs")
@@ -117,8 +117,12 @@ def config() -> dict[str, object]:
     return {"flower_url": flower}
 
 
-def _page(name: str) -> Response:
-    """Serve a page; a ``?token=`` is swapped for a cookie and removed from the address bar."""
+def _page(name: str, check: Callable[[], object] | None = None) -> Response:
+    """Serve a page; a ``?token=`` is swapped for a cookie and removed from the address bar.
+
+    ``check`` validates the page's query, and only runs for an authenticated caller: someone
+    without the token learns nothing, not even whether their query was well formed.
+    """
     expected = current_app.extensions["joblook.settings"].token
     given = request.args.get("token")
     if given is not None:
@@ -129,6 +133,8 @@ def _page(name: str) -> Response:
         response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict")
         return response
     auth.require(request, expected, "this page (open it once with ?token=...)")
+    if check is not None:
+        check()
     return send_from_directory(_web_dir() / "pages", name)
 
 

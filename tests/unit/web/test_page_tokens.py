@@ -20,6 +20,13 @@ def test_a_page_without_the_token_is_refused(app) -> None:  # type: ignore[no-un
         assert client.get("/").status_code == 401
 
 
+def test_a_caller_without_the_token_learns_nothing_about_the_query(app) -> None:  # type: ignore[no-untyped-def]
+    with app.test_client() as client:
+        assert client.get("/task?task_id=not-a-uuid").status_code == 401
+        client.get(f"/?token={TOKEN}")
+        assert client.get("/task?task_id=not-a-uuid").status_code == 400
+
+
 def test_a_wrong_token_in_the_address_is_refused(app) -> None:  # type: ignore[no-untyped-def]
     with app.test_client() as client:
         assert client.get("/?token=guess").status_code == 403
