@@ -17,6 +17,7 @@ from tests.browser.terminal import (
     wait_until_shown,
 )
 from tests.support.stack import Stack
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +59,19 @@ def span(page: Page, text: str) -> Locator:
     return page.locator(".xterm-rows span").filter(has_text=re.compile(f"^{re.escape(text)}$"))
 
 
+def colour_of(locator: Locator) -> str:
+    """The computed colour of what ``locator`` finds. xterm's DOM renderer replaces a row's spans
+    whenever it redraws the row, so an element found a moment ago may be detached (and have no
+    style) by the time it is read: read again, the locator finds the new one."""
+    script = "e => e.isConnected ? getComputedStyle(e).color : ''"
+    return str(wait_for(lambda: locator.evaluate(script), 5, "a rendered span's colour"))
+
+
 def test_ansi_colours_and_styles_are_rendered_without_raw_escape_codes(
     stack: Stack, page: Page, showcase: str
 ) -> None:
     open_showcase(page, stack, showcase)
-    red = span(page, "red").evaluate("e => getComputedStyle(e).color")
+    red = colour_of(span(page, "red"))
     r, g, b = map(int, re.findall(r"\d+", red))
     assert r > 150 and g < 100 and b < 100, red  # the theme's ANSI red
     expect(span(page, "blue")).to_have_css("color", "rgb(0, 128, 255)")  # true colour
@@ -77,10 +86,8 @@ def test_ansi_colours_and_styles_are_rendered_without_raw_escape_codes(
 
 def test_stderr_is_shown_in_its_own_colour(stack: Stack, page: Page, showcase: str) -> None:
     open_showcase(page, stack, showcase)
-    stderr_colour = span(page, "a warning on stderr").evaluate("e => getComputedStyle(e).color")
-    stdout_colour = page.locator(".xterm-rows > div", has_text="progress 5/5").evaluate(
-        "e => getComputedStyle(e).color"
-    )
+    stderr_colour = colour_of(span(page, "a warning on stderr"))
+    stdout_colour = colour_of(page.locator(".xterm-rows > div", has_text="progress 5/5"))
     assert stderr_colour == "rgb(255, 123, 114)"
     assert stdout_colour != stderr_colour
 
