@@ -13,6 +13,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KILL_GRACE = 10.0
 # Per task; past it the worker keeps the head and the tail of the output and marks what it left out.
 DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024
+# Redis re-delivers a message not acknowledged after this long; far above any queue wait.
+DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -57,6 +59,10 @@ class Settings:
     default_timeout: float | None
     # UTF-8 bytes of output (stdout and stderr together) a task's log keeps; see worker/logcap.py.
     max_log_bytes: int
+    # Seconds before Redis re-delivers a message a worker took but did not acknowledge.
+    visibility_timeout: float
+    # Seconds a finished task's log is kept in Redis; None: for ever.
+    log_ttl: float | None
 
     @property
     def logs_dir(self) -> Path:
@@ -101,6 +107,9 @@ class Settings:
             kill_grace=DEFAULT_KILL_GRACE if kill_grace is None else kill_grace,
             default_timeout=_seconds(env, "JOBLOOK_DEFAULT_TIMEOUT"),
             max_log_bytes=_byte_cap(env, "JOBLOOK_MAX_LOG_BYTES", DEFAULT_MAX_LOG_BYTES),
+            visibility_timeout=_seconds(env, "JOBLOOK_VISIBILITY_TIMEOUT")
+            or DEFAULT_VISIBILITY_TIMEOUT,
+            log_ttl=_seconds(env, "JOBLOOK_LOG_TTL"),
         )
 
 

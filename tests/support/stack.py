@@ -65,6 +65,14 @@ class Stack:
         self.services = [self.redis, self.web, self.worker, self.shipper]
         self.http = requests.Session()
 
+    def add_worker(self, name: str, concurrency: int = 1) -> Service:
+        """Another worker on the same Redis (stopped with the stack), started at once."""
+        argv = [*JOBLOOK, "worker", "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
+        worker = Service(name, argv, self.env, self.root / "service-logs")
+        self.services.append(worker)
+        worker.start()
+        return worker
+
     def start(self) -> None:
         for service in self.services:
             service.start()

@@ -16,14 +16,14 @@ RUN_TASK = "joblook.run"
 
 LOGS_DIR_KEY = "joblook_logs_dir"
 """Where, in the app's configuration, the task finds the directory for its log files."""
-CANCEL_REDIS_KEY = "joblook_cancel_redis_url"
-"""The Redis the task watches for cancel requests (``joblook.worker.cancellation``)."""
 KILL_GRACE_KEY = "joblook_kill_grace"
 """Seconds between SIGTERM and SIGKILL when a command is cancelled or times out."""
 DEFAULT_TIMEOUT_KEY = "joblook_default_timeout"
 """Seconds a command may run when its task names no timeout (None: no limit)."""
 MAX_LOG_BYTES_KEY = "joblook_max_log_bytes"
 """Bytes of output a task's log keeps: past them, the head and the tail with a marker between."""
+REDIS_URL_KEY = "joblook_redis_url"
+"""The Redis where a task claims its id (claim.py) and watches for cancels (cancelwatch.py)."""
 
 _HOUR = 60 * 60
 
@@ -51,14 +51,15 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         # Keep retrying when Redis is not up yet (compose starts services in parallel).
         broker_connection_retry_on_startup=True,
-        # Redis re-delivers unacked messages after this; keep it far above any queue wait.
-        broker_transport_options={"visibility_timeout": 12 * _HOUR},
+        # Redis re-delivers unacked messages after this; keep it far above any queue wait. A
+        # message delivered twice anyway runs once: the task claims its id first (claim.py).
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         # Results are only a summary (the log file is the record); keep them a day.
         result_expires=24 * _HOUR,
     )
     # Not Celery settings: the task reads them so make_celery(settings) alone decides its behaviour.
     app.conf[LOGS_DIR_KEY] = str(settings.logs_dir)
-    app.conf[CANCEL_REDIS_KEY] = settings.redis_url
+    app.conf[REDIS_URL_KEY] = settings.redis_url
     app.conf[KILL_GRACE_KEY] = settings.kill_grace
     app.conf[DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     app.conf[MAX_LOG_BYTES_KEY] = settings.max_log_bytes

@@ -6,24 +6,27 @@ Cancelling and time limits are joblook's own (``cancellation.py``, ``killing.py`
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import NoReturn
 
+import redis
 from celery import Task
 from celery.exceptions import Ignore
 
 from joblook.record import State
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.celery_app import (
-    CANCEL_REDIS_KEY,
     DEFAULT_TIMEOUT_KEY,
     KILL_GRACE_KEY,
     LOGS_DIR_KEY,
     MAX_LOG_BYTES_KEY,
+    REDIS_URL_KEY,
     RUN_TASK,
     celery_app,
 )
+from joblook.worker.claim import ClaimUnavailable, claim, owner_name
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Command, execute
 
@@ -54,7 +57,8 @@ def run(
     (Celery then never runs them).
     """
     conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
-    with CancelWatcher(conf[CANCEL_REDIS_KEY], task_id) as cancel:
+    _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir)
+    with CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
         outcome = execute(
             task_id,
             cmd,
@@ -71,6 +75,26 @@ def run(
     if outcome.state is not State.SUCCESS:
         raise CommandFailed(outcome.exit_code, outcome.message)
     return {"exit_code": 0}
+
+
+def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path) -> None:
+    """Return if this delivery may run the task; raise Ignore if another one already did."""
+    try:
+        holder = claim(_redis(redis_url), task_id, owner_name())
+    except ClaimUnavailable as exc:
+        logger.error("task %s: not run: %s", task_id, exc)
+        _close_unrun([task_id], logs_dir, f"not run: {exc}")
+        raise CommandFailed(None, f"not run: {exc}") from exc
+    if holder is not None:
+        message = f"delivered again after {holder} took it: not running it twice"
+        logger.warning("task %s %s", task_id, message)
+        raise Ignore(message)
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    """One client (and connection pool) per worker process."""
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
 
 
 def _report_revoked(task: Task, message: str) -> NoReturn:

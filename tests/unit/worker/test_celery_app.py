@@ -12,10 +12,10 @@ from joblook.record import State, StatusRecord, from_json
 from joblook.settings import Settings
 from joblook.worker.cancellation import request_cancel
 from joblook.worker.celery_app import (
-    CANCEL_REDIS_KEY,
     DEFAULT_TIMEOUT_KEY,
     KILL_GRACE_KEY,
     LOGS_DIR_KEY,
+    REDIS_URL_KEY,
     RUN_TASK,
     celery_app,
     make_celery,
@@ -40,7 +40,7 @@ def test_the_task_gets_the_cancel_redis_and_the_kill_limits_from_settings() -> N
         "JOBLOOK_DEFAULT_TIMEOUT": "60",
     }
     conf = make_celery(Settings.from_env(env)).conf
-    assert conf[CANCEL_REDIS_KEY] == "redis://cache:6380/3"
+    assert conf[REDIS_URL_KEY] == "redis://cache:6380/3"
     assert (conf[KILL_GRACE_KEY], conf[DEFAULT_TIMEOUT_KEY]) == (4.0, 60.0)
 
 
@@ -49,6 +49,11 @@ def test_long_non_idempotent_jobs_are_never_hoarded_nor_rerun() -> None:
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_acks_late is False
     assert conf.broker_transport_options["visibility_timeout"] >= 12 * 3600
+
+
+def test_the_visibility_timeout_comes_from_settings() -> None:
+    settings = Settings.from_env({"JOBLOOK_VISIBILITY_TIMEOUT": "90"})
+    assert make_celery(settings).conf.broker_transport_options["visibility_timeout"] == 90.0
 
 
 def test_flower_gets_the_events_it_needs() -> None:
@@ -67,7 +72,7 @@ def test_run_task_is_registered_under_the_name_the_web_server_sends() -> None:
 def logs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Path:
     """Point the task's log files at a temporary directory, its cancel watch at a real Redis."""
     monkeypatch.setitem(celery_app.conf, LOGS_DIR_KEY, str(tmp_path))
-    monkeypatch.setitem(celery_app.conf, CANCEL_REDIS_KEY, redis_url)
+    monkeypatch.setitem(celery_app.conf, REDIS_URL_KEY, redis_url)
     monkeypatch.setitem(celery_app.conf, KILL_GRACE_KEY, 1.0)
     return tmp_path
 
@@ -148,6 +153,15 @@ def test_a_successful_chain_step_leaves_the_later_steps_to_run(logs_dir: Path) -
     later = str(uuid.uuid4())
     assert run.apply(args=["true"], kwargs={"later_steps": [later]}).get() == {"exit_code": 0}
     assert not (logs_dir / f"{later}.jsonl").exists()
+
+
+def test_a_task_delivered_twice_runs_its_command_once(logs_dir: Path) -> None:
+    task_id, marker = str(uuid.uuid4()), logs_dir / "runs"
+    assert run.apply(args=[f"echo run >> {marker}"], task_id=task_id).get() == {"exit_code": 0}
+    again = run.apply(args=[f"echo run >> {marker}"], task_id=task_id)
+    assert again.state == "IGNORED"
+    assert marker.read_text() == "run\n"
+    assert last_status(logs_dir, task_id).state == State.SUCCESS  # the log was left alone
 
 
 def test_command_failed_survives_the_json_result_backend() -> None:

@@ -15,9 +15,9 @@ from joblook.record import STATUS, STDERR, STDOUT, OutputRecord, State, StatusRe
 from joblook.settings import DEFAULT_MAX_LOG_BYTES, Settings, SettingsError
 from joblook.worker import logfile
 from joblook.worker.celery_app import (
-    CANCEL_REDIS_KEY,
     LOGS_DIR_KEY,
     MAX_LOG_BYTES_KEY,
+    REDIS_URL_KEY,
     celery_app,
     make_celery,
 )
@@ -237,7 +237,7 @@ def test_the_task_caps_its_log_at_the_configured_size(
 ) -> None:
     conf = make_celery(Settings.from_env({"JOBLOOK_MAX_LOG_BYTES": "4096"})).conf
     assert conf[MAX_LOG_BYTES_KEY] == 4096
-    for key, value in {LOGS_DIR_KEY: str(tmp_path), CANCEL_REDIS_KEY: redis_url}.items():
+    for key, value in {LOGS_DIR_KEY: str(tmp_path), REDIS_URL_KEY: redis_url}.items():
         monkeypatch.setitem(celery_app.conf, key, value)
     monkeypatch.setitem(celery_app.conf, MAX_LOG_BYTES_KEY, CAP)
     task_id = str(uuid.uuid4())

@@ -1,4 +1,5 @@
-"""kill -9 of the shipper or the web mid-stream: the permanent log still has every line once."""
+"""kill -9 of the shipper, the web server or Redis mid-stream: the permanent log still has every
+line once."""
 
 from __future__ import annotations
 
@@ -41,3 +42,8 @@ def test_kill_9_of_the_shipper_mid_stream_loses_nothing(fresh_stack: Stack) -> N
 
 def test_kill_9_of_the_web_server_mid_stream_loses_nothing(fresh_stack: Stack) -> None:
     assert_complete(crash_mid_stream(fresh_stack, fresh_stack.web))
+
+
+def test_kill_9_of_redis_mid_stream_loses_nothing(fresh_stack: Stack) -> None:
+    # Redis comes back from its append-only file; everything acknowledged before the crash is in it.
+    assert_complete(crash_mid_stream(fresh_stack, fresh_stack.redis))
