@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from joblook.record import (
     OutputRecord,
+    Record,
     RecordError,
     State,
     encode_lines,
@@ -136,12 +137,23 @@ def _resume(fd: int, path: Path) -> int:
         if file.read(1) != b"\n":
             logger.warning("%s ends with a partial line; closing it before appending", path)
             _write_all(fd, b"\n")
-        for line in _lines_backwards(file):
-            try:
-                return from_json(line).seq
-            except RecordError:
-                continue  # blank, torn or foreign: the one before may still be good
-    return 0
+        last = _last_record(file)
+    return 0 if last is None else last.seq
+
+
+def last_record(path: Path) -> Record | None:
+    """The file's last complete record (None when it has none); cheap however long the file."""
+    with path.open("rb") as file:
+        return _last_record(file)
+
+
+def _last_record(file: BinaryIO) -> Record | None:
+    for line in _lines_backwards(file):
+        try:
+            return from_json(line)
+        except RecordError:
+            continue  # blank, torn or foreign: the one before may still be good
+    return None
 
 
 def _lines_backwards(file: BinaryIO) -> Iterator[bytes]:

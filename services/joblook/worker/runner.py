@@ -21,6 +21,7 @@ from pathlib import Path
 from joblook.record import State
 from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
 from joblook.worker.cancellation import CancelSignal
+from joblook.worker.guard import Guard
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.supervisor import Supervisor
 
@@ -69,13 +70,17 @@ def execute(
     written when possible, then the interruption propagates. Past ``max_log_bytes`` of output the
     log keeps its head and tail, with a marker between, written before the terminal status.
     """
-    with TaskLogWriter(logs_dir, task_id, max_log_bytes) as log:
+    with (
+        TaskLogWriter(logs_dir, task_id, max_log_bytes) as log,
+        Guard(log.path, kill_grace) as guard,
+    ):
         outcome = _refusal(timeout, cancel)
         if outcome is None:
             log.write_status(State.STARTED, None, f"started on {socket.gethostname()}")
             outcome = _run(
                 cmd,
                 log,
+                guard,
                 timeout=timeout,
                 cancel=cancel,
                 kill_grace=kill_grace,
@@ -116,6 +121,7 @@ def _is_seconds(value: object) -> bool:
 def _run(
     cmd: Command,
     log: TaskLogWriter,
+    guard: Guard,
     *,
     timeout: float | None,
     cancel: CancelSignal | None,
@@ -127,6 +133,7 @@ def _run(
     except OSError as exc:
         logger.warning("task %s: could not start %r: %s", log.task_id, cmd, exc)
         return Outcome(State.FAILURE, None, f"could not start: {exc}")
+    guard.watch(proc.pid)
     with Supervisor(
         proc, log, timeout=timeout, cancel=cancel, kill_grace=kill_grace, pause_flush=pause_flush
     ) as supervisor:

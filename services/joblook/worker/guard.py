@@ -1,0 +1,78 @@
+"""The worker's side of the guardian (guardian.py): one per command, released at the end.
+
+If the worker dies before :meth:`Guard.release`, the guardian kills the command's tree and ends
+its log with "worker lost". A guardian that cannot start costs only that protection, never the task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from joblook.worker.guardian import RELEASE
+
+logger = logging.getLogger(__name__)
+
+EXIT_WAIT = 5.0
+"""Longest wait for a released guardian to exit (it is reaped, never left a zombie)."""
+
+
+class Guard:
+    """Holds the write end of the guardian's pipe; use it as a context around the task."""
+
+    def __init__(self, log_file: Path, kill_grace: float) -> None:
+        self._log_file = log_file
+        self._grace = kill_grace
+        self._write_end: int | None = None
+        self._guardian: subprocess.Popen[bytes] | None = None
+
+    def watch(self, session: int) -> None:
+        """Start a guardian for the command whose session (and process group) is ``session``."""
+        read_end, write_end = os.pipe()  # not inherited: only this process holds the write end
+        try:
+            self._guardian = subprocess.Popen(
+                [sys.executable, "-I", "-m", "joblook.worker.guardian", str(session),
+                 str(self._log_file), str(self._grace)],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,  # a kill of the worker's process group spares it
+            )  # fmt: skip
+        except OSError as exc:
+            os.close(write_end)
+            logger.warning("no guardian for %s: %s", self._log_file.name, exc)
+        else:
+            self._write_end = write_end
+        finally:
+            os.close(read_end)
+
+    def release(self) -> None:
+        """The task ended and its status is written: the guardian may exit."""
+        if self._write_end is None:
+            return
+        with contextlib.suppress(OSError):  # the guardian is gone already: nothing to tell
+            os.write(self._write_end, RELEASE)
+        os.close(self._write_end)
+        self._write_end = None
+        assert self._guardian is not None
+        try:
+            self._guardian.wait(EXIT_WAIT)  # a few ms: it only has to start and read one byte
+        except subprocess.TimeoutExpired:
+            logger.warning(
+                "guardian %d of %s did not exit", self._guardian.pid, self._log_file.name
+            )
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
