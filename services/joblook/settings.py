@@ -13,6 +13,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KILL_GRACE = 10.0
 # Per task; past it the worker keeps the head and the tail of the output and marks what it left out.
 DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024
+# A running task whose heartbeat has been missing this long has lost its worker.
+DEFAULT_WORKER_LOST_SECONDS = 60.0
 # Redis re-delivers a message not acknowledged after this long; far above any queue wait.
 DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
@@ -63,6 +65,8 @@ class Settings:
     visibility_timeout: float
     # Seconds a finished task's log is kept in Redis; None: for ever.
     log_ttl: float | None
+    # Seconds without a heartbeat after which a running task is failed as "worker lost".
+    worker_lost_after: float
 
     @property
     def logs_dir(self) -> Path:
@@ -110,6 +114,8 @@ class Settings:
             visibility_timeout=_seconds(env, "JOBLOOK_VISIBILITY_TIMEOUT")
             or DEFAULT_VISIBILITY_TIMEOUT,
             log_ttl=_seconds(env, "JOBLOOK_LOG_TTL"),
+            worker_lost_after=_seconds(env, "JOBLOOK_WORKER_LOST_SECONDS")
+            or DEFAULT_WORKER_LOST_SECONDS,
         )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
+
 from tests.support.processes import alive
-from tests.support.stack import Stack, output_of, seqs_of
+from tests.support.stack import Stack, output_of, running_stack, seqs_of
 from tests.support.waiting import wait_for
 
 
@@ -32,3 +34,28 @@ def test_kill_9_of_the_worker_kills_its_commands_and_fails_the_task(
     assert seqs_of(log["records"]) == list(range(1, log["last_seq"] + 1))
     printed = output_of(log["records"], "stdout").split()
     assert printed == [str(i) for i in range(1, len(printed) + 1)]  # none lost, none twice
+
+
+def test_a_worker_lost_with_its_machine_is_found_by_its_missing_heartbeat(tmp_path: Path) -> None:
+    # A machine that dies takes the worker, the guardian and the command with it: nothing is left
+    # to end the log, so only the heartbeat's absence tells.
+    env = {"JOBLOOK_WORKER_LOST_SECONDS": "3"}
+    with running_stack(tmp_path, extra_env=env) as stack:
+        marker = tmp_path / "marker"
+        task_id = stack.enqueue(f"echo working; sleep 300; : {marker}")
+        wait_for(lambda: stack.task(task_id)["state"] == "STARTED", 30, "the task to start")
+        on_the_machine = [
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if any(task_id in part or str(marker) in part for part in p.info["cmdline"] or [])
+        ]  # the guardian (it names the task's log file) and the command's shell
+        assert len(on_the_machine) == 2, on_the_machine
+        for process in on_the_machine:
+            for doomed in [*process.children(recursive=True), process]:
+                doomed.kill()
+        stack.worker.kill()
+        info = wait_for(
+            lambda: (t := stack.task(task_id))["state"] != "STARTED" and t, 20, "the reaper"
+        )
+        assert (info["state"], info["exit_code"]) == ("FAILURE", None)
+        assert info["message"].startswith("worker lost: no heartbeat")

@@ -5,19 +5,21 @@
 -- ahead waits in a sorted set until the gap before it fills. Runs atomically, so two web
 -- processes storing the same resent batch cannot interleave.
 --
--- KEYS: log list, pending zset, task hash
--- ARGV: channel, task_id, then 7 per record in seq order:
+-- KEYS: log list, pending zset, task hash, set of running task ids
+-- ARGV: channel, task_id, seconds to keep a finished task ('' for ever), then 7 per record in seq
+--       order:
 --       seq, output bytes, state ('' for output), exit_code ('' for none), time, message, json
 -- Returns {appended, last_seq, state_changed (0 or 1)}. Publishes "<task_id> <last_seq>" on the
 -- channel when it appended.
 
-local log_key, pending_key, task_key = KEYS[1], KEYS[2], KEYS[3]
-local channel, task_id = ARGV[1], ARGV[2]
+local log_key, pending_key, task_key, running_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local channel, task_id, keep_for = ARGV[1], ARGV[2], ARGV[3]
 local FIELDS = 7
 local last = redis.call('LLEN', log_key)
 local appended = 0
 local added_bytes = 0
 local state_changed = 0
+local finished = false
 local buffer = {}
 local has_pending = redis.call('ZCARD', pending_key) > 0
 
@@ -36,8 +38,11 @@ local function note_state(state, exit_code, time, message)
         redis.call('HSET', task_key, 'started_at', time)
         local worker = string.match(message, '^started on (.+)$')
         if worker then redis.call('HSET', task_key, 'worker', worker) end
+        redis.call('SADD', running_key, task_id)
     elseif state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED' then
         redis.call('HSET', task_key, 'finished_at', time)
+        redis.call('SREM', running_key, task_id)
+        finished = true
     end
 end
 
@@ -73,7 +78,7 @@ local function drain_pending()
 end
 
 drain_pending()
-for i = 3, #ARGV, FIELDS do
+for i = 4, #ARGV, FIELDS do
     local seq = tonumber(ARGV[i])
     if seq == last + 1 then
         push(tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
@@ -87,6 +92,11 @@ flush()
 
 if added_bytes > 0 then
     redis.call('HINCRBY', task_key, 'bytes', added_bytes)
+end
+if finished and keep_for ~= '' then
+    for _, key in ipairs({log_key, pending_key, task_key}) do
+        redis.call('EXPIRE', key, keep_for)
+    end
 end
 if appended > 0 then
     redis.call('PUBLISH', channel, task_id .. ' ' .. last)

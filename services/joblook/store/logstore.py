@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +22,7 @@ import redis
 from joblook import record
 from joblook.record import Record, State, StatusRecord
 from joblook.store.taskinfo import TaskInfo
+from joblook.worker.heartbeat import alive_key
 
 __all__ = ["Appended", "LogStore", "TaskInfo", "decode_records"]
 
@@ -39,16 +41,22 @@ class Appended:
 class LogStore:
     """Permanent per-task logs and task metadata in one Redis."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "joblook") -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str = "joblook", log_ttl: float | None = None
+    ) -> None:
+        """``log_ttl``: seconds a finished task is kept (its log, its metadata); None: for ever."""
         self.redis = client
         self.prefix = prefix
         self.channel = f"{prefix}:appended"
-        source = resources.files("joblook.store").joinpath("append.lua").read_text()
-        self._append = client.register_script(source)
+        self._running = f"{prefix}:running"
+        self._keep_for = "" if log_ttl is None else str(math.ceil(log_ttl))
+        scripts = resources.files("joblook.store")
+        self._append = client.register_script(scripts.joinpath("append.lua").read_text())
+        self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
 
     @classmethod
-    def from_url(cls, url: str) -> LogStore:
-        return cls(redis.Redis.from_url(url, health_check_interval=30))
+    def from_url(cls, url: str, log_ttl: float | None = None) -> LogStore:
+        return cls(redis.Redis.from_url(url, health_check_interval=30), log_ttl=log_ttl)
 
     def _keys(self, task_id: str) -> list[str]:
         p = self.prefix
@@ -81,10 +89,10 @@ class LogStore:
         pipe = self.redis.pipeline(transaction=False)
         task_ids = []
         for task_id, group in itertools.groupby(by_task, key=attrgetter("task_id")):
-            args: list[object] = [self.channel, task_id]
+            args: list[object] = [self.channel, task_id, self._keep_for]
             for r in group:
                 args.extend(_script_args(r))
-            self._append(keys=self._keys(task_id), args=args, client=pipe)
+            self._append(keys=[*self._keys(task_id), self._running], args=args, client=pipe)
             task_ids.append(task_id)
         results = pipe.execute()
         return Appended(
@@ -116,8 +124,11 @@ class LogStore:
         info = TaskInfo.from_fields(task_id, fields, int(count))
         if info.kind is None:
             return info
-        steps = [self.task(step) for step in info.steps]
-        return info.summarised([s for s in steps if s is not None])
+        steps = [step for step in map(self.task, info.steps) if step is not None]
+        if info.steps and not steps:  # every step expired (JOBLOOK_LOG_TTL): so does the whole
+            self.redis.delete(task_key)
+            return None
+        return info.summarised(steps)
 
     def list_tasks(
         self, limit: int, before: float | None = None, state: str | None = None
@@ -126,15 +137,38 @@ class LogStore:
         only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks)."""
         newest = f"({before}" if before is not None else "+inf"
         found: list[TaskInfo] = []
-        for offset in range(0, LIST_SCAN_LIMIT, LIST_PAGE):
+        offset = 0
+        while offset < LIST_SCAN_LIMIT:
             task_ids = self.redis.zrevrangebyscore(
                 f"{self.prefix}:tasks", newest, "-inf", start=offset, num=LIST_PAGE
             )
-            infos = (self.task(raw.decode()) for raw in task_ids)
+            infos = [self.task(raw.decode()) for raw in task_ids]
+            gone = [raw for raw, info in zip(task_ids, infos, strict=True) if info is None]
+            if gone:  # expired (JOBLOOK_LOG_TTL): the index forgets them too
+                self.redis.zrem(f"{self.prefix}:tasks", *gone)
             found += [i for i in infos if i is not None and state in (None, i.state)]
             if len(found) >= limit or len(task_ids) < LIST_PAGE:
                 break
+            offset += len(task_ids) - len(gone)  # the next page moved up by what was removed
         return found[:limit]
+
+    def running_tasks(self) -> list[str]:
+        """Ids of the tasks whose log says STARTED and not yet how they ended."""
+        return sorted(raw.decode() for raw in self.redis.smembers(self._running))
+
+    def heartbeats(self, task_ids: list[str]) -> list[bool]:
+        """For each task, whether its heartbeat key exists (a worker runs it, or it just ended)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for task_id in task_ids:
+            pipe.exists(alive_key(task_id))
+        return [bool(found) for found in pipe.execute()]
+
+    def mark_lost(self, task_id: str, message: str) -> bool:
+        """Fail a STARTED task that has no heartbeat; False if it ended or beats again meanwhile."""
+        log_key, pending_key, task_key = self._keys(task_id)
+        keys = [task_key, self._running, alive_key(task_id), log_key, pending_key]
+        args = [task_id, message, record.timestamp(), self._keep_for]
+        return bool(self._lost(keys=keys, args=args))
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

@@ -23,7 +23,7 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
-    store = LogStore.from_url(settings.redis_url)
+    store = LogStore.from_url(settings.redis_url, log_ttl=settings.log_ttl)
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)

@@ -8,7 +8,9 @@ import logging
 from joblook import logs, security
 from joblook.settings import Settings
 from joblook.web import create_app
+from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
+from joblook.web.reaper import Reaper
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,9 @@ def serve(args: list[str]) -> int:
     security.check_web(settings)
     logs.setup("web", settings.log_level)
     app = create_app(settings, async_mode="eventlet")
+    store = app.extensions["joblook.store"]
+    reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
+    socketio.start_background_task(reaper.run, socketio.sleep)
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
     socketio.run(
         app,

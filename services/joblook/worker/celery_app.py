@@ -24,6 +24,8 @@ MAX_LOG_BYTES_KEY = "joblook_max_log_bytes"
 """Bytes of output a task's log keeps: past them, the head and the tail with a marker between."""
 REDIS_URL_KEY = "joblook_redis_url"
 """The Redis where a task claims its id (claim.py) and watches for cancels (cancelwatch.py)."""
+WORKER_LOST_KEY = "joblook_worker_lost_after"
+"""Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``)."""
 
 _HOUR = 60 * 60
 
@@ -60,6 +62,7 @@ def make_celery(settings: Settings) -> Celery:
     # Not Celery settings: the task reads them so make_celery(settings) alone decides its behaviour.
     app.conf[LOGS_DIR_KEY] = str(settings.logs_dir)
     app.conf[REDIS_URL_KEY] = settings.redis_url
+    app.conf[WORKER_LOST_KEY] = settings.worker_lost_after
     app.conf[KILL_GRACE_KEY] = settings.kill_grace
     app.conf[DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     app.conf[MAX_LOG_BYTES_KEY] = settings.max_log_bytes

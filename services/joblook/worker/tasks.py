@@ -24,9 +24,11 @@ from joblook.worker.celery_app import (
     MAX_LOG_BYTES_KEY,
     REDIS_URL_KEY,
     RUN_TASK,
+    WORKER_LOST_KEY,
     celery_app,
 )
 from joblook.worker.claim import ClaimUnavailable, claim, owner_name
+from joblook.worker.heartbeat import Heartbeat
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Command, execute
 
@@ -58,7 +60,8 @@ def run(
     """
     conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
     _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir)
-    with CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
+    heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
+    with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
         outcome = execute(
             task_id,
             cmd,

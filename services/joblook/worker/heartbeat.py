@@ -1,0 +1,86 @@
+"""A running task's heartbeat: proof in Redis that some worker still runs it.
+
+While the task runs, a thread refreshes ``joblook:alive:<task_id>`` with a short expiry; when it
+ends, the key says "ended" for a day, so a final status still on its way through the shipper is
+not mistaken for a lost worker. The web's reaper (``web/reaper.py``) fails a STARTED task whose key
+has been missing for a while: its worker, guardian and all, is gone (a node lost, not a process).
+A Redis outage only pauses the heartbeat; the reaper tolerates gaps shorter than its threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+
+import redis
+
+from joblook.worker.claim import owner_name
+
+logger = logging.getLogger(__name__)
+
+ALIVE_KEY_PREFIX = "joblook:alive:"
+ENDED = "ended"
+ENDED_TTL = 24 * 60 * 60
+
+
+def alive_key(task_id: str) -> str:
+    return f"{ALIVE_KEY_PREFIX}{task_id}"
+
+
+def beat_interval(lost_after: float) -> float:
+    """How often a task refreshes its key: six times within the reaper's threshold."""
+    return lost_after / 6
+
+
+def beat_ttl(lost_after: float) -> int:
+    """How long one refresh lasts (whole seconds, at least 1): half the reaper's threshold."""
+    return max(1, round(lost_after / 2))
+
+
+class Heartbeat:
+    """Beats for ``task_id`` from ``start()`` (or ``with``) until ``close()``."""
+
+    def __init__(self, client: redis.Redis, task_id: str, lost_after: float) -> None:
+        self._client = client
+        self._key = alive_key(task_id)
+        self._interval = beat_interval(lost_after)
+        self._ttl = beat_ttl(lost_after)
+        self._owner = owner_name()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task_id}", daemon=True)
+
+    def start(self) -> None:
+        self._beat()
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        try:
+            self._client.set(self._key, ENDED, ex=ENDED_TTL)
+        except redis.RedisError as exc:
+            logger.warning("%s: cannot mark the task ended: %s", self._key, exc)
+
+    def __enter__(self) -> Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._beat()
+
+    def _beat(self) -> None:
+        try:
+            self._client.set(self._key, self._owner, ex=self._ttl)
+        except redis.RedisError as exc:  # Redis is down: the reaper allows for short gaps
+            logger.debug("%s: heartbeat missed: %s", self._key, exc)

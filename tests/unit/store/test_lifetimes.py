@@ -1,0 +1,87 @@
+"""What the store keeps and for how long: running tasks, lost workers, finished logs' expiry."""
+
+from __future__ import annotations
+
+import redis
+
+from joblook import record
+from joblook.record import State
+from joblook.store.logstore import LogStore
+from joblook.worker.heartbeat import alive_key
+from tests.unit.store.test_logstore import OTHER, TASK, out
+
+
+def started(store: LogStore, task_id: str = TASK) -> None:
+    store.create_task(task_id, "train")
+    store.append(
+        [
+            record.status(task_id, 1, State.STARTED, None, "started on node-1"),
+            out(2, task_id=task_id),
+        ]
+    )
+
+
+def test_a_task_is_running_from_its_started_status_to_its_last(store: LogStore) -> None:
+    started(store)
+    started(store, OTHER)
+    assert store.running_tasks() == sorted([TASK, OTHER])
+    store.append([record.status(TASK, 3, State.SUCCESS, 0)])
+    assert store.running_tasks() == [OTHER]
+
+
+def test_a_running_task_without_heartbeat_is_failed_as_lost(store: LogStore) -> None:
+    started(store)
+    assert store.heartbeats([TASK]) == [False]
+    assert store.mark_lost(TASK, "worker lost: test")
+    info = store.task(TASK)
+    assert info is not None
+    assert (info.state, info.exit_code, info.message) == ("FAILURE", None, "worker lost: test")
+    assert info.finished_at is not None
+    assert store.running_tasks() == []
+    assert not store.mark_lost(TASK, "again")  # only a STARTED task can be lost
+
+
+def test_a_task_with_a_heartbeat_is_never_failed_as_lost(store: LogStore) -> None:
+    started(store)
+    store.redis.set(alive_key(TASK), "node-1:42", ex=10)
+    assert store.heartbeats([TASK]) == [True]
+    assert not store.mark_lost(TASK, "worker lost")
+    info = store.task(TASK)
+    assert info is not None and info.state == "STARTED"
+
+
+def test_finished_logs_expire_after_the_configured_time(redis_url: str, store: LogStore) -> None:
+    keeping = LogStore(redis.Redis.from_url(redis_url), log_ttl=3600)
+    started(keeping)
+    assert keeping.redis.ttl(f"joblook:log:{TASK}") == -1  # running: kept
+    keeping.append([record.status(TASK, 3, State.SUCCESS, 0)])
+    for key in (f"joblook:log:{TASK}", f"joblook:task:{TASK}"):
+        assert 3590 <= keeping.redis.ttl(key) <= 3600
+
+
+def test_finished_logs_are_kept_for_ever_by_default(store: LogStore) -> None:
+    started(store)
+    store.append([record.status(TASK, 3, State.SUCCESS, 0)])
+    assert store.redis.ttl(f"joblook:log:{TASK}") == -1
+    assert store.redis.ttl(f"joblook:task:{TASK}") == -1
+
+
+def test_an_expired_task_leaves_the_listing(store: LogStore) -> None:
+    started(store)
+    started(store, OTHER)
+    store.redis.delete(f"joblook:log:{TASK}", f"joblook:task:{TASK}")  # as its expiry would
+    assert [info.task_id for info in store.list_tasks(10)] == [OTHER]
+    assert store.redis.zscore("joblook:tasks", TASK) is None  # and the index forgets it
+
+
+def test_a_chain_goes_when_its_last_step_has_expired(store: LogStore) -> None:
+    started(store)
+    started(store, OTHER)
+    parent = "7d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a"
+    store.create_parent(parent, "chain", "train && test", [TASK, OTHER])
+    store.redis.delete(f"joblook:log:{TASK}", f"joblook:task:{TASK}")
+    info = store.task(parent)
+    assert info is not None and info.state == "STARTED"  # what is left of it still counts
+    store.redis.delete(f"joblook:log:{OTHER}", f"joblook:task:{OTHER}")
+    assert store.task(parent) is None
+    assert not store.redis.exists(f"joblook:task:{parent}")
