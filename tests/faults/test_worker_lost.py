@@ -50,10 +50,16 @@ def test_a_worker_lost_with_its_machine_is_found_by_its_missing_heartbeat(tmp_pa
             if any(task_id in part or str(marker) in part for part in p.info["cmdline"] or [])
         ]  # the guardian (it names the task's log file) and the command's shell
         assert len(on_the_machine) == 2, on_the_machine
+        assert stack.worker.proc is not None
+        worker = psutil.Process(stack.worker.proc.pid)
+        doomed = [worker, *worker.children(recursive=True)]
         for process in on_the_machine:
-            for doomed in [*process.children(recursive=True), process]:
-                doomed.kill()
-        stack.worker.kill()
+            doomed += [process, *process.children(recursive=True)]
+        for process in doomed:  # all freeze at once, as a machine that loses power
+            process.suspend()
+        for process in doomed:
+            process.kill()
+        stack.worker.kill()  # reaps it
         info = wait_for(
             lambda: (t := stack.task(task_id))["state"] != "STARTED" and t, 20, "the reaper"
         )
