@@ -76,14 +76,13 @@ function startFor(records) {
 }
 
 function follow(socket) {
-  let reconnecting = false;
   socket.on("connect", () => {
     socket.emit("subscribe", { task_id: taskId, after_seq: writer.lastSeq }, (ack) => {
       if (!ack?.ok) showError(`Cannot follow this task: ${ack?.error ?? "no reply"}`);
     });
-    socket.emit("watch_tasks"); // a chain's or group's steps change without log records here
-    if (reconnecting) refresh().catch((error) => showError(error.message));
-    reconnecting = true;
+    // A chain's or group's steps change without log records here. Once in the room, read the
+    // task again: a change made before we joined (or while disconnected) sent its event to nobody.
+    socket.emit("watch_tasks", () => refresh().catch((error) => showError(error.message)));
   });
   socket.on("task", (task) => {
     if (task.task_id === taskId || task.parent === taskId) {
