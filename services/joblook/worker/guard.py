@@ -18,6 +18,10 @@ from joblook.worker.guardian import RELEASE
 
 logger = logging.getLogger(__name__)
 
+# The guardian waits as a shell, which starts in a millisecond; only when the worker is gone
+# (end of file before the release line) does it become Python to do the work.
+_WAIT_THEN_GUARD = 'IFS= read -r _ || exec "$1" -I -m joblook.worker.guardian "$2" "$3" "$4"'
+
 EXIT_WAIT = 5.0
 """Longest wait for a released guardian to exit (it is reaped, never left a zombie)."""
 
@@ -36,8 +40,8 @@ class Guard:
         read_end, write_end = os.pipe()  # not inherited: only this process holds the write end
         try:
             self._guardian = subprocess.Popen(
-                [sys.executable, "-I", "-m", "joblook.worker.guardian", str(session),
-                 str(self._log_file), str(self._grace)],
+                ["/bin/sh", "-c", _WAIT_THEN_GUARD, "joblook-guardian", sys.executable,
+                 str(session), str(self._log_file), str(self._grace)],
                 stdin=read_end,
                 stdout=subprocess.DEVNULL,
                 start_new_session=True,  # a kill of the worker's process group spares it

@@ -9,8 +9,9 @@ command's tree (SIGTERM, a grace period, SIGKILL) and ends the task's log with a
 "worker lost", unless a terminal status is already there. The shipper (or Fluentd) carries that
 record to the store like any other, in seq order.
 
-Run as ``python -I -m joblook.worker.guardian SESSION LOG_FILE GRACE``. Until the end of file it
-imports nothing beyond the standard library, so it starts in milliseconds and costs no memory.
+Run as ``python -I -m joblook.worker.guardian SESSION LOG_FILE GRACE``. The worker starts it
+behind a shell that waits for the release line and only execs Python on end of file, so a task
+that ends normally costs a shell's start (about a millisecond), not Python's.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import time
 from pathlib import Path
 
 POLL = 0.05
-RELEASE = b"x"
-"""What the worker writes when its task ended normally."""
+RELEASE = b"x\n"
+"""What the worker writes when its task ended normally: one line, for the waiting shell."""
 
 
 def main(argv: list[str]) -> int:
     session, log_file, grace = int(argv[0]), Path(argv[1]), float(argv[2])
-    if os.read(0, 1) == RELEASE:
+    if os.read(0, len(RELEASE)) == RELEASE:
         return 0
     _kill_tree(session, grace)
     _end_log(log_file)
