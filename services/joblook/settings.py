@@ -13,6 +13,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KILL_GRACE = 10.0
 # Per task; past it the worker keeps the head and the tail of the output and marks what it left out.
 DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024
+# Fluentd's forward input (in_forward) listens here unless told otherwise.
+DEFAULT_FLUENTD_PORT = 24224
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -57,6 +59,9 @@ class Settings:
     default_timeout: float | None
     # UTF-8 bytes of output (stdout and stderr together) a task's log keeps; see worker/logcap.py.
     max_log_bytes: int
+    # Where the services' own log records go (Fluentd's forward input); None: stderr.
+    fluentd_host: str | None
+    fluentd_port: int
 
     @property
     def logs_dir(self) -> Path:
@@ -101,6 +106,8 @@ class Settings:
             kill_grace=DEFAULT_KILL_GRACE if kill_grace is None else kill_grace,
             default_timeout=_seconds(env, "JOBLOOK_DEFAULT_TIMEOUT"),
             max_log_bytes=_byte_cap(env, "JOBLOOK_MAX_LOG_BYTES", DEFAULT_MAX_LOG_BYTES),
+            fluentd_host=env.get("FLUENTD_HOST") or None,
+            fluentd_port=_int(env, "FLUENTD_PORT", DEFAULT_FLUENTD_PORT),
         )
 
 

@@ -22,7 +22,7 @@ def serve(args: list[str]) -> int:
     parser.parse_args(args)
     settings = Settings.from_env()
     security.check_web(settings)
-    logs.setup("web", settings.log_level)
+    logs.setup("web", settings)
     app = create_app(settings, async_mode="eventlet")
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
     socketio.run(
