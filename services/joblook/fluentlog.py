@@ -9,6 +9,8 @@ stderr says how many bytes). A retry thread sends what waits as soon as Fluentd 
 trying every ``RETRY_SECONDS``; in between, a log call only adds to the buffer, so an unreachable
 host costs one log call at most ``TIMEOUT_SECONDS`` per interval. The first failure of an outage
 is reported on stderr too. What waits in memory is lost if the process dies before Fluentd is back.
+The timeout does not cover resolving the host name: Docker's DNS answers at once, a slow resolver
+elsewhere could hold a log call longer.
 """
 
 from __future__ import annotations
