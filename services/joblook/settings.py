@@ -19,6 +19,8 @@ DEFAULT_FILE_RETENTION = 60.0
 DEFAULT_WORKER_LOST_SECONDS = 60.0
 # Redis re-delivers a message not acknowledged after this long; far above any queue wait.
 DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
+# Fluentd's forward input (in_forward) listens here unless told otherwise.
+DEFAULT_FLUENTD_PORT = 24224
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -71,6 +73,9 @@ class Settings:
     worker_lost_after: float
     # Seconds a finished task's file stays on disk once the store holds all of it.
     file_retention: float
+    # Where the services' own log records go (Fluentd's forward input); None: stderr.
+    fluentd_host: str | None
+    fluentd_port: int
 
     @property
     def logs_dir(self) -> Path:
@@ -121,6 +126,8 @@ class Settings:
             worker_lost_after=_seconds(env, "JOBLOOK_WORKER_LOST_SECONDS")
             or DEFAULT_WORKER_LOST_SECONDS,
             file_retention=_seconds(env, "JOBLOOK_FILE_RETENTION") or DEFAULT_FILE_RETENTION,
+            fluentd_host=env.get("FLUENTD_HOST") or None,
+            fluentd_port=_int(env, "FLUENTD_PORT", DEFAULT_FLUENTD_PORT),
         )
 
 

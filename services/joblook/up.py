@@ -41,7 +41,7 @@ def serve(args: list[str]) -> int:
     generated = security.fill_in_tokens(env)
     settings = Settings.from_env(env)
     security.check_web(settings)
-    logs.setup("up", settings.log_level)
+    logs.setup("up", settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     manager = Manager()
     if not settings.redis_url_given:

@@ -110,3 +110,18 @@ def size_bytes(value: str) -> int:
 def env_variables(value: str) -> list[str]:
     """Environment variables that embedded Ruby in ``value`` reads: ENV['X'] or ENV.fetch('X')."""
     return re.findall(r"""ENV(?:\[|\.fetch\()\s*["'](\w+)["']""", value)
+
+
+def tag_matches(pattern: str, tag: str) -> bool:
+    """Whether a ``<match pattern>`` argument matches ``tag``, as Fluentd decides it: alternatives
+    separated by spaces, ``*`` one tag part, ``**`` zero or more parts (``a.**`` matches ``a``
+    too). Braces are not supported: the reader raises rather than guess."""
+    if "{" in pattern:
+        raise FluentConfError(f"brace patterns are not supported: {pattern}")
+    return any(re.fullmatch(_tag_regex(one), tag) for one in pattern.split())
+
+
+def _tag_regex(pattern: str) -> str:
+    pieces = re.split(r"(\.\*\*|\*\*\.|\*\*|\*)", pattern)
+    wildcards = {".**": r"(?:\..*)?", "**.": r"(?:.*\.)?", "**": ".*", "*": r"[^.]+"}
+    return "".join(wildcards.get(piece, re.escape(piece)) for piece in pieces)

@@ -13,11 +13,12 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from joblook import fluentlog
 from joblook.settings import Settings
 from joblook.worker.chunker import MAX_CHUNK_CHARS
 
 from . import composefile
-from .fluentconf import Section, env_variables, size_bytes
+from .fluentconf import Section, env_variables, size_bytes, tag_matches
 
 TASK_TAG = "joblook.task"
 
@@ -34,6 +35,20 @@ def _tail(conf: Section) -> Section:
 
 def _sync(conf: Section) -> Section:
     return conf.one("match", TASK_TAG)
+
+
+def _forward(conf: Section) -> Section:
+    (forward,) = [source for source in conf.all("source") if source.type == "forward"]
+    return forward
+
+
+def _joblook_services(services: dict[str, Any]) -> dict[str, str]:
+    """Compose service name -> the ``joblook`` command it runs (its logging service name)."""
+    return {
+        name: service["command"][1]
+        for name, service in services.items()
+        if service.get("command", [None])[0] == "joblook"
+    }
 
 
 def test_fluentd_tails_the_directory_the_worker_writes(
@@ -179,3 +194,26 @@ def test_service_logs_are_printed_and_cannot_reach_sync(fluent_conf: Section) ->
 def test_fluentd_is_reachable_only_on_the_compose_network(services: dict[str, Any]) -> None:
     # Its forward input accepts log events from anyone who can connect.
     assert "ports" not in services["fluentd"]
+
+
+def test_every_joblook_service_sends_its_logs_to_the_fluentd_forward_input(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    forward = _forward(fluent_conf).params
+    assert _joblook_services(services), "no service runs a joblook command"
+    for name in _joblook_services(services):
+        settings = _settings(services[name])
+        assert settings.fluentd_host == "fluentd" and "fluentd" in services, name
+        assert settings.fluentd_port == int(forward["port"]), f"{name}: not fluentd's forward port"
+    assert forward["bind"] == "0.0.0.0", "the other containers must reach it"
+
+
+def test_fluentd_prints_the_tag_each_service_logs_with(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    label = fluent_conf.one("label", _forward(fluent_conf).params["@label"])
+    for command in _joblook_services(services).values():
+        tag = fluentlog.tag(command)  # the tag the code sends, e.g. joblook.service.web
+        # Fluentd routes an event to the first <match> whose pattern matches its tag.
+        first = next((m for m in label.all("match") if tag_matches(m.argument, tag)), None)
+        assert first is not None and first.type == "stdout", f"{tag} is not printed"

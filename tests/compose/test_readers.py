@@ -49,6 +49,24 @@ def test_fluentconf_finds_environment_lookups_in_embedded_ruby() -> None:
     assert fluentconf.env_variables("Bearer #{ENV.fetch('A')} #{ENV[\"B\"]}") == ["A", "B"]
 
 
+@pytest.mark.parametrize(
+    ("pattern", "tag", "matches"),
+    [
+        ("joblook.service.**", "joblook.service.web", True),
+        ("joblook.service.**", "joblook.service", True),  # ** is zero or more parts
+        ("joblook.service.**", "joblook.services.web", False),
+        ("joblook.service.**", "joblook.task", False),
+        ("joblook.*", "joblook.task", True),
+        ("joblook.*", "joblook.service.web", False),  # * is exactly one part
+        ("**", "anything.at.all", True),
+        ("a.b other.**", "other.x", True),  # alternatives
+        ("a.b", "a_b", False),  # a dot is literal
+    ],
+)
+def test_fluentconf_matches_tags_like_fluentd(pattern: str, tag: str, matches: bool) -> None:
+    assert fluentconf.tag_matches(pattern, tag) is matches
+
+
 def test_dockerfile_reader_joins_continuations_and_splits_stages() -> None:
     stages = dockerfile.parse(
         textwrap.dedent(

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from joblook import logs
 from joblook.settings import Settings
 from joblook.shipper.loop import Shipper
 
@@ -39,11 +40,7 @@ def serve(args: list[str]) -> int:
         sys.stderr.write("usage: joblook shipper (settings come from the environment)\n")
         return 2
     settings = Settings.from_env()
-    level = logging.getLevelName(settings.log_level)
-    logging.basicConfig(
-        level=level if isinstance(level, int) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logs.setup("shipper", settings)
     with _only_instance(settings.positions_file.with_name("shipper.lock")) as alone:
         if not alone:
             log.error("another shipper is running on %s", settings.data_dir)

@@ -24,7 +24,7 @@ def serve(args: list[str]) -> int:
     parser.parse_args(args)
     settings = Settings.from_env()
     security.check_web(settings)
-    logs.setup("web", settings.log_level)
+    logs.setup("web", settings)
     app = create_app(settings, async_mode="eventlet")
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))

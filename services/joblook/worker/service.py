@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
+from celery import signals
 
-from joblook import security
+from joblook import fluentlog, logs, security
 from joblook.settings import Settings
 from joblook.worker.celery_app import celery_app
 
@@ -22,6 +24,7 @@ WORKER_ARGS = [
 
 def serve(args: list[str]) -> int:
     """Run the Celery worker until it stops; ``args`` go to Celery (e.g. ``--concurrency 4``)."""
+    _celery_logs_to_fluentd(Settings.from_env())
     return _start(["worker", *WORKER_ARGS, *args])
 
 
@@ -29,7 +32,25 @@ def serve_flower(args: list[str]) -> int:
     """Run Flower on ``FLOWER_PORT`` at ``JOBLOOK_HOST``; ``args`` go to Flower."""
     settings = Settings.from_env()
     security.check_flower(settings, args)
+    # Before Flower starts: tornado adds its own stderr handler only to a root logger without one.
+    logs.setup("flower", settings)
     return _start(["flower", f"--port={settings.flower_port}", f"--address={settings.host}", *args])
+
+
+def _celery_logs_to_fluentd(settings: Settings) -> None:
+    """With FLUENTD_HOST: once Celery has set up its loggers (root, and ``celery.task``, which does
+    not propagate), swap their stderr handlers for one Fluentd handler. Without it, Celery's own
+    stderr logging stays as it is. The pool's children inherit the handler (see fluentlog)."""
+    if settings.fluentd_host is None:
+        return
+    fluentd = fluentlog.handler("worker", settings.fluentd_host, settings.fluentd_port)
+
+    def to_fluentd(logger: logging.Logger, **_: Any) -> None:
+        logger.handlers = [fluentd]
+
+    # weak=False: the receiver is a closure that nothing else keeps alive.
+    signals.after_setup_logger.connect(to_fluentd, weak=False)
+    signals.after_setup_task_logger.connect(to_fluentd, weak=False)
 
 
 def _start(argv: list[str]) -> int:
