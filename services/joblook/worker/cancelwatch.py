@@ -1,6 +1,6 @@
 """Watch Redis for a cancel of one task and wake the runner through a pipe the moment it comes.
 
-``start()`` subscribes to the cancel channel *before* reading the task's hash, so a request made
+``open()`` subscribes to the cancel channel *before* reading the task's hash, so a request made
 in between is seen either way. A thread then waits for messages naming the task, re-reads the hash
 every few seconds as a safety net (a message is lost while the connection is down), and reconnects
 after errors. A worker whose Redis blips keeps running its command: cancelling is best effort.
@@ -12,11 +12,11 @@ import logging
 import os
 import threading
 import time
-from types import TracebackType
 
 import redis
 from redis.client import PubSub
 
+from joblook.closing import Closing
 from joblook.worker.cancellation import CANCEL_CHANNEL, CancelRequest, cancel_key
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ RETRY_DELAY = 1.0
 CONNECT_TIMEOUT = 5.0
 
 
-class CancelWatcher:
+class CancelWatcher(Closing):
     """A :class:`~joblook.worker.cancellation.CancelSignal` fed by Redis; use it as a context."""
 
     def __init__(self, redis_url: str, task_id: str, *, check_interval: float = CHECK_INTERVAL):
@@ -53,7 +53,7 @@ class CancelWatcher:
     def fileno(self) -> int:
         return self._wake_read
 
-    def start(self) -> None:
+    def open(self) -> None:
         """Subscribe and read the hash (``request`` then tells if it was cancelled), then listen."""
         try:
             self._subscribe()
@@ -70,18 +70,6 @@ class CancelWatcher:
         self._client.close()
         for fd in (self._wake_read, self._wake_write):
             os.close(fd)
-
-    def __enter__(self) -> CancelWatcher:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _listen(self) -> None:
         next_check = time.monotonic() + self._check_interval

@@ -1,6 +1,6 @@
 """The worker's side of the guardian (guardian.py): one per command, released at the end.
 
-If the worker dies before :meth:`Guard.release`, the guardian kills the command's tree and ends
+If the worker dies before :meth:`Guard.close`, the guardian kills the command's tree and ends
 its log with "worker lost". A guardian that cannot start costs only that protection, never the task.
 """
 
@@ -12,8 +12,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import TracebackType
 
+from joblook.closing import Closing
 from joblook.worker.guardian import RELEASE
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ EXIT_WAIT = 5.0
 """Longest wait for a released guardian to exit (it is reaped, never left a zombie)."""
 
 
-class Guard:
+class Guard(Closing):
     """Holds the write end of the guardian's pipe; use it as a context around the task."""
 
     def __init__(self, log_file: Path, kill_grace: float) -> None:
@@ -54,7 +54,7 @@ class Guard:
         finally:
             os.close(read_end)
 
-    def release(self) -> None:
+    def close(self) -> None:
         """The task ended and its status is written: the guardian may exit."""
         if self._write_end is None:
             return
@@ -69,14 +69,3 @@ class Guard:
             logger.warning(
                 "guardian %d of %s did not exit", self._guardian.pid, self._log_file.name
             )
-
-    def __enter__(self) -> Guard:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()

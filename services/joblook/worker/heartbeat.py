@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from types import TracebackType
 
 import redis
 
+from joblook.closing import Closing
 from joblook.worker.claim import owner_name
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,8 @@ def beat_ttl(lost_after: float) -> int:
     return max(1, round(lost_after / 2))
 
 
-class Heartbeat:
-    """Beats for ``task_id`` from ``start()`` (or ``with``) until ``close()``."""
+class Heartbeat(Closing):
+    """Beats for ``task_id`` from ``open()`` (or ``with``) until ``close()``."""
 
     def __init__(self, client: redis.Redis, task_id: str, lost_after: float) -> None:
         self._client = client
@@ -50,7 +50,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task_id}", daemon=True)
 
-    def start(self) -> None:
+    def open(self) -> None:
         self._beat()
         self._thread.start()
 
@@ -62,18 +62,6 @@ class Heartbeat:
             self._client.set(self._key, ENDED, ex=ENDED_TTL)
         except redis.RedisError as exc:
             logger.warning("%s: cannot mark the task ended: %s", self._key, exc)
-
-    def __enter__(self) -> Heartbeat:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

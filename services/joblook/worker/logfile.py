@@ -12,9 +12,9 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO
 
+from joblook.closing import Closing
 from joblook.record import (
     OutputRecord,
     Record,
@@ -35,7 +35,7 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
 _TAIL_BLOCK = 64 * 1024
 
 
-class TaskLogWriter:
+class TaskLogWriter(Closing):
     """Writes records with contiguous ``seq`` numbers; resumes after an existing file's last one.
 
     At most ``max_log_bytes`` of output (plus the marker) is written per task.
@@ -82,17 +82,6 @@ class TaskLogWriter:
                 logger.exception("task %s: could not write its held-back output", self.task_id)
             os.close(self._fd)
             self._fd = None
-
-    def __enter__(self) -> TaskLogWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _write_chunks(self, stream: str, chunks: list[str], now: str) -> None:
         if not chunks:

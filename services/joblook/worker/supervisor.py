@@ -13,8 +13,8 @@ import selectors
 import subprocess
 import time
 from dataclasses import dataclass
-from types import TracebackType
 
+from joblook.closing import Closing
 from joblook.record import State
 from joblook.worker.cancellation import CancelSignal
 from joblook.worker.killing import TreeKill, kill_tree
@@ -35,7 +35,7 @@ class Stop:
     message: str
 
 
-class Supervisor:
+class Supervisor(Closing):
     def __init__(
         self,
         proc: subprocess.Popen[bytes],
@@ -88,17 +88,6 @@ class Supervisor:
         for pipe in (self._proc.stdout, self._proc.stderr):
             if pipe is not None:
                 pipe.close()
-
-    def __enter__(self) -> Supervisor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _done(self) -> bool:
         if self._kill is not None:
