@@ -223,6 +223,7 @@ def sync() -> dict[str, int]:
         return {"received": 0, "stored": 0}
     appended = _store().append(records)
     broadcast.task_changed(_store(), appended.state_changed)
+    current_app.extensions["joblook.livestats"].note(appended)
     return {"received": len(records), "stored": appended.stored}
 
 
