@@ -15,6 +15,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KILL_GRACE = 10.0
 # Per task; past it the worker keeps the head and the tail of the output and marks what it left out.
 DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024
+# A task's file is deleted this long after the store holds its last record.
+DEFAULT_FILE_RETENTION = 60.0
 # A running task whose heartbeat has been missing this long has lost its worker.
 DEFAULT_WORKER_LOST_SECONDS = 60.0
 # Redis re-delivers a message not acknowledged after this long; far above any queue wait.
@@ -71,6 +73,8 @@ class Settings:
     log_ttl: float | None
     # Seconds without a heartbeat after which a running task is failed as "worker lost".
     worker_lost_after: float
+    # Seconds a finished task's file stays on disk once the store holds all of it.
+    file_retention: float
     # Seconds without output after which a running task's page says it may be stalled.
     stall_seconds: float
     # Where to POST each ended task as JSON; None: no webhook.
@@ -126,6 +130,7 @@ class Settings:
             log_ttl=_seconds(env, "JOBLOOK_LOG_TTL"),
             worker_lost_after=_seconds(env, "JOBLOOK_WORKER_LOST_SECONDS")
             or DEFAULT_WORKER_LOST_SECONDS,
+            file_retention=_seconds(env, "JOBLOOK_FILE_RETENTION") or DEFAULT_FILE_RETENTION,
             stall_seconds=_seconds(env, "JOBLOOK_STALL_SECONDS") or DEFAULT_STALL_SECONDS,
             webhook_url=_http_url(env, "JOBLOOK_WEBHOOK_URL"),
             public_url=(

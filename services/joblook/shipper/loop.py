@@ -113,7 +113,8 @@ class Shipper:
 
     def _ship_one_batch(self, tailer: Tailer, delivery: Delivery) -> bool:
         """Read what is new and deliver it; False when there was nothing new."""
-        tailer.poll()
+        if tailer.poll():
+            self._save(tailer.positions)  # deleted files forgotten: keep the file small
         pieces = tailer.take(delivery.body_limit, self._max_lines)
         if not pieces:
             return False

@@ -40,11 +40,13 @@ class Tailer:
     def close(self) -> None:
         self.watch.close()
 
-    def poll(self) -> None:
-        """Take in the watch's news without waiting; rescan the directory when one is due."""
+    def poll(self) -> bool:
+        """Take in the watch's news without waiting; rescan the directory when one is due.
+
+        True when that dropped the positions of deleted files (they are worth saving).
+        """
         self._pending.update(name for name in self.watch.news() if not self._is_done(name))
-        if self.watch.rescan_due():
-            self._rescan()
+        return self.watch.rescan_due() and self._rescan()
 
     def take(self, max_bytes: int, max_lines: int) -> list[Piece]:
         """Complete lines from every pending file, shared fairly, within both budgets."""
@@ -135,13 +137,15 @@ class Tailer:
         self._turn += 1
         return names[first:] + names[:first]
 
-    def _rescan(self) -> None:
-        """The safety net: every unfinished file is checked; positions of deleted files dropped."""
+    def _rescan(self) -> bool:
+        """The safety net: every unfinished file is checked; positions of deleted files dropped
+        (True if there were any)."""
         entries = self.watch.listing()
         self._pending.update(entry.name for entry in entries if self._may_have_news(entry))
-        names = {entry.name for entry in entries}
-        for name in self.positions.keys() - names:
+        gone = self.positions.keys() - {entry.name for entry in entries}
+        for name in gone:
             del self.positions[name]
+        return bool(gone)
 
     def _may_have_news(self, entry: os.DirEntry[str]) -> bool:
         """Unless it is done or plainly unchanged (one stat), a file is worth a read."""

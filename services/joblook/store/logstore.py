@@ -137,6 +137,13 @@ class LogStore:
         """The highest seq stored contiguously from 1 (0 when nothing is stored)."""
         return int(self.redis.llen(self._keys(task_id)[0]))
 
+    def last_seqs(self, task_ids: list[str]) -> list[int]:
+        """:meth:`last_seq` of each task, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for task_id in task_ids:
+            pipe.llen(self._keys(task_id)[0])
+        return [int(n) for n in pipe.execute()]
+
     def read(self, task_id: str, after_seq: int = 0, limit: int | None = None) -> list[bytes]:
         """Encoded records with seq > after_seq, in seq order, at most ``limit`` of them."""
         end = -1 if limit is None else after_seq + limit - 1

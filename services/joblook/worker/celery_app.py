@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import Celery
 
 from joblook.settings import Settings
+from joblook.worker.sweeper import sweep_step
 
 RUN_TASK = "joblook.run"
 """Runs one shell command: ``args=[cmd]``, optionally ``kwargs={"timeout": seconds}``."""
@@ -63,6 +64,9 @@ def make_celery(settings: Settings) -> Celery:
     app.conf[LOGS_DIR_KEY] = str(settings.logs_dir)
     app.conf[REDIS_URL_KEY] = settings.redis_url
     app.conf[WORKER_LOST_KEY] = settings.worker_lost_after
+    app.steps["worker"].add(
+        sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)
+    )
     app.conf[KILL_GRACE_KEY] = settings.kill_grace
     app.conf[DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     app.conf[MAX_LOG_BYTES_KEY] = settings.max_log_bytes
