@@ -92,15 +92,28 @@ local function note_progress(p, eta, t)
     progress.p, progress.e, progress.changed = p, eta, true
 end
 
+-- Each series this batch touches: {n = points received, stride = keep every stride-th, last},
+-- read once and written back at the end.
+local series = {}
+local function series_of(index)
+    local state = series[index]
+    if state == nil then
+        local v = redis.call('HMGET', series_state_key, index .. ':n', index .. ':stride')
+        state = {n = tonumber(v[1]) or 0, stride = tonumber(v[2]) or 1}
+        series[index] = state
+    end
+    return state
+end
+
 -- Keep at most max_points per series, evenly spread over the whole run: past the bound, every
 -- other point goes and from then on only every stride-th point received is kept.
 local function add_point(index, name, point)
-    local received = redis.call('HINCRBY', series_state_key, index .. ':n', 1)
-    local stride = tonumber(redis.call('HGET', series_state_key, index .. ':stride') or '1')
-    redis.call('HSET', series_state_key, index .. ':last', point)
+    local state = series_of(index)
+    state.n = state.n + 1
+    state.last = point
     points[#points + 1] = name
     points[#points + 1] = point
-    if (received - 1) % stride ~= 0 then return end
+    if (state.n - 1) % state.stride ~= 0 then return end
     local list = series_prefix .. index
     if redis.call('RPUSH', list, point) <= max_points then return end
     local all = redis.call('LRANGE', list, 0, -1)
@@ -114,7 +127,26 @@ local function add_point(index, name, point)
         end
     end
     if #kept > 0 then redis.call('RPUSH', list, unpack(kept)) end
-    redis.call('HSET', series_state_key, index .. ':stride', stride * 2)
+    state.stride = state.stride * 2
+end
+
+-- A series' number (1, 2... in order of first appearance), or false once a task has max_series.
+local numbers = {}
+local series_count = nil
+local function number_of(name)
+    local number = numbers[name]
+    if number ~= nil then return number end
+    number = redis.call('HGET', series_key, name)
+    if not number then
+        series_count = series_count or redis.call('HLEN', series_key)
+        if series_count < max_series then
+            series_count = series_count + 1
+            number = tostring(series_count)
+            redis.call('HSET', series_key, name, number)
+        end
+    end
+    numbers[name] = number
+    return number
 end
 
 local function format_step(value)
@@ -137,13 +169,8 @@ local function note_metrics(metrics, given_step)
         step = '0'
     end
     for _, pair in ipairs(metrics) do
-        local name = pair[1]
-        local index = redis.call('HGET', series_key, name)
-        if not index and redis.call('HLEN', series_key) < max_series then
-            index = redis.call('HLEN', series_key) + 1
-            redis.call('HSET', series_key, name, index)
-        end
-        if index then add_point(index, name, '[' .. step .. ',' .. pair[2] .. ']') end
+        local number = number_of(pair[1])
+        if number then add_point(number, pair[1], '[' .. step .. ',' .. pair[2] .. ']') end
     end
 end
 
@@ -217,6 +244,10 @@ if progress ~= nil and progress.changed then
 end
 if step ~= nil and step then
     redis.call('HSET', series_state_key, 'step', step)
+end
+for number, state in pairs(series) do
+    redis.call('HSET', series_state_key, number .. ':n', state.n, number .. ':stride', state.stride,
+        number .. ':last', state.last)
 end
 
 if added_bytes > 0 then

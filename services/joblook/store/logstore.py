@@ -19,8 +19,8 @@ from operator import attrgetter
 import orjson
 import redis
 
-from joblook import progress, record
-from joblook.record import OutputRecord, Record, State, StatusRecord
+from joblook import record
+from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
@@ -111,7 +111,7 @@ class LogStore:
             keys = [*self._keys(task_id), self._running, series.parked, series.index, series.state]
             args: list[object] = [self.channel, task_id, self._keep_for, series.lists]
             args += [self._queue_ended, metrics.MAX_SERIES, metrics.MAX_POINTS]
-            args += _findings_args(batch)
+            args += metrics.findings_args(batch)
             for r in batch:
                 args.extend(_script_args(r))
             self._append(keys=[*keys, self.ended], args=args, client=pipe)
@@ -218,17 +218,6 @@ class LogStore:
 def decode_records(raw: list[bytes]) -> list[dict[str, object]]:
     """Stored records back to JSON objects, in one parse for the whole batch."""
     return orjson.loads(b"[" + b",".join(raw) + b"]")
-
-
-def _findings_args(batch: list[Record]) -> list[object]:
-    """N, then N (seq, finding) pairs: what the batch's output says about progress and metrics."""
-    args: list[object] = []
-    for r in batch:
-        if isinstance(r, OutputRecord):
-            found = progress.recognise(r.log)
-            if found is not None:
-                args += [r.seq, metrics.finding_arg(found, r.time)]
-    return [len(args) // 2, *args]
 
 
 def _script_args(r: Record) -> tuple[object, ...]:

@@ -11,12 +11,15 @@ point. A task has at most MAX_SERIES series; further names are ignored.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import orjson
 import redis
 
+from joblook import progress
 from joblook.progress import Finding
+from joblook.record import OutputRecord, Record
 
 MAX_SERIES = 32
 MAX_POINTS = 10_000
@@ -39,6 +42,38 @@ class SeriesKeys:
             state=f"{prefix}:seriesstate:{task_id}",
             lists=f"{prefix}:points:{task_id}:",
         )
+
+
+def findings_args(batch: list[Record]) -> list[object]:
+    """append.lua's N, then N (seq, finding) pairs: what one task's batch (in seq order) says
+    about progress and metrics."""
+    found = [
+        (r.seq, finding, r.time)
+        for r in batch
+        if isinstance(r, OutputRecord) and (finding := progress.recognise(r.log)) is not None
+    ]
+    args: list[object] = [0]
+    for seq, finding, time in _thinned(found):
+        args += [seq, finding_arg(finding, time)]
+    args[0] = (len(args) - 1) // 2
+    return args
+
+
+def _thinned(
+    found: list[tuple[int, Finding, str]],
+) -> list[tuple[int, Finding, str]]:
+    """The findings that decide what the store ends up with. A bar redrawn 10,000 times a second
+    puts thousands of progress-only frames in one batch, yet only a few matter: the first (it may
+    start the rate's baseline), each one that goes backwards with the one before it (a new bar
+    restarts the baseline), and the last (it wins). Metrics are all kept."""
+    bar = [
+        i for i, (_seq, f, _time) in enumerate(found) if f.progress is not None and not f.metrics
+    ]
+    keep = set(bar[:1] + bar[-1:])
+    for before, after in itertools.pairwise(bar):
+        if found[after][1].progress < found[before][1].progress:  # type: ignore[operator]
+            keep.update((before, after))
+    return [item for i, item in enumerate(found) if i in keep or found[i][1].metrics]
 
 
 def finding_arg(finding: Finding, time: str) -> bytes:

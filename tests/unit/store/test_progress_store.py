@@ -58,6 +58,15 @@ def test_a_bar_that_starts_again_measures_its_rate_afresh(store: LogStore) -> No
     assert progress_of(store) == (0.1, pytest.approx(90.0))
 
 
+def test_a_batch_of_thousands_of_frames_ends_as_the_frames_would_one_by_one(
+    store: LogStore,
+) -> None:
+    first = [out(seq, f"{seq / 50:.0f}%\r", seq / 100) for seq in range(1, 5001)]  # 0..100%
+    again = [out(seq, f"{(seq - 5000) / 50:.0f}%\r", seq / 100) for seq in range(5001, 5501)]
+    store.append(first + again)  # one batch: a bar to 100%, then a new one to 10%
+    assert progress_of(store) == (0.1, pytest.approx(90 * 5 / 10, rel=0.02))
+
+
 def test_the_latest_progress_printed_wins_whatever_order_batches_arrive_in(
     store: LogStore,
 ) -> None:
