@@ -284,7 +284,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "items": {
                         "type": "array",
                         "description": "`[step, value]`",
-                        "prefixItems": [{"type": "number"}, {"type": "number"}],
+                        "items": {"type": "number"},
                         "minItems": 2,
                         "maxItems": 2,
                     },
