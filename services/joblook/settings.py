@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,8 @@ DEFAULT_WORKER_LOST_SECONDS = 60.0
 DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 # Fluentd's forward input (in_forward) listens here unless told otherwise.
 DEFAULT_FLUENTD_PORT = 24224
+# A running task silent for this long gets a "no output for ..." hint on its page.
+DEFAULT_STALL_SECONDS = 600.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -76,6 +80,12 @@ class Settings:
     # Where the services' own log records go (Fluentd's forward input); None: stderr.
     fluentd_host: str | None
     fluentd_port: int
+    # Seconds without output after which a running task's page says it may be stalled.
+    stall_seconds: float
+    # Where to POST each ended task as JSON; None: no webhook.
+    webhook_url: str | None
+    # The address people open joblook at, for links sent elsewhere (the webhook's "url").
+    public_url: str
 
     @property
     def logs_dir(self) -> Path:
@@ -128,7 +138,29 @@ class Settings:
             file_retention=_seconds(env, "JOBLOOK_FILE_RETENTION") or DEFAULT_FILE_RETENTION,
             fluentd_host=env.get("FLUENTD_HOST") or None,
             fluentd_port=_int(env, "FLUENTD_PORT", DEFAULT_FLUENTD_PORT),
+            stall_seconds=_seconds(env, "JOBLOOK_STALL_SECONDS") or DEFAULT_STALL_SECONDS,
+            webhook_url=_http_url(env, "JOBLOOK_WEBHOOK_URL"),
+            public_url=(
+                _http_url(env, "JOBLOOK_PUBLIC_URL") or _default_public_url(env, port)
+            ).rstrip("/"),
         )
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http:// or https:// address, got {raw!r}")
+    return raw
+
+
+def _default_public_url(env: Mapping[str, str], port: int) -> str:
+    host = env.get("JOBLOOK_HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # every interface: the machine's name reaches one of them
+        host = socket.getfqdn()
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:

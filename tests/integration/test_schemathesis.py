@@ -48,8 +48,10 @@ def ndjson_reply(_ctx: schemathesis.DeserializationContext, response: schemathes
 
 @pytest.fixture(scope="module")
 def known_tasks(stack: Stack) -> Iterator[list[str]]:
-    """Task ids worth asking about: finished ones, a chain and its steps, one still running."""
-    done = stack.enqueue("echo out; echo err >&2")
+    """Task ids worth asking about: finished ones (one with progress and metrics), a chain and its
+    steps, one still running."""
+    findings = """echo '{"progress": 0.5, "metrics": {"x": 1}}'"""
+    done = stack.enqueue(f"echo out; echo err >&2; {findings}")
     chain = stack.enqueue_json({"chain": ["true", "false", "true"]})
     running = stack.enqueue(RUNNING, timeout=150)
     for task_id in (done, *chain["steps"]):

@@ -43,6 +43,7 @@ async function showFlowerLink() {
 
 const socket = openSocket(byId("connection"));
 socket.on("task", (task) => list.upsert(task));
+socket.on("progress", (update) => list.showProgress(update));
 socket.on("connect", () => {
   // Watch first, then (re)load: a change made in between is in the reply or in an event.
   socket.emit("watch_tasks", async () => {

@@ -3,13 +3,18 @@
 // So after a dropped connection or a web server restart every line is shown exactly once.
 //
 // Tests read `document.body.dataset.lastSeq` (the highest seq the terminal's buffer holds) and
-// `window.joblook.term` (the xterm.js Terminal) and `window.joblook.socket`.
-import { downloadUrl } from "/static/api.js";
+// `window.joblook.term` (the xterm.js Terminal), `window.joblook.socket` and
+// `window.joblook.charts` (the metric charts).
+import { downloadUrl, getJSON } from "/static/api.js";
+import { MetricCharts } from "/static/charts.js";
 import { openSocket } from "/static/connection.js";
+import { isFinished } from "/static/format.js";
 import { LogWriter } from "/static/logwriter.js";
+import { EndNotifier } from "/static/notify.js";
 import { attachSearch } from "/static/search.js";
 import { TaskControls } from "/static/taskcontrols.js";
 import { TaskHeader } from "/static/taskheader.js";
+import { TaskProgress } from "/static/taskprogress.js";
 import { createTerminal, SCROLLBACK } from "/static/terminal.js";
 
 const byId = (id) => document.getElementById(id);
@@ -36,11 +41,34 @@ const controls = new TaskControls(taskId, {
   relations: byId("relations"),
 }, showError);
 
-/** Fetch the task again and show it in the header and the controls. */
+const progress = new TaskProgress({ bar: byId("progress"), stall: byId("stall-note") });
+const notifier = new EndNotifier(byId("notify"));
+const charts = new MetricCharts(byId("charts"));
+
+/** Fetch the task again and show it everywhere on the page. */
 async function refresh() {
   const task = await header.refresh();
+  progress.showTask(task);
+  notifier.show(task);
+  if (isFinished(task.state)) notifier.ended(task);
   await controls.show(task);
   return task;
+}
+
+/**
+ * Load every metric series. "metrics" events that arrive meanwhile are added afterwards; points
+ * the load already brought are skipped by their step.
+ */
+let metricsQueue = null;
+async function loadMetrics() {
+  metricsQueue = [];
+  try {
+    const { series } = await getJSON(`/tasks/${encodeURIComponent(taskId)}/metrics`);
+    charts.replace(series);
+    metricsQueue.forEach((queued) => charts.add(queued));
+  } finally {
+    metricsQueue = null;
+  }
 }
 
 byId("download").href = downloadUrl(taskId);
@@ -56,7 +84,7 @@ const writer = new LogWriter(term, {
   onStatus: (record) => header.showStatusNote(record.log),
 });
 document.body.dataset.lastSeq = "0";
-window.joblook = { taskId, term, writer, search };
+window.joblook = { taskId, term, writer, search, charts };
 
 /** A log longer than the scrollback starts where the scrollback can still hold it. */
 function startFor(records) {
@@ -83,6 +111,7 @@ function follow(socket) {
     // A chain's or group's steps change without log records here. Once in the room, read the
     // task again: a change made before we joined (or while disconnected) sent its event to nobody.
     socket.emit("watch_tasks", () => refresh().catch((error) => showError(error.message)));
+    loadMetrics().catch((error) => showError(error.message)); // events missed while away
   });
   socket.on("task", (task) => {
     if (task.task_id === taskId || task.parent === taskId) {
@@ -90,7 +119,20 @@ function follow(socket) {
     }
   });
   socket.on("log", ({ task_id: id, records }) => {
-    if (id === taskId) writer.add(records);
+    if (id !== taskId) return;
+    writer.add(records);
+    progress.sawRecords(records);
+  });
+  socket.on("progress", (update) => {
+    if (update.task_id !== taskId) return;
+    progress.showProgress(update);
+    header.showProgress(update.progress);
+  });
+  socket.on("metrics", ({ task_id: id, series, reload }) => {
+    if (id !== taskId) return;
+    if (reload) loadMetrics().catch((error) => showError(error.message));
+    else if (metricsQueue) metricsQueue.push(series);
+    else charts.add(series);
   });
   socket.on("status", ({ task_id: id, state, exit_code: exitCode }) => {
     if (id !== taskId) return;
@@ -109,6 +151,9 @@ async function main() {
     return;
   }
   writer.startAfter(startFor(task.records));
+  getJSON("/config")
+    .then((config) => (progress.stallSeconds = config.stall_seconds))
+    .catch((error) => showError(error.message));
   const socket = openSocket(byId("connection"));
   window.joblook.socket = socket;
   follow(socket);

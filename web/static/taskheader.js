@@ -4,10 +4,12 @@ import { getJSON } from "/static/api.js";
 import {
   durationSeconds, formatDuration, formatExitCode, formatTime, isFinished, isOutdated, showBadge,
 } from "/static/format.js";
+import { titleFor } from "/static/notify.js";
 
 export class TaskHeader {
   #task = null;
   #ticker = 0;
+  #progress = null;
 
   /**
    * @param {string} taskId
@@ -37,7 +39,8 @@ export class TaskHeader {
     els.started.textContent = task.started_at ? formatTime(task.started_at) : "not yet";
     els.started.dateTime = task.started_at ?? "";
     if (task.message) this.showStatusNote(task.message); // newer servers keep the last one
-    document.title = `${task.state} · ${task.cmd ?? task.task_id} · joblook`;
+    if (task.progress !== undefined) this.#progress = task.progress;
+    document.title = titleFor(task, this.#progress);
     this.#tick();
     const running = task.started_at && !isFinished(task.state);
     if (running && !this.#ticker) this.#ticker = setInterval(() => this.#tick(), 1000);
@@ -50,6 +53,14 @@ export class TaskHeader {
   /** A status event arrived: show its state now, the full picture once fetched. */
   showState(state, exitCode) {
     if (this.#task) this.show({ ...this.#task, state, exit_code: exitCode });
+  }
+
+  /** A "progress" event: the tab title shows the percentage while the task runs. */
+  showProgress(fraction) {
+    this.#progress = fraction;
+    if (!this.#task) return;
+    this.#task = { ...this.#task, progress: fraction };
+    document.title = titleFor(this.#task, fraction);
   }
 
   /** The message of the latest status record ("started on host", "exited with code 0"). */

@@ -4,6 +4,7 @@ import { getJSON, taskPageUrl } from "/static/api.js";
 import {
   durationSeconds, formatDuration, formatExitCode, formatTime, isFinished, isOutdated, showBadge,
 } from "/static/format.js";
+import { ProgressState, renderProgress } from "/static/progress.js";
 
 const PAGE = 50;
 const CMD_PREVIEW = 160; // characters of the command shown in the list
@@ -15,10 +16,10 @@ export class TaskList {
    */
   constructor(els, onError) {
     this.els = els;
-    this.tasks = new Map(); // task_id -> {task, row}, newest first
+    this.tasks = new Map(); // task_id -> {task, row, progress}, newest first
     this.pagedBack = false;
     els.older.addEventListener("click", () => this.loadOlder().catch(onError));
-    setInterval(() => this.#tickDurations(), 1000);
+    setInterval(() => this.#tick(), 1000);
   }
 
   /** Load the newest page; tasks already shown are merged, so this is safe after a reconnect. */
@@ -43,16 +44,27 @@ export class TaskList {
     if (known) {
       if (isOutdated(task, known.task)) return;
       known.task = task;
-      fillRow(known.row, task);
+      known.progress.update(task);
+      fillRow(known.row, task, known.progress);
       return;
     }
     const row = this.els.template.content.firstElementChild.cloneNode(true);
-    fillRow(row, task);
+    const progress = new ProgressState();
+    progress.update(task);
+    fillRow(row, task, progress);
     const next = [...this.tasks.values()].find((t) => (t.task.created_at ?? "") < (task.created_at ?? ""));
     this.els.body.insertBefore(row, next ? next.row : null);
-    this.tasks.set(task.task_id, { task, row });
+    this.tasks.set(task.task_id, { task, row, progress });
     this.#reorder();
     this.els.empty.hidden = true;
+  }
+
+  /** A "progress" event: how far along a listed task is now. */
+  showProgress(update) {
+    const known = this.tasks.get(update.task_id);
+    if (!known) return;
+    known.progress.update(update);
+    renderProgress(known.row.querySelector(".progress"), known.progress);
   }
 
   #reorder() {
@@ -63,16 +75,17 @@ export class TaskList {
     this.tasks = new Map(sorted);
   }
 
-  #tickDurations() {
-    for (const { task, row } of this.tasks.values()) {
+  #tick() {
+    for (const { task, row, progress } of this.tasks.values()) {
       if (task.started_at && !isFinished(task.state)) {
         row.querySelector(".duration").textContent = formatDuration(durationSeconds(task));
+        renderProgress(row.querySelector(".progress"), progress); // the time left counts down
       }
     }
   }
 }
 
-function fillRow(row, task) {
+function fillRow(row, task, progress) {
   row.dataset.taskId = task.task_id;
   row.dataset.state = task.state;
   showBadge(row.querySelector(".badge"), task.state);
@@ -84,4 +97,5 @@ function fillRow(row, task) {
   row.querySelector(".exit-code").textContent = formatExitCode(task.exit_code);
   row.querySelector(".created").textContent = formatTime(task.created_at);
   row.querySelector(".duration").textContent = formatDuration(durationSeconds(task));
+  renderProgress(row.querySelector(".progress"), progress);
 }

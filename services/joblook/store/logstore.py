@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from operator import attrgetter
 
@@ -21,6 +21,8 @@ import redis
 
 from joblook import record
 from joblook.record import Record, State, StatusRecord
+from joblook.store import metrics
+from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
 from joblook.worker.heartbeat import alive_key
 
@@ -30,24 +32,35 @@ LIST_PAGE = 200  # task ids read per step while listing
 LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Appended:
-    """What one append did: how many records were new, and which tasks changed state."""
+    """What one append did: how many records were new, which tasks changed state, and what the
+    new records said about progress (task -> (fraction, eta seconds or None)) and metrics
+    (task -> series name -> ``[step,value]`` JSON texts)."""
 
     stored: int
     state_changed: list[str]
+    progress: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    points: dict[str, dict[str, list[bytes]]] = field(default_factory=dict)
 
 
 class LogStore:
     """Permanent per-task logs and task metadata in one Redis."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str = "joblook", log_ttl: float | None = None
+        self,
+        client: redis.Redis,
+        prefix: str = "joblook",
+        log_ttl: float | None = None,
+        queue_ended: bool = False,
     ) -> None:
-        """``log_ttl``: seconds a finished task is kept (its log, its metadata); None: for ever."""
+        """``log_ttl``: seconds a finished task is kept (its log, its metadata); None: for ever.
+        ``queue_ended``: put each task that ends on the ``ended`` list (for the webhook)."""
         self.redis = client
         self.prefix = prefix
         self.channel = f"{prefix}:appended"
+        self.ended = f"{prefix}:ended"
+        self._queue_ended = "1" if queue_ended else ""
         self._running = f"{prefix}:running"
         self._keep_for = "" if log_ttl is None else str(math.ceil(log_ttl))
         scripts = resources.files("joblook.store")
@@ -55,8 +68,11 @@ class LogStore:
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
 
     @classmethod
-    def from_url(cls, url: str, log_ttl: float | None = None) -> LogStore:
-        return cls(redis.Redis.from_url(url, health_check_interval=30), log_ttl=log_ttl)
+    def from_url(
+        cls, url: str, log_ttl: float | None = None, queue_ended: bool = False
+    ) -> LogStore:
+        client = redis.Redis.from_url(url, health_check_interval=30)
+        return cls(client, log_ttl=log_ttl, queue_ended=queue_ended)
 
     def _keys(self, task_id: str) -> list[str]:
         p = self.prefix
@@ -84,23 +100,38 @@ class LogStore:
         pipe.execute()
 
     def append(self, records: Iterable[Record]) -> Appended:
-        """Store records (any tasks, any order, duplicates allowed)."""
+        """Store records (any tasks, any order, duplicates allowed), and what their output says
+        about progress and metrics."""
         by_task = sorted(records, key=attrgetter("task_id", "seq"))
         pipe = self.redis.pipeline(transaction=False)
         task_ids = []
         for task_id, group in itertools.groupby(by_task, key=attrgetter("task_id")):
-            args: list[object] = [self.channel, task_id, self._keep_for]
-            for r in group:
+            batch = list(group)
+            series = SeriesKeys.of(self.prefix, task_id)
+            keys = [*self._keys(task_id), self._running, series.parked, series.index, series.state]
+            args: list[object] = [self.channel, task_id, self._keep_for, series.lists]
+            args += [self._queue_ended, metrics.MAX_SERIES, metrics.MAX_POINTS]
+            args += metrics.findings_args(batch)
+            for r in batch:
                 args.extend(_script_args(r))
-            self._append(keys=[*self._keys(task_id), self._running], args=args, client=pipe)
+            self._append(keys=[*keys, self.ended], args=args, client=pipe)
             task_ids.append(task_id)
-        results = pipe.execute()
-        return Appended(
-            stored=sum(appended for appended, _last, _changed in results),
-            state_changed=[
-                t for t, (_a, _l, changed) in zip(task_ids, results, strict=True) if changed
-            ],
-        )
+        appended = Appended(stored=0, state_changed=[])
+        for task_id, reply in zip(task_ids, pipe.execute(), strict=True):
+            count, _last, changed, fraction, points = reply
+            appended.stored += count
+            if changed:
+                appended.state_changed.append(task_id)
+            if fraction:
+                eta = float(fraction[1]) if fraction[1] else None
+                appended.progress[task_id] = (float(fraction[0]), eta)
+            if points:
+                appended.points[task_id] = metrics.decode_points(points)
+        return appended
+
+    def series(self, task_id: str) -> bytes:
+        """The task's metric series as ``{"series": {name: [[step, value], ...]}}`` JSON."""
+        return metrics.read_series(self.redis, SeriesKeys.of(self.prefix, task_id))
 
     def last_seq(self, task_id: str) -> int:
         """The highest seq stored contiguously from 1 (0 when nothing is stored)."""
@@ -173,8 +204,11 @@ class LogStore:
     def mark_lost(self, task_id: str, message: str) -> bool:
         """Fail a STARTED task that has no heartbeat; False if it ended or beats again meanwhile."""
         log_key, pending_key, task_key = self._keys(task_id)
+        series = SeriesKeys.of(self.prefix, task_id)
         keys = [task_key, self._running, alive_key(task_id), log_key, pending_key]
-        args = [task_id, message, record.timestamp(), self._keep_for]
+        keys += [series.parked, series.index, series.state, self.ended]
+        args = [task_id, message, record.timestamp(), self._keep_for, series.lists]
+        args += [self._queue_ended]
         return bool(self._lost(keys=keys, args=args))
 
     def ping(self) -> bool:

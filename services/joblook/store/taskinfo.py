@@ -29,12 +29,16 @@ class TaskInfo:
     kind: str | None = None  # "chain" or "group" for a parent, None for a command
     parent: str | None = None
     steps: list[str] = field(default_factory=list)
+    progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
+    eta_seconds: float | None = None  # the time left as of that output
+    last_output_at: str | None = None  # the time of the latest stdout or stderr record
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
         """From the task's Redis hash (all strings; '' or absent means none)."""
         exit_code = fields.get("exit_code") or None
         timeout = fields.get("timeout") or None
+        fraction, eta = fields.get("progress") or None, fields.get("eta_seconds") or None
         return cls(
             task_id=task_id,
             cmd=fields.get("cmd"),
@@ -51,6 +55,9 @@ class TaskInfo:
             kind=fields.get("kind") or None,
             parent=fields.get("parent") or None,
             steps=json.loads(fields["steps"]) if fields.get("steps") else [],
+            progress=float(fraction) if fraction is not None else None,
+            eta_seconds=float(eta) if eta is not None else None,
+            last_output_at=fields.get("last_output_at") or None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -67,6 +74,10 @@ class TaskInfo:
             "bytes": self.bytes,
             "message": self.message,
             "timeout": self.timeout,
+            "progress": self.progress,
+            # An estimate is only worth showing while the task runs.
+            "eta_seconds": None if self.state in TERMINAL else self.eta_seconds,
+            "last_output_at": self.last_output_at,
         }
         if self.kind is not None:
             data |= {"kind": self.kind, "steps": self.steps}

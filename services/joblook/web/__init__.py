@@ -7,9 +7,10 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, errors, jsonio, openapi, pages, tasks
+from joblook.web import api, broadcast, errors, jsonio, openapi, pages, tasks
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
+from joblook.web.livestats import LiveStats
 from joblook.worker.celery_app import make_celery
 
 
@@ -23,7 +24,9 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
-    store = LogStore.from_url(settings.redis_url, log_ttl=settings.log_ttl)
+    store = LogStore.from_url(
+        settings.redis_url, log_ttl=settings.log_ttl, queue_ended=settings.webhook_url is not None
+    )
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
@@ -54,7 +57,15 @@ def create_app(
     feed = LiveFeed(store, emit=_local_emit, spawn=socketio.start_background_task)
     app.extensions["joblook.feed"] = feed
     feed.start()
+    stats = LiveStats(emit=_emit_to_rooms, tasks_room=broadcast.TASKS_ROOM)
+    app.extensions["joblook.livestats"] = stats
+    socketio.start_background_task(stats.run)
     return app
+
+
+def _emit_to_rooms(event: str, data: dict[str, object], rooms: list[str]) -> None:
+    # Through the message queue: the rooms' clients may be connected to any web process.
+    socketio.emit(event, data, to=rooms)
 
 
 def _local_emit(event: str, data: object, sids: list[str]) -> None:

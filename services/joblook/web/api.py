@@ -181,7 +181,9 @@ def sync() -> dict[str, int]:
     """Store records sent by Fluentd or the shipper; 2xx only once they are stored.
 
     Idempotent on (task_id, seq): duplicates are skipped, records ahead of a gap wait for it.
-    One invalid record refuses the whole batch (400, its index in `detail`). Bodies may be up
+    Output that reports progress or metrics (a tqdm bar, `{"metrics": {...}}`) updates the task
+    as its record is stored, once. One invalid record refuses the whole batch (400, its index in
+    `detail`). Bodies may be up
     to 64 MiB. NDJSON is also accepted as application/ndjson, application/jsonl and
     application/x-jsonlines.
     ---
@@ -223,6 +225,7 @@ def sync() -> dict[str, int]:
         return {"received": 0, "stored": 0}
     appended = _store().append(records)
     broadcast.task_changed(_store(), appended.state_changed)
+    current_app.extensions["joblook.livestats"].note(appended)
     return {"received": len(records), "stored": appended.stored}
 
 

@@ -147,6 +147,20 @@ _TASK: dict[str, Any] = {
     "kind": {"type": "string", "enum": list(launch.KINDS), "description": "A parent's."},
     "steps": {"type": "array", "items": _UUID, "description": "A parent's."},
     "parent": {**_UUID, "description": "A step's chain or group."},
+    "progress": {
+        "type": ["number", "null"],
+        "minimum": 0,
+        "maximum": 1,
+        "description": "How far along the output says the task is (a tqdm bar, a percentage, "
+        '`{"progress": 0.4}`); null until it says.',
+    },
+    "eta_seconds": {
+        "type": ["number", "null"],
+        "minimum": 0,
+        "description": "Seconds left, as of the latest progress (the program's own estimate, "
+        "else the rate so far); null when unknown and once the task has ended.",
+    },
+    "last_output_at": {**_STAMP, "description": "When the task last printed something."},
     "cancel_requested": {
         "type": ["object", "null"],
         "description": "Who asked to cancel the unfinished task, and when (by id only).",
@@ -246,8 +260,37 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Config": {
         "type": "object",
-        "required": ["flower_url"],
-        "properties": {"flower_url": {"type": "string"}},
+        "required": ["flower_url", "stall_seconds"],
+        "properties": {
+            "flower_url": {"type": "string"},
+            "stall_seconds": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": "A running task silent this long may be stalled "
+                "(JOBLOOK_STALL_SECONDS).",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Metrics": {
+        "type": "object",
+        "required": ["series"],
+        "properties": {
+            "series": {
+                "type": "object",
+                "description": "Series name -> its points, oldest first.",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "description": "`[step, value]`",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+            }
+        },
         "additionalProperties": False,
     },
 }

@@ -23,6 +23,8 @@ VENDOR = {
     "addon-fit.mjs": "@xterm/addon-fit/lib/addon-fit.mjs",
     "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+    "uPlot.esm.js": "uplot/dist/uPlot.esm.js",
+    "uPlot.min.css": "uplot/dist/uPlot.min.css",
 }
 
 
@@ -114,7 +116,7 @@ def config() -> dict[str, object]:
         settings.flower_url
         or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
     )
-    return {"flower_url": flower}
+    return {"flower_url": flower, "stall_seconds": settings.stall_seconds}
 
 
 def _page(name: str, check: Callable[[], object] | None = None) -> Response:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 
+import urllib3
+
 from joblook import logs, security
 from joblook.settings import Settings
-from joblook.web import create_app
+from joblook.web import create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
@@ -29,6 +31,12 @@ def serve(args: list[str]) -> int:
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
     socketio.start_background_task(reaper.run, socketio.sleep)
+    if settings.webhook_url is not None:
+        post = webhook.http_post(urllib3.PoolManager(num_pools=4))
+        sender = webhook.WebhookSender(
+            store, settings.webhook_url, settings.public_url, post=post, sleep=socketio.sleep
+        )
+        socketio.start_background_task(sender.run)
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
     socketio.run(
         app,

@@ -106,6 +106,34 @@ def get_task(task_id: str) -> dict[str, object]:
     return info.to_json() | {"cancel_requested": requested}
 
 
+@bp.get("/tasks/<task_id>/metrics")
+def task_metrics(task_id: str) -> Response:
+    """The metric series the task's output reported, as `[step, value]` points.
+
+    A line that is exactly a JSON object with `metrics` (and an optional `step`, else the last
+    step + 1, from 0) adds a point to each named series. Series are in order of first appearance;
+    each keeps at most 10,000 points spread evenly over the run, and always its latest point.
+    ---
+    get:
+      tags: [logs]
+      parameters: [TaskIdInPath]
+      responses:
+        200:
+          description: The series; `{}` when the output reported none.
+          content:
+            application/json:
+              schema: Metrics
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        503: Unavailable
+    """
+    auth.require(request, _settings().token, "the API")
+    info = known_task(task_id)
+    return Response(_store().series(info.task_id), mimetype="application/json")
+
+
 @bp.delete("/tasks/<task_id>")
 def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
     """Cancel a task (every unfinished step of a chain or group).

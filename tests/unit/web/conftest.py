@@ -33,6 +33,7 @@ def make_app(store: LogStore, redis_url: str, tmp_path: Path) -> Iterator[AppFac
     yield build
     for app in built:
         app.extensions["joblook.feed"].close()
+        app.extensions["joblook.livestats"].close()
 
 
 @pytest.fixture

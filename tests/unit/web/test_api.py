@@ -67,12 +67,20 @@ def test_the_pages_are_served(client: FlaskClient) -> None:
         assert b"task.js" in task_page.data
 
 
-def test_config_tells_the_pages_where_flower_is(make_app: AppFactory) -> None:
+def test_config_tells_the_pages_where_flower_is_and_when_a_task_looks_stalled(
+    make_app: AppFactory,
+) -> None:
     with make_app().test_client() as client:
-        assert client.get("/config").get_json() == {"flower_url": "http://localhost:5555/"}
-    custom = make_app(JOBLOOK_FLOWER_URL="https://flower.example/")
+        assert client.get("/config").get_json() == {
+            "flower_url": "http://localhost:5555/",
+            "stall_seconds": 600.0,
+        }
+    custom = make_app(JOBLOOK_FLOWER_URL="https://flower.example/", JOBLOOK_STALL_SECONDS="30")
     with custom.test_client() as client:
-        assert client.get("/config").get_json() == {"flower_url": "https://flower.example/"}
+        assert client.get("/config").get_json() == {
+            "flower_url": "https://flower.example/",
+            "stall_seconds": 30.0,
+        }
 
 
 def test_browser_libraries_come_from_node_modules_by_name_only(client: FlaskClient) -> None:

@@ -1,0 +1,127 @@
+"""Progress and metric series in the store: how findings travel to ``append.lua``, how series are
+read back.
+
+``append.lua`` applies a record's finding (``joblook.progress``) only when it appends the record,
+in seq order: the task hash keeps the latest ``progress`` and ``eta_seconds``, and each metric has
+a list of ``[step,value]`` JSON texts, at most MAX_POINTS of them spread evenly over the run (past
+the bound every other point is dropped and only every 2nd, 4th... new one kept), plus its latest
+point. A task has at most MAX_SERIES series; further names are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+import orjson
+import redis
+
+from joblook import progress
+from joblook.progress import Finding
+from joblook.record import OutputRecord, Record
+
+MAX_SERIES = 32
+MAX_POINTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKeys:
+    """One task's keys for findings and series (a series' list is ``lists`` + its number)."""
+
+    parked: str
+    index: str
+    state: str
+    lists: str
+
+    @classmethod
+    def of(cls, prefix: str, task_id: str) -> SeriesKeys:
+        return cls(
+            parked=f"{prefix}:findings:{task_id}",
+            index=f"{prefix}:series:{task_id}",
+            state=f"{prefix}:seriesstate:{task_id}",
+            lists=f"{prefix}:points:{task_id}:",
+        )
+
+
+def findings_args(batch: list[Record]) -> list[object]:
+    """append.lua's N, then N (seq, finding) pairs: what one task's batch (in seq order) says
+    about progress and metrics."""
+    found = [
+        (r.seq, finding, r.time)
+        for r in batch
+        if isinstance(r, OutputRecord) and (finding := progress.recognise(r.log)) is not None
+    ]
+    args: list[object] = [0]
+    for seq, finding, time in _thinned(found):
+        args += [seq, finding_arg(finding, time)]
+    args[0] = (len(args) - 1) // 2
+    return args
+
+
+def _thinned(
+    found: list[tuple[int, Finding, str]],
+) -> list[tuple[int, Finding, str]]:
+    """The findings that decide what the store ends up with. A bar redrawn 10,000 times a second
+    puts thousands of progress-only frames in one batch, yet only a few matter: the first (it may
+    start the rate's baseline), each one that goes backwards with the one before it (a new bar
+    restarts the baseline), and the last (it wins). Metrics are all kept."""
+    bar = [
+        i for i, (_seq, f, _time) in enumerate(found) if f.progress is not None and not f.metrics
+    ]
+    keep = set(bar[:1] + bar[-1:])
+    for before, after in itertools.pairwise(bar):
+        if found[after][1].progress < found[before][1].progress:  # type: ignore[operator]
+            keep.update((before, after))
+    return [item for i, item in enumerate(found) if i in keep or found[i][1].metrics]
+
+
+def finding_arg(finding: Finding, time: str) -> bytes:
+    """A finding as append.lua reads it; metric values and the step stay JSON texts, so no
+    number loses digits in Lua."""
+    arg: dict[str, object] = {}
+    if finding.progress is not None:
+        arg["p"] = finding.progress
+        if finding.eta_seconds is not None:
+            arg["e"] = finding.eta_seconds
+        epoch = _epoch(time)
+        if epoch is not None:
+            arg["t"] = epoch
+    if finding.metrics:
+        arg["m"] = [[name, orjson.dumps(value).decode()] for name, value in finding.metrics]
+        if finding.step is not None:
+            arg["s"] = orjson.dumps(finding.step).decode()
+    return orjson.dumps(arg)
+
+
+def read_series(client: redis.Redis, keys: SeriesKeys) -> bytes:
+    """``{"series": {name: [[step, value], ...], ...}}`` as JSON, series in order of first
+    appearance, each ending with its latest point."""
+    names = sorted(client.hgetall(keys.index).items(), key=lambda item: int(item[1]))
+    pipe = client.pipeline(transaction=False)
+    for _name, number in names:
+        pipe.lrange(keys.lists + number.decode(), 0, -1)
+        pipe.hget(keys.state, number + b":last")
+    replies = pipe.execute()
+    parts = []
+    for i, (name, _number) in enumerate(names):
+        points, latest = replies[2 * i], replies[2 * i + 1]
+        if latest is not None and (not points or points[-1] != latest):
+            points.append(latest)  # thinned out of the list, but the newest point always shows
+        parts.append(orjson.dumps(name.decode()) + b":[" + b",".join(points) + b"]")
+    return b'{"series":{' + b",".join(parts) + b"}}"
+
+
+def decode_points(flat: list[bytes]) -> dict[str, list[bytes]]:
+    """append.lua's flat ``name, point, name, point...`` reply, grouped by series."""
+    grouped: dict[str, list[bytes]] = {}
+    for i in range(0, len(flat), 2):
+        grouped.setdefault(flat[i].decode(), []).append(flat[i + 1])
+    return grouped
+
+
+def _epoch(stamp: str) -> float | None:
+    try:
+        return dt.datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return None

@@ -1,0 +1,138 @@
+"""``JOBLOOK_WEBHOOK_URL``: a JSON POST for every task that ends, off the log pipeline's path.
+
+Ends are queued in Redis with the record that ends the task (``store/ended.py``); each web process
+runs one sender that takes them one at a time and POSTs::
+
+    {"task_id": "...", "cmd": "...", "state": "SUCCESS", "exit_code": 0,
+     "duration_seconds": 12.5, "url": "<JOBLOOK_PUBLIC_URL>/task?task_id=..."}
+
+A 2xx reply delivers it; anything else (an error status, a refused connection, a timeout) is
+retried after 1, 2, 4... seconds, RETRY_DELAYS in all, then given up with a warning. /sync never
+waits for any of this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import orjson
+import urllib3
+
+from joblook.store.ended import EndedQueue
+from joblook.store.logstore import LogStore, TaskInfo
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
+POLL_SECONDS = 1.0  # how often an idle sender looks for ended tasks
+# Longer than a whole delivery with every retry and timeout: a claim this old was abandoned.
+ABANDONED_AFTER = 300.0
+
+Post = Callable[[str, bytes], int]
+Sleep = Callable[[float], object]
+
+
+def payload(info: TaskInfo, public_url: str) -> dict[str, object]:
+    """What the webhook receives about an ended task."""
+    duration = None
+    if info.started_at and info.finished_at:
+        spent = _parse(info.finished_at) - _parse(info.started_at)
+        duration = round(max(0.0, spent.total_seconds()), 6)
+    return {
+        "task_id": info.task_id,
+        "cmd": info.cmd,
+        "state": info.state,
+        "exit_code": info.exit_code,
+        "duration_seconds": duration,
+        "url": f"{public_url}/task?{urlencode({'task_id': info.task_id})}",
+    }
+
+
+def http_post(pool: urllib3.PoolManager) -> Post:
+    """POST JSON with ``pool``; returns the status (0 when no reply came)."""
+
+    def post(url: str, body: bytes) -> int:
+        try:
+            reply = pool.request(
+                "POST",
+                url,
+                body=body,
+                headers={"Content-Type": "application/json", "User-Agent": "joblook-webhook"},
+                timeout=TIMEOUT,
+                retries=False,
+                redirect=False,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            log.info("webhook POST failed: %s", exc)
+            return 0
+        return reply.status
+
+    return post
+
+
+class WebhookSender:
+    """Takes ended tasks off the queue and reports each one to the webhook."""
+
+    def __init__(
+        self,
+        store: LogStore,
+        url: str,
+        public_url: str,
+        *,
+        post: Post,
+        sleep: Sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._queue = EndedQueue(store.redis, store.ended, ABANDONED_AFTER)
+        self._url = url
+        self._public_url = public_url
+        self._post = post
+        self._sleep = sleep
+        self._clock = clock
+
+    def deliver_next(self) -> bool:
+        """Report the next ended task, retrying as needed; False when none was waiting."""
+        task_id = self._queue.claim(self._clock())
+        if task_id is None:
+            return False
+        info = self._store.task(task_id)
+        if info is not None:  # else it expired (JOBLOOK_LOG_TTL) before anyone could report it
+            self._deliver(orjson.dumps(payload(info, self._public_url)), task_id)
+        self._queue.done(task_id)
+        return True
+
+    def run(self) -> None:
+        """Deliver for ever (the web process's lifetime), looking for work every POLL_SECONDS."""
+        while True:
+            try:
+                busy = self.deliver_next()
+            except Exception:  # Redis away, say: never let the sender die
+                log.exception("webhook sender failed; trying again")
+                busy = False
+            if not busy:
+                self._sleep(POLL_SECONDS)
+
+    def _deliver(self, body: bytes, task_id: str) -> None:
+        for delay in (*RETRY_DELAYS, None):
+            status = self._post(self._url, body)
+            if 200 <= status < 300:
+                return
+            if delay is None:
+                break
+            log.info(
+                "webhook for %s got %s; retrying in %.0f s", task_id, status or "no reply", delay
+            )
+            self._sleep(delay)
+        log.warning(
+            "webhook for task %s not delivered after %d tries", task_id, len(RETRY_DELAYS) + 1
+        )
+
+
+def _parse(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp)

@@ -1,0 +1,165 @@
+"""The webhook sender: one POST per ended task, retried, never lost when a sender dies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import threading
+from collections.abc import Iterator
+
+import orjson
+import pytest
+import urllib3
+
+from joblook import record
+from joblook.record import OutputRecord, State
+from joblook.store.logstore import LogStore
+from joblook.web import webhook
+from joblook.web.webhook import WebhookSender
+
+TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+HOOK = "http://hooks.example/joblook"
+PUBLIC = "https://joblook.example"
+START = dt.datetime(2026, 11, 22, 2, 13, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def queueing(redis_url: str) -> Iterator[LogStore]:
+    """A store that queues ended tasks, as it does when a webhook is set."""
+    store = LogStore.from_url(redis_url, queue_ended=True)
+    store.redis.flushdb()
+    yield store
+    store.redis.close()
+
+
+class Receiver:
+    """Replies with the given statuses in turn (then 200), and keeps what it was sent."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.bodies: list[dict[str, object]] = []
+
+    def __call__(self, url: str, body: bytes) -> int:
+        assert url == HOOK
+        self.bodies.append(orjson.loads(body))
+        return self.statuses.pop(0) if self.statuses else 200
+
+
+def run_task(store: LogStore, state: State, exit_code: int | None, seconds: float = 12.5) -> None:
+    def at(offset: float) -> str:
+        return record.timestamp(START + dt.timedelta(seconds=offset))
+
+    store.create_task(TASK, "python train.py")
+    started = record.status(TASK, 1, State.STARTED, None, "started on node-1")
+    started.time = at(0)
+    ended = record.status(TASK, 3, state, exit_code, "the end")
+    ended.time = at(seconds)
+    store.append([started, OutputRecord(TASK, 2, at(1), record.STDOUT, "hi\n"), ended])
+
+
+def sender(store: LogStore, post: Receiver, sleeps: list[float]) -> WebhookSender:
+    return WebhookSender(store, HOOK, PUBLIC, post=post, sleep=sleeps.append)
+
+
+def test_an_ended_task_is_posted_once_with_its_outcome(queueing: LogStore) -> None:
+    run_task(queueing, State.FAILURE, 3)
+    receiver, sleeps = Receiver(), []
+    hooks = sender(queueing, receiver, sleeps)
+    assert hooks.deliver_next()
+    assert not hooks.deliver_next()  # nothing else ended
+    assert receiver.bodies == [
+        {
+            "task_id": TASK,
+            "cmd": "python train.py",
+            "state": "FAILURE",
+            "exit_code": 3,
+            "duration_seconds": 12.5,
+            "url": f"{PUBLIC}/task?task_id={TASK}",
+        }
+    ]
+    assert sleeps == []
+
+
+def test_a_failing_receiver_is_retried_with_growing_pauses(queueing: LogStore) -> None:
+    run_task(queueing, State.SUCCESS, 0)
+    receiver, sleeps = Receiver(500, 503, 0), []
+    assert sender(queueing, receiver, sleeps).deliver_next()
+    assert len(receiver.bodies) == 4
+    assert sleeps == [1.0, 2.0, 4.0]
+
+
+def test_a_receiver_that_never_answers_is_given_up_on(queueing: LogStore) -> None:
+    run_task(queueing, State.SUCCESS, 0)
+    receiver, sleeps = Receiver(*[500] * 20), []
+    hooks = sender(queueing, receiver, sleeps)
+    assert hooks.deliver_next()
+    assert len(receiver.bodies) == len(webhook.RETRY_DELAYS) + 1
+    assert sleeps == list(webhook.RETRY_DELAYS)
+    assert not hooks.deliver_next()
+
+
+def test_an_end_claimed_by_a_sender_that_died_is_delivered_by_another(
+    queueing: LogStore,
+) -> None:
+    run_task(queueing, State.REVOKED, None)
+    receiver = Receiver()
+    dying = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=lambda _s: None)
+    dying._queue.claim(now=1000.0)  # claimed, then the process died before posting
+    later = WebhookSender(
+        queueing, HOOK, PUBLIC, post=receiver, sleep=lambda _s: None,
+        clock=lambda: 1000.0 + webhook.ABANDONED_AFTER + 1,
+    )  # fmt: skip
+    assert later.deliver_next()
+    assert [b["state"] for b in receiver.bodies] == ["REVOKED"]
+
+
+def test_a_claim_in_progress_is_not_taken_by_another_sender(queueing: LogStore) -> None:
+    run_task(queueing, State.SUCCESS, 0)
+    receiver = Receiver()
+    first = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=lambda _s: None)
+    first._queue.claim(now=1000.0)
+    second = WebhookSender(
+        queueing, HOOK, PUBLIC, post=receiver, sleep=lambda _s: None, clock=lambda: 1010.0
+    )
+    assert not second.deliver_next()
+
+
+def test_a_task_that_never_started_has_no_duration(queueing: LogStore) -> None:
+    queueing.create_task(TASK, "sleep 9")
+    queueing.append([record.status(TASK, 1, State.REVOKED, None, "cancelled before it started")])
+    receiver = Receiver()
+    assert sender(queueing, receiver, []).deliver_next()
+    assert receiver.bodies[0]["duration_seconds"] is None
+
+
+def test_a_task_lost_with_its_worker_is_reported_too(queueing: LogStore) -> None:
+    queueing.create_task(TASK, "sleep 9")
+    queueing.append([record.status(TASK, 1, State.STARTED, None, "started on node-1")])
+    assert queueing.mark_lost(TASK, "worker lost")
+    receiver = Receiver()
+    assert sender(queueing, receiver, []).deliver_next()
+    assert receiver.bodies[0]["state"] == "FAILURE"
+
+
+def test_http_post_reports_the_status_or_zero_when_nothing_answers() -> None:
+    got: list[bytes] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    post = webhook.http_post(urllib3.PoolManager())
+    try:
+        assert post(f"http://127.0.0.1:{server.server_port}/hook", b'{"a": 1}') == 204
+        assert got == [b'{"a": 1}']
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert post(f"http://127.0.0.1:{server.server_port}/hook", b"{}") == 0  # refused
