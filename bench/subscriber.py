@@ -25,8 +25,10 @@ class Subscriber:
         self._on_records = on_records
         self._finished: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self.disconnected = False
         self.client = socketio.Client(reconnection=False)
         self.client.on("log", self._on_log)
+        self.client.on("disconnect", self._on_disconnect)
 
     def __enter__(self) -> Subscriber:
         self.client.connect(self.base_url, transports=["websocket"], wait_timeout=10)
@@ -53,10 +55,18 @@ class Subscriber:
         self.client.call("unsubscribe", {"task_id": task_id}, timeout=10)
 
     def wait_finished(self, task_id: str, timeout: float) -> bool:
-        """True once the task's terminal status record has arrived."""
+        """True once the task's terminal status record has arrived; False after ``timeout`` or
+        as soon as the connection drops (nothing more will arrive: no reconnection here)."""
         with self._lock:
             event = self._finished.setdefault(task_id, threading.Event())
-        return event.wait(timeout)
+        return event.wait(timeout) and not self.disconnected
+
+    def _on_disconnect(self, *_reason: object) -> None:
+        self.disconnected = True
+        with self._lock:
+            waiting = list(self._finished.values())
+        for event in waiting:
+            event.set()
 
     def _on_log(self, data: dict[str, Any]) -> None:
         arrived = time.time()

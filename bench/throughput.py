@@ -50,6 +50,7 @@ def run(stack: Stack, lines: int, timeout: float) -> dict[str, Any]:
             viewer.subscribe(task_id)
             stored_at = _wait_stored(store, task_id, total, start + timeout)
             viewer.wait_finished(task_id, max(1.0, start + timeout - time.time()))
+            dropped = viewer.disconnected
         in_store = _check_store(store, task_id)
     finally:
         store.redis.close()
@@ -63,6 +64,7 @@ def run(stack: Stack, lines: int, timeout: float) -> dict[str, Any]:
         "stored_records": in_store.next_seq - 1,
         "lost_in_store": total - (in_store.next_seq - 1) + in_store.bad,
         "lost_at_subscriber": total - (client.next_seq - 1) + client.bad,
+        "subscriber_disconnected": dropped,
     }
 
 

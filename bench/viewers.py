@@ -19,6 +19,7 @@ import orjson
 import socketio
 
 from joblook.record import STDOUT, State
+from joblook.web import jsonio
 
 TERMINAL = frozenset(s.value for s in State if s.is_terminal)
 CONNECT_CONCURRENCY = 50  # handshakes in flight at once: no thundering herd at the server
@@ -30,7 +31,8 @@ class Viewer:
     def __init__(self, url: str, task_id: str) -> None:
         self.url = url
         self.task_id = task_id
-        self.client = socketio.AsyncClient(reconnection=False)
+        # orjson, like the server: a browser parses with its native JSON.parse, not a slow one.
+        self.client = socketio.AsyncClient(reconnection=False, json=jsonio)
         self.client.on("log", self.on_log)
         self.latencies: list[float] = []
         self.next_line = 1
