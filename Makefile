@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := web/node_modules/.installed
 
-.PHONY: install run test lint format clean system-deps
+.PHONY: install run test lint format clean system-deps bench
 
 install: $(PY_STAMP) $(JS_STAMP)
 
@@ -34,6 +34,11 @@ run: install
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks against the real local stack; prints a table, writes bench/results/<profile>-<time>.json.
+# BENCH_ARGS=--quick for a seconds-long run (see README "Performance").
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # ruff skips what .gitignore lists (.venv, node_modules).
 lint: install

@@ -54,7 +54,9 @@ def create_app(
         cors_allowed_origins=settings.cors_origins,
         **queue,
     )
-    feed = LiveFeed(store, emit=_local_emit, spawn=socketio.start_background_task)
+    feed = LiveFeed(
+        store, emit=_local_emit, spawn=socketio.start_background_task, backlog=_queued_events
+    )
     app.extensions["joblook.feed"] = feed
     feed.start()
     stats = LiveStats(emit=_emit_to_rooms, tasks_room=broadcast.TASKS_ROOM)
@@ -66,6 +68,14 @@ def create_app(
 def _emit_to_rooms(event: str, data: dict[str, object], rooms: list[str]) -> None:
     # Through the message queue: the rooms' clients may be connected to any web process.
     socketio.emit(event, data, to=rooms)
+
+
+def _queued_events(sid: str) -> int:
+    """Events waiting in the sid's Engine.IO send queue, not yet taken by its writer."""
+    server = socketio.server
+    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
+    connection = server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+    return connection.queue.qsize() if connection is not None else 0
 
 
 def _local_emit(event: str, data: object, sids: list[str]) -> None:

@@ -7,6 +7,12 @@ always come from the store. So backlog and live output travel the same path, a s
 never skip a seq, nobody is sent a seq twice, and a missed notification (say, during a Redis
 reconnect) costs latency, never data. Batching adapts by itself: a pump that wakes after one
 append sends one record; one that wakes while a burst was stored sends the whole burst at once.
+
+Backpressure: a subscriber whose connection has not yet taken the last event off its send queue is
+sent nothing more until it has; its records wait in the store, not in the web server's memory, and
+go out as one bigger batch once it has caught up. Without this a slow reader (or a thousand of
+them) made the pump queue a whole million-line log per connection, and the Engine.IO ping stuck
+behind it timed the connection out.
 """
 
 from __future__ import annotations
@@ -26,19 +32,25 @@ log = logging.getLogger(__name__)
 
 Emit = Callable[[str, object, list[str]], None]
 Spawn = Callable[[Callable[[], None]], object]
+Backlog = Callable[[str], int]
+"""Events queued for a sid that its connection's writer has not taken yet."""
 
 BATCH = 5000  # records per event while catching up on a backlog
 SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notification
 LISTEN_TIMEOUT_SECONDS = 1.0  # how long close() may wait for the listener to notice
+BUSY_RECHECK_SECONDS = 0.005  # while a subscriber is held back: how soon to look again
 
 
 class LiveFeed:
     """All live subscriptions of one web process."""
 
-    def __init__(self, store: LogStore, emit: Emit, spawn: Spawn) -> None:
+    def __init__(
+        self, store: LogStore, emit: Emit, spawn: Spawn, backlog: Backlog | None = None
+    ) -> None:
         self.store = store
         self._emit = emit
         self._spawn = spawn
+        self._backlog = backlog or (lambda _sid: 0)
         self._lock = threading.Lock()
         self._tasks: dict[str, _TaskFeed] = {}
         self._by_sid: dict[str, set[str]] = defaultdict(set)
@@ -171,27 +183,38 @@ class _TaskFeed:
         self.wakeup = threading.Event()
 
     def pump(self) -> None:
+        timeout = SAFETY_NET_SECONDS
         while True:
-            self.wakeup.wait(SAFETY_NET_SECONDS)
+            self.wakeup.wait(timeout)
             self.wakeup.clear()
             if self.owner._closed.is_set():
                 return
             if not self.cursors and self.owner._retire(self):
                 return
             try:
-                self._deliver()
+                held = self._deliver()
             except Exception:
                 log.exception("live feed for %s failed; retrying", self.task_id)
                 time.sleep(0.5)
                 self.wakeup.set()
+                continue
+            # Only while someone is held back: a connection that drains says nothing, so look.
+            timeout = BUSY_RECHECK_SECONDS if held else SAFETY_NET_SECONDS
 
-    def _deliver(self) -> None:
-        """Send every group of subscribers what lies after their cursor, BATCH at a time each."""
+    def _deliver(self) -> bool:
+        """Send every group of subscribers what lies after their cursor, BATCH at a time each.
+
+        Returns True when a subscriber was held back because its connection is still sending.
+        """
+        held = False
         more = True
         while more:
             more = False
             groups: dict[int, list[str]] = defaultdict(list)
             for sid, cursor in list(self.cursors.items()):
+                if self.owner._backlog(sid):
+                    held = True
+                    continue
                 groups[cursor].append(sid)
             for cursor, sids in groups.items():
                 raw = self.owner.store.read(self.task_id, cursor, limit=BATCH)
@@ -201,6 +224,7 @@ class _TaskFeed:
                         if self.cursors.get(sid) == cursor:  # not re-subscribed meanwhile
                             self.cursors[sid] = cursor + len(raw)
                 more = more or len(raw) == BATCH
+        return held
 
     def _send(self, sids: list[str], records: list[dict[str, object]]) -> None:
         emit = self.owner._emit

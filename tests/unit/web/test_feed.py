@@ -111,6 +111,27 @@ def test_an_unsubscribed_client_is_sent_nothing_more(
     assert feed.subscriber_count() == 1
 
 
+def test_a_subscriber_still_sending_is_held_back_then_gets_what_waited_in_one_event(
+    store: LogStore, recorder: Recorder
+) -> None:
+    busy = {"slow"}  # sids whose connection has not taken their last event yet
+    live = LiveFeed(store, recorder.emit, spawn, backlog=lambda sid: int(sid in busy))
+    live.start()
+    try:
+        live.subscribe("slow", TASK, after_seq=0)
+        live.subscribe("fast", TASK, after_seq=0)
+        for seq in range(1, 21):
+            store.append(out(seq, seq))
+        wait_for(lambda: len(recorder.seqs["fast"]) == 20, 5, "the fast subscriber's records")
+        assert recorder.events["slow"] == []  # nothing queued for it meanwhile
+        busy.clear()
+        wait_for(lambda: len(recorder.seqs["slow"]) == 20, 5, "the slow one to catch up")
+    finally:
+        live.close()
+    assert recorder.seqs["slow"] == list(range(1, 21))
+    assert [event for event, _data in recorder.events["slow"]] == ["log"]
+
+
 def test_closing_the_feed_stops_its_listener_and_pumps(store: LogStore, recorder: Recorder) -> None:
     threads: list[threading.Thread] = []
     live = LiveFeed(store, recorder.emit, lambda target: threads.append(spawn(target)))

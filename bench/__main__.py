@@ -1,0 +1,76 @@
+"""``python -m bench [--quick] [--out DIR] [--only NAME ...]``: run the benchmarks, print the
+table, write ``<DIR>/<profile>-<UTC timestamp>.json``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import enqueue, fanout, latency, machine, relay, report, throughput
+from bench.profiles import FULL, QUICK, Profile
+from bench.stack import Stack, bench_stack
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NAMES = ("latency", "throughput", "fanout", "enqueue", "relay")
+
+log = logging.getLogger("bench")
+
+
+def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], Any]]:
+    p = profile
+    return {
+        "latency": lambda stack: latency.run(stack, p.latency_seconds),
+        "throughput": lambda stack: throughput.run(stack, p.throughput_lines, timeout=600),
+        "fanout": lambda stack: [
+            fanout.run(stack, n, p.fanout_processes, p.fanout_seconds, lps=50.0)
+            for n in p.fanout_viewers
+        ],
+        "enqueue": lambda stack: enqueue.run(
+            stack, p.enqueue_requests, p.enqueue_clients, p.first_lines
+        ),
+        "relay": lambda _stack: relay.run(p.relay_lines, log_dir, timeout=300),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="seconds-long run with small N")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON")
+    parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these (no table)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
+    profile = QUICK if args.quick else FULL
+    chosen = args.only or list(NAMES)
+    document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(profile).copy()}
+    results: dict[str, Any] = {}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
+        root = Path(tmp)
+        benchmarks = _benchmarks(profile, root)
+        with bench_stack(root / "stack") as stack:
+            for name in chosen:
+                log.info("%s ...", name)
+                results[name] = benchmarks[name](stack)
+                log.info("%s: %s", name, results[name])
+    document["results"] = results
+    document["seconds"] = round(time.monotonic() - started, 1)
+    document["load_average_after"] = machine.describe()["load_average"]
+    table = report.rows(results) if len(chosen) == len(NAMES) else []
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = args.out / f"{profile.name}-{stamp}.json"
+    report.write(path, document, table)
+    if table:
+        print(report.render(table))
+    print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The command the latency and fan-out benchmarks run: print "<n> <time.time()>" at a fixed rate.
+
+Lines are due on an absolute schedule (no drift). With ``--go-file``, printing starts only once that
+file exists, so every viewer is subscribed before the first line is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+GO_FILE_WAIT = 600.0  # seconds; a bench that never says go must not leave the task running forever
+
+
+def command(count: int, rate: float, go_file: Path | None = None) -> str:
+    """The shell command that runs this script with the bench's own Python."""
+    argv = [sys.executable, str(Path(__file__).resolve()), "--count", str(count)]
+    argv += ["--rate", str(rate)]
+    if go_file is not None:
+        argv += ["--go-file", str(go_file)]
+    return shlex.join(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--rate", type=float, required=True, help="lines per second")
+    parser.add_argument("--go-file", default=None)
+    args = parser.parse_args(argv)
+    if args.go_file and not _wait_for(args.go_file, GO_FILE_WAIT):
+        print("no go file: giving up", file=sys.stderr)
+        return 1
+    interval = 1.0 / args.rate
+    start = time.monotonic()
+    for n in range(1, args.count + 1):
+        delay = start + (n - 1) * interval - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        sys.stdout.write(f"{n} {time.time():.6f}\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _wait_for(path: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""How much each benchmark does: the full run the README quotes, and a seconds-long quick one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    latency_seconds: float  # at 100 lines/s
+    throughput_lines: int
+    fanout_viewers: tuple[int, ...]
+    fanout_seconds: float  # at 50 lines/s
+    fanout_processes: int  # client processes the viewers are spread over
+    enqueue_requests: int
+    enqueue_clients: int
+    first_lines: int  # enqueue -> first line samples
+    relay_lines: int
+
+
+FULL = Profile(
+    name="full",
+    latency_seconds=10,
+    throughput_lines=1_000_000,
+    fanout_viewers=(100, 500, 1000),
+    fanout_seconds=10,
+    fanout_processes=2,
+    enqueue_requests=2000,
+    enqueue_clients=8,
+    first_lines=50,
+    relay_lines=20_000,
+)
+
+QUICK = Profile(
+    name="quick",
+    latency_seconds=1,
+    throughput_lines=20_000,
+    fanout_viewers=(5, 20),
+    fanout_seconds=2,
+    fanout_processes=2,
+    enqueue_requests=100,
+    enqueue_clients=4,
+    first_lines=5,
+    relay_lines=1000,
+)

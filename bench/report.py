@@ -1,0 +1,101 @@
+"""The figures as a table (printed) and as JSON (written), each against its target from issue #7."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+Compare = Callable[[float, float], bool]
+AT_MOST: Compare = operator.le
+AT_LEAST: Compare = operator.ge
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    value: float
+    unit: str
+    target: str  # "" when the figure has no target
+    met: bool | None  # None when there is no target
+    vs_relay: float | None  # throughput figures: how many times the reference relay's lines/s
+
+
+def _row(metric: str, value: float, unit: str, target: tuple[Compare, float] | None = None,
+         relay: float | None = None) -> Row:  # fmt: skip
+    met = None if target is None else bool(target[0](value, target[1]))
+    shown = "" if target is None else f"{'<=' if target[0] is AT_MOST else '>='} {target[1]:g}"
+    ratio = round(value / relay, 1) if relay else None
+    return Row(metric, value, unit, shown, met, ratio)
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    relay = results["relay"]["lines_per_s"]
+    latency, through, enq = results["latency"], results["throughput"], results["enqueue"]
+    table = [
+        _row("latency p50 (100 lines/s)", latency["p50_ms"], "ms", (AT_MOST, 5)),
+        _row("latency p99 (100 lines/s)", latency["p99_ms"], "ms", (AT_MOST, 50)),
+        _row("lines lost (latency)", latency["lost"], "lines", (AT_MOST, 0)),
+        _row(f"throughput into store ({through['lines']:,} lines)",
+             through["store_lines_per_s"], "lines/s", (AT_LEAST, 30_000), relay),
+        _row("throughput to a subscriber", through["subscriber_lines_per_s"], "lines/s",
+             (AT_LEAST, 15_000), relay),
+        _row("lines lost (store + subscriber)",
+             through["lost_in_store"] + through["lost_at_subscriber"], "lines", (AT_MOST, 0)),
+    ]  # fmt: skip
+    for fan in results["fanout"]:
+        n = fan["viewers"]
+        p99_target = (AT_MOST, 1000) if n >= 1000 else None
+        table += [
+            _row(f"fan-out {n} viewers: p99", fan["p99_ms"], "ms", p99_target),
+            _row(f"fan-out {n} viewers: deliveries", fan["deliveries_per_s"], "lines/s",
+                 relay=relay),
+            _row(f"fan-out {n} viewers: lines lost", fan["lost"], "lines", (AT_MOST, 0)),
+            _row(f"fan-out {n} viewers: web RSS peak", fan["web_rss_mib_peak"], "MiB"),
+        ]  # fmt: skip
+    table += [
+        _row("POST /enqueue rate", enq["enqueues_per_s"], "req/s", (AT_LEAST, 300)),
+        _row("enqueue -> first line p50", enq["first_line"]["p50_ms"], "ms", (AT_MOST, 100)),
+        _row("enqueue -> first line p99", enq["first_line"]["p99_ms"], "ms"),
+        _row("reference relay (1 POST per line)", relay, "lines/s"),
+    ]
+    return table
+
+
+def render(table: list[Row]) -> str:
+    header = ("metric", "value", "unit", "target", "met", "x relay")
+    lines = [header]
+    for r in table:
+        met = "" if r.met is None else ("yes" if r.met else "NO")
+        ratio = "" if r.vs_relay is None else f"{r.vs_relay:g}x"
+        lines.append((r.metric, _number(r.value), r.unit, r.target, met, ratio))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for i, line in enumerate(lines):
+        cells = [
+            c.ljust(w) if j == 0 else c.rjust(w)
+            for j, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("  ".join(cells))
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def write(path: Path, document: dict[str, Any], table: list[Row]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    full = {**document, "table": [asdict(r) for r in table]}
+    path.write_bytes(orjson.dumps(full, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "n/a"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:g}"
