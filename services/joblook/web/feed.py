@@ -23,10 +23,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
+import orjson
 import redis
 
 from joblook import record
-from joblook.store.logstore import LogStore, decode_records
+from joblook.store.logstore import LogStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ Spawn = Callable[[Callable[[], None]], object]
 Backlog = Callable[[str], int]
 """Events queued for a sid that its connection's writer has not taken yet."""
 
+# In a stored record (compact JSON from record.encode) only a status record's own key can read
+# so: inside a "log" string the quotes would be escaped.
+STATUS_MARK = b'"stream":"status"'
 BATCH = 5000  # records per event while catching up on a backlog
 SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notification
 LISTEN_TIMEOUT_SECONDS = 1.0  # how long close() may wait for the listener to notice
@@ -219,18 +223,27 @@ class _TaskFeed:
             for cursor, sids in groups.items():
                 raw = self.owner.store.read(self.task_id, cursor, limit=BATCH)
                 if raw:
-                    self._send(sids, decode_records(raw))
+                    self._send(sids, raw)
                     for sid in sids:
                         if self.cursors.get(sid) == cursor:  # not re-subscribed meanwhile
                             self.cursors[sid] = cursor + len(raw)
                 more = more or len(raw) == BATCH
         return held
 
-    def _send(self, sids: list[str], records: list[dict[str, object]]) -> None:
+    def _send(self, sids: list[str], raw: list[bytes]) -> None:
+        """One ``log`` event with the stored records as they are, then any ``status`` events.
+
+        The records go out pre-encoded (an orjson Fragment): the store already holds each as
+        compact JSON, so decoding them only to encode them again (and letting python-socketio
+        walk every dict looking for bytes) was a fifth of the web's time at 40,000 lines/s.
+        """
         emit = self.owner._emit
-        emit("log", {"task_id": self.task_id, "records": records}, sids)
-        for obj in records:
-            status = record.status_of(obj)
+        batch = orjson.Fragment(b"[" + b",".join(raw) + b"]")
+        emit("log", {"task_id": self.task_id, "records": batch}, sids)
+        for item in raw:
+            if STATUS_MARK not in item:
+                continue
+            status = record.status_of(orjson.loads(item))
             if status is not None:
                 state, exit_code = status
                 emit(

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 
 from joblook import record
@@ -28,6 +29,7 @@ class Recorder:
         self.events: dict[str, list[tuple[str, Any]]] = defaultdict(list)
 
     def emit(self, event: str, data: Any, sids: list[str]) -> None:
+        data = orjson.loads(orjson.dumps(data))  # as a client reads it (records go pre-encoded)
         with self.lock:
             for sid in sids:
                 self.events[sid].append((event, data))
@@ -162,3 +164,19 @@ def test_a_waiter_wakes_on_the_next_append_and_times_out_without_one(
     assert feed.wait_for_append(TASK, after_seq=1, timeout=5) is True
     assert time.monotonic() - started < 2
     timer.join()
+
+
+def test_a_status_event_follows_only_a_real_status_record_not_a_line_that_quotes_one(
+    store: LogStore, feed: LiveFeed, recorder: Recorder
+) -> None:
+    stamp = record.timestamp()
+    quoted = 'printed: {"stream":"status","state":"SUCCESS"}\n'
+    store.append([OutputRecord(TASK, 1, stamp, record.STDOUT, quoted)])
+    store.append([record.status(TASK, 2, State.FAILURE, 3)])
+    feed.subscribe("a", TASK, after_seq=0)
+    wait_for(lambda: len(recorder.seqs["a"]) == 2, 5, "both records")
+    wait_for(lambda: len(recorder.events["a"]) >= 2, 5, "the status event")
+    statuses = [data for event, data in recorder.events["a"] if event == "status"]
+    assert statuses == [{"task_id": TASK, "state": "FAILURE", "exit_code": 3}]
+    logs = [data for event, data in recorder.events["a"] if event == "log"]
+    assert logs[0]["records"][0]["log"] == quoted
