@@ -1,9 +1,10 @@
 """Fan-out: N Socket.IO viewers of one task that prints 50 lines/s. Every viewer must get every
 line; p99 print -> receive over all viewers' lines; the web server's peak RSS.
 
-The viewers run in ``processes`` client processes (``bench.viewers``: one asyncio
-``AsyncClient`` per viewer), on the same two cores as the stack; the result says how much CPU they
-used next to the web server's, so a reader can tell which side was the bottleneck.
+The viewers run in ``processes`` client processes (``bench.viewers``: one asyncio WebSocket
+per viewer, speaking the Socket.IO protocol), on the same two cores as the stack; the result
+says how much CPU they used next to the web server's, so a reader can tell which side was the
+bottleneck.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def run(stack: Stack, viewers: int, processes: int, seconds: float, lps: float) 
         "lost": sum(p["lost"] for p in parts),
         "deliveries_per_s": rate(lines * viewers, wall),
         "connect_seconds": round(connect_seconds, 2),
+        "handshake_retries": sum(p["handshake_retries"] for p in parts),
         "web_rss_mib_before": round(rss_before / 2**20, 1),
         "web_rss_mib_peak": round(peak.value / 2**20, 1),
         "web_cpu_seconds": round(web_cpu, 2),
