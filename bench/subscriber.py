@@ -1,20 +1,24 @@
-"""One Socket.IO viewer (python-socketio's threaded client) that hands each ``log`` event's records,
-with their arrival time, to a callback, and notes when the task's terminal status arrives."""
+"""One Socket.IO viewer for the single-client benchmarks: hands each ``log`` event's records,
+with their arrival time, to a callback (in arrival order), and notes when a task's terminal
+status arrives. A ``bench.wire`` connection on an event loop in a background thread."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-import socketio
+import aiohttp
 
+from bench.wire import Connection
 from joblook.record import State
 
 OnRecords = Callable[[list[dict[str, Any]], float], None]
 TERMINAL = frozenset(s.value for s in State if s.is_terminal)
+T = TypeVar("T")
 
 
 class Subscriber:
@@ -26,12 +30,14 @@ class Subscriber:
         self._finished: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self.disconnected = False
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("log", self._on_log)
-        self.client.on("disconnect", self._on_disconnect)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._session: aiohttp.ClientSession | None = None
+        self._connection: Connection | None = None
 
     def __enter__(self) -> Subscriber:
-        self.client.connect(self.base_url, transports=["websocket"], wait_timeout=10)
+        self._thread.start()
+        self._run(self._open())
         return self
 
     def __exit__(
@@ -40,19 +46,22 @@ class Subscriber:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.client.disconnect()
+        try:
+            self._run(self._close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
 
     def subscribe(self, task_id: str, after_seq: int = 0) -> None:
         with self._lock:
             self._finished.setdefault(task_id, threading.Event())
-        ack = self.client.call(
-            "subscribe", {"task_id": task_id, "after_seq": after_seq}, timeout=10
-        )
+        ack = self._call("subscribe", {"task_id": task_id, "after_seq": after_seq})
         if ack != {"ok": True}:
             raise RuntimeError(f"subscribe to {task_id} refused: {ack}")
 
     def unsubscribe(self, task_id: str) -> None:
-        self.client.call("unsubscribe", {"task_id": task_id}, timeout=10)
+        self._call("unsubscribe", {"task_id": task_id})
 
     def wait_finished(self, task_id: str, timeout: float) -> bool:
         """True once the task's terminal status record has arrived; False after ``timeout`` or
@@ -61,19 +70,41 @@ class Subscriber:
             event = self._finished.setdefault(task_id, threading.Event())
         return event.wait(timeout) and not self.disconnected
 
-    def _on_disconnect(self, *_reason: object) -> None:
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
+
+    def _call(self, event: str, data: dict[str, Any]) -> Any:
+        assert self._connection is not None, "use the Subscriber as a context manager"
+        return self._run(self._connection.call(event, data))
+
+    async def _open(self) -> None:
+        self._session = aiohttp.ClientSession()
+        self._connection = Connection(self._session, self.base_url, self._on_event)
+        await self._connection.open()
+        asyncio.get_running_loop().create_task(self._watch_close(self._connection))
+
+    async def _close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _watch_close(self, connection: Connection) -> None:
+        await connection.closed.wait()
         self.disconnected = True
         with self._lock:
             waiting = list(self._finished.values())
         for event in waiting:
             event.set()
 
-    def _on_log(self, data: dict[str, Any]) -> None:
+    def _on_event(self, event: str, data: dict[str, Any]) -> None:
+        if event != "log":
+            return
         arrived = time.time()
         records = data["records"]
         self._on_records(records, arrived)
         last = records[-1] if records else None
         if last is not None and last.get("state") in TERMINAL:
             with self._lock:
-                event = self._finished.setdefault(data["task_id"], threading.Event())
-            event.set()
+                finished = self._finished.setdefault(data["task_id"], threading.Event())
+            finished.set()
