@@ -9,8 +9,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import socketio
-
+from tests.support.socketclient import InOrderClient
 from tests.support.stack import TERMINAL, Stack, running_stack, seqs_of
 from tests.support.waiting import wait_for
 
@@ -35,7 +34,7 @@ class Viewer:
         self.final: dict[str, Any] | None = None
         self.connections = 0
         self._lock = threading.Lock()
-        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2)
+        self.client = InOrderClient(reconnection=True, reconnection_delay=0.2)
         self.client.on("connect", self._subscribe)
         self.client.on("log", self._on_log)
         self.client.on("status", self._on_status)

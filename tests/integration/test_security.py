@@ -12,6 +12,7 @@ import requests
 import socketio
 
 from tests.support.processes import JOBLOOK, free_port
+from tests.support.socketclient import InOrderClient
 from tests.support.stack import Stack, running_stack
 
 USER = "user-token-0123456789abcdef0123456789"
@@ -78,7 +79,7 @@ def test_sync_refuses_no_token_and_the_user_token(secured: Stack) -> None:
 
 
 def connects(url: str, **options: object) -> bool:
-    client = socketio.Client(reconnection=False)
+    client = InOrderClient(reconnection=False)
     try:
         client.connect(url, transports=["websocket"], wait_timeout=5, **options)  # type: ignore[arg-type]
     except socketio.exceptions.ConnectionError:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import socketio
 
 from joblook.record import State
 from tests.support.processes import JOBLOOK, Service, free_port
+from tests.support.socketclient import InOrderClient
 from tests.support.waiting import wait_for
 
 TERMINAL = {s.value for s in State if s.is_terminal}
@@ -140,8 +140,8 @@ class Stack:
             raise AssertionError(f"{exc}\n{self.logs()}") from None
 
     @contextmanager
-    def socket_client(self) -> Iterator[socketio.Client]:
-        client = socketio.Client(reconnection=False)
+    def socket_client(self) -> Iterator[InOrderClient]:
+        client = InOrderClient(reconnection=False)
         client.connect(self.base_url, transports=["websocket"], wait_timeout=10)
         try:
             yield client
