@@ -30,6 +30,11 @@ __all__ = ["Appended", "LogStore", "TaskInfo", "decode_records"]
 
 LIST_PAGE = 200  # task ids read per step while listing
 LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
+# redis-py 8 caps a pool at 100 connections and raises past that. Each connection is held for
+# one command or script only (plus one per pub/sub listener), so this many serve thousands of
+# clients; past it, callers queue for up to POOL_WAIT_SECONDS, then get a ConnectionError (503).
+POOL_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 20.0
 
 
 @dataclass(slots=True)
@@ -71,8 +76,15 @@ class LogStore:
     def from_url(
         cls, url: str, log_ttl: float | None = None, queue_ended: bool = False
     ) -> LogStore:
-        client = redis.Redis.from_url(url, health_check_interval=30)
-        return cls(client, log_ttl=log_ttl, queue_ended=queue_ended)
+        # A blocking pool: when every connection is busy (a thousand viewers subscribing at once
+        # in the web), a caller waits its turn instead of failing with "Too many connections".
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=POOL_CONNECTIONS,
+            timeout=POOL_WAIT_SECONDS,
+            health_check_interval=30,
+        )
+        return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
     def _keys(self, task_id: str) -> list[str]:
         p = self.prefix
