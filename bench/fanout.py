@@ -46,7 +46,11 @@ def run(stack: Stack, viewers: int, processes: int, seconds: float, lps: float) 
     ]
     peak = _PeakRss(web.pid)
     try:
-        _wait_ready([c.stdout for c in clients if c.stdout], timeout=120 + viewers / 10)
+        try:
+            _wait_ready([c.stdout for c in clients if c.stdout], timeout=120 + viewers / 10)
+        except (RuntimeError, TimeoutError) as exc:
+            errors = [(stack.root / f"{tag}-{i}.log").read_text()[-2000:] for i in range(processes)]
+            raise RuntimeError(f"{exc}; the viewer processes said:\n" + "\n".join(errors)) from None
         connect_seconds = time.monotonic() - connect_start
         web_cpu_before = sum(web.cpu_times()[:2])
         go_file.touch()
