@@ -8,12 +8,12 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
 
 from bench.wire import Connection
+from joblook.closing import Closing
 from joblook.record import State
 
 OnRecords = Callable[[list[dict[str, Any]], float], None]
@@ -21,7 +21,7 @@ TERMINAL = frozenset(s.value for s in State if s.is_terminal)
 T = TypeVar("T")
 
 
-class Subscriber:
+class Subscriber(Closing):
     """Connects on ``__enter__``; ``subscribe`` a task; ``wait_finished`` for its last record."""
 
     def __init__(self, base_url: str, on_records: OnRecords) -> None:
@@ -35,17 +35,11 @@ class Subscriber:
         self._session: aiohttp.ClientSession | None = None
         self._connection: Connection | None = None
 
-    def __enter__(self) -> Subscriber:
+    def open(self) -> None:
         self._thread.start()
         self._run(self._open())
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         try:
             self._run(self._close())
         finally:
