@@ -6,6 +6,10 @@ runs one sender that takes them one at a time and POSTs::
     {"task_id": "...", "cmd": "...", "state": "SUCCESS", "exit_code": 0,
      "duration_seconds": 12.5, "url": "<JOBLOOK_PUBLIC_URL>/task?task_id=..."}
 
+A chain or group is reported too, once, when its last step has ended: after a step's POST, the
+sender looks at the step's parent and, if every step has now ended, claims the parent's report
+with a Redis ``SET NX`` (so two web processes, or two steps ending together, send it once).
+
 A 2xx reply delivers it; anything else (an error status, a refused connection, a timeout) is
 retried after 1, 2, 4... seconds, RETRY_DELAYS in all, then given up with a warning. /sync never
 waits for any of this.
@@ -22,6 +26,7 @@ from urllib.parse import urlencode
 import orjson
 import urllib3
 
+from joblook.record import State
 from joblook.store.ended import EndedQueue
 from joblook.store.logstore import LogStore, TaskInfo
 
@@ -32,6 +37,7 @@ TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
 POLL_SECONDS = 1.0  # how often an idle sender looks for ended tasks
 # Longer than a whole delivery with every retry and timeout: a claim this old was abandoned.
 ABANDONED_AFTER = 300.0
+PARENT_MARK_SECONDS = 30 * 24 * 60 * 60  # how long "this chain or group was reported" is kept
 
 Post = Callable[[str, bytes], int]
 Sleep = Callable[[float], object]
@@ -104,8 +110,19 @@ class WebhookSender:
         info = self._store.task(task_id)
         if info is not None:  # else it expired (JOBLOOK_LOG_TTL) before anyone could report it
             self._deliver(orjson.dumps(payload(info, self._public_url)), task_id)
+            if info.parent is not None:
+                self._report_parent(info.parent)
         self._queue.done(task_id)
         return True
+
+    def _report_parent(self, parent_id: str) -> None:
+        """Report a chain or group whose steps have all ended, unless someone already has."""
+        parent = self._store.task(parent_id)
+        if parent is None or not State(parent.state).is_terminal:
+            return
+        mark = f"{self._store.ended}:reported:{parent_id}"
+        if self._store.redis.set(mark, "1", nx=True, ex=PARENT_MARK_SECONDS):
+            self._deliver(orjson.dumps(payload(parent, self._public_url)), parent_id)
 
     def run(self) -> None:
         """Deliver for ever (the web process's lifetime), looking for work every POLL_SECONDS."""

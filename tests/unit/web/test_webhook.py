@@ -45,16 +45,24 @@ class Receiver:
         return self.statuses.pop(0) if self.statuses else 200
 
 
-def run_task(store: LogStore, state: State, exit_code: int | None, seconds: float = 12.5) -> None:
+def run_task(
+    store: LogStore,
+    state: State,
+    exit_code: int | None,
+    seconds: float = 12.5,
+    *,
+    task_id: str = TASK,
+    parent: str | None = None,
+) -> None:
     def at(offset: float) -> str:
         return record.timestamp(START + dt.timedelta(seconds=offset))
 
-    store.create_task(TASK, "python train.py")
-    started = record.status(TASK, 1, State.STARTED, None, "started on node-1")
+    store.create_task(task_id, "python train.py", parent=parent)
+    started = record.status(task_id, 1, State.STARTED, None, "started on node-1")
     started.time = at(0)
-    ended = record.status(TASK, 3, state, exit_code, "the end")
+    ended = record.status(task_id, 3, state, exit_code, "the end")
     ended.time = at(seconds)
-    store.append([started, OutputRecord(TASK, 2, at(1), record.STDOUT, "hi\n"), ended])
+    store.append([started, OutputRecord(task_id, 2, at(1), record.STDOUT, "hi\n"), ended])
 
 
 def sender(store: LogStore, post: Receiver, sleeps: list[float]) -> WebhookSender:
@@ -163,3 +171,26 @@ def test_http_post_reports_the_status_or_zero_when_nothing_answers() -> None:
         server.shutdown()
         server.server_close()
     assert post(f"http://127.0.0.1:{server.server_port}/hook", b"{}") == 0  # refused
+
+
+CHAIN = "0b6f6a2e-7f3c-4c39-9a57-3f0d8f3f6a10"
+SECOND = "9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+
+
+def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> None:
+    queueing.create_parent(CHAIN, "chain", "python train.py && python train.py", [TASK, SECOND])
+    for step in (TASK, SECOND):
+        queueing.create_task(step, "python train.py", parent=CHAIN)  # as /enqueue does
+    receiver, sleeps = Receiver(), []
+    hooks = sender(queueing, receiver, sleeps)
+    run_task(queueing, State.SUCCESS, 0, task_id=TASK, parent=CHAIN)
+    assert hooks.deliver_next()
+    assert [body["task_id"] for body in receiver.bodies] == [TASK]  # the chain still runs
+    run_task(queueing, State.FAILURE, 2, task_id=SECOND, parent=CHAIN)
+    assert hooks.deliver_next()
+    assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN]
+    assert receiver.bodies[-1]["state"] == "FAILURE" and receiver.bodies[-1]["exit_code"] == 2
+    assert receiver.bodies[-1]["url"] == f"{PUBLIC}/task?task_id={CHAIN}"
+    queueing.redis.rpush(queueing.ended, SECOND)  # the last step's end handled a second time
+    assert hooks.deliver_next()
+    assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN, SECOND]
