@@ -163,28 +163,49 @@ class LogStore:
 
     def task(self, task_id: str) -> TaskInfo | None:
         """What is known about a task, or None if the store has never heard of it."""
-        log_key, _pending, task_key = self._keys(task_id)
+        return self.tasks([task_id])[0]
+
+    def tasks(self, task_ids: list[str]) -> list[TaskInfo | None]:
+        """:meth:`task` of each id, a chain's or group's view summarising its steps: two round
+        trips however many tasks and steps. A parent whose steps have all expired
+        (``JOBLOOK_LOG_TTL``) reads as None, as they do."""
+        infos = self._read(task_ids)
+        step_ids = [step for info in infos if info and info.kind for step in info.steps]
+        steps = dict(zip(step_ids, self._read(step_ids), strict=True))
+        views: list[TaskInfo | None] = []
+        for info in infos:
+            if info is None or info.kind is None:
+                views.append(info)
+                continue
+            known = [view for step in info.steps if (view := steps[step]) is not None]
+            views.append(None if info.steps and not known else info.summarised(known))
+        return views
+
+    def _read(self, task_ids: list[str]) -> list[TaskInfo | None]:
+        """Each task's own fields and record count, in one round trip."""
+        if not task_ids:
+            return []
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hgetall(task_key)
-        pipe.llen(log_key)
-        raw, count = pipe.execute()
-        if not raw and not count:
-            return None
-        fields = {k.decode(): v.decode() for k, v in raw.items()}
-        info = TaskInfo.from_fields(task_id, fields, int(count))
-        if info.kind is None:
-            return info
-        steps = [step for step in map(self.task, info.steps) if step is not None]
-        if info.steps and not steps:  # every step expired (JOBLOOK_LOG_TTL): so does the whole
-            self.redis.delete(task_key)
-            return None
-        return info.summarised(steps)
+        for task_id in task_ids:
+            log_key, _pending, task_key = self._keys(task_id)
+            pipe.hgetall(task_key)
+            pipe.llen(log_key)
+        replies = iter(pipe.execute())
+        infos: list[TaskInfo | None] = []
+        for task_id, raw, count in zip(task_ids, replies, replies, strict=False):
+            fields = {k.decode(): v.decode() for k, v in raw.items()}
+            found = raw or count
+            infos.append(TaskInfo.from_fields(task_id, fields, int(count)) if found else None)
+        return infos
 
     def list_tasks(
         self, limit: int, before: float | None = None, state: str | None = None
     ) -> list[TaskInfo]:
         """Tasks newest first, created strictly before ``before`` (epoch seconds) when given,
-        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks)."""
+        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks).
+
+        Tasks that expired (``JOBLOOK_LOG_TTL``) leave the index here, with what is left of them
+        (a chain's or group's own fields outlive its steps)."""
         newest = f"({before}" if before is not None else "+inf"
         found: list[TaskInfo] = []
         offset = 0
@@ -192,10 +213,11 @@ class LogStore:
             task_ids = self.redis.zrevrangebyscore(
                 f"{self.prefix}:tasks", newest, "-inf", start=offset, num=LIST_PAGE
             )
-            infos = [self.task(raw.decode()) for raw in task_ids]
+            infos = self.tasks([raw.decode() for raw in task_ids])
             gone = [raw for raw, info in zip(task_ids, infos, strict=True) if info is None]
-            if gone:  # expired (JOBLOOK_LOG_TTL): the index forgets them too
+            if gone:
                 self.redis.zrem(f"{self.prefix}:tasks", *gone)
+                self.redis.delete(*(self._keys(raw.decode())[2] for raw in gone))
             found += [i for i in infos if i is not None and state in (None, i.state)]
             if len(found) >= limit or len(task_ids) < LIST_PAGE:
                 break
