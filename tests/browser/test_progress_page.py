@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import SCREENSHOTS, open_task, row_is_rendered
+from tests.browser.terminal import open_task, row_is_rendered
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -118,7 +118,9 @@ BAR_IS_DRAWN = """() => [...document.querySelectorAll('.xterm-rows > div')]
     .some((row) => row.textContent.startsWith('training: '))"""
 
 
-def test_screenshot_of_a_task_with_progress_and_charts(stack: Stack, page: Page) -> None:
+def test_screenshot_of_a_task_with_progress_and_charts(
+    stack: Stack, page: Page, screenshots: Path
+) -> None:
     task_id = stack.enqueue(example_command())
     open_task(page, stack, task_id)
     expect(page.locator("#progress")).to_be_visible(timeout=15_000)
@@ -128,11 +130,10 @@ def test_screenshot_of_a_task_with_progress_and_charts(stack: Stack, page: Page)
         timeout=20_000,
     )
     assert int(page.locator(".chart").first.get_attribute("data-points") or 0) >= 10
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for _attempt in range(20):
         page.wait_for_function(BAR_IS_DRAWN, timeout=10_000, polling=20)
-        page.screenshot(path=SCREENSHOTS / "progress.png")
+        page.screenshot(path=screenshots / "progress.png")
         if page.evaluate(BAR_IS_DRAWN):
             break
-    assert (SCREENSHOTS / "progress.png").stat().st_size > 10_000
+    assert (screenshots / "progress.png").stat().st_size > 10_000
     stack.http.delete(stack.url(f"/tasks/{task_id}"), timeout=10)
