@@ -97,6 +97,8 @@ def enqueue() -> tuple[dict[str, object], int]:
 def _command(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, f"{name} must be a non-empty string")
+    if "\0" in value:  # no exec can carry it: the worker could only fail to start the command
+        raise ApiError(400, f"{name} must not contain a NUL character")
     return value
 
 

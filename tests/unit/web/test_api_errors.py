@@ -30,6 +30,8 @@ def assert_json_error(reply, status: int, words: str) -> None:  # type: ignore[n
         ({"group": ["ls"] * 101}, "group must be a list of 1 to 100"),
         ({"chain": ["ls", ""]}, "chain[1] must be a non-empty string"),
         ({"group": [7]}, "group[0] must be a non-empty string"),
+        ({"cmd": "echo a\0b"}, "cmd must not contain a NUL character"),
+        ({"chain": ["true", "echo \0"]}, "chain[1] must not contain a NUL character"),
         ({"cmd": "ls", "timeout": 0}, "timeout"),
         ({"cmd": "ls", "timeout": -1}, "timeout"),
         ({"cmd": "ls", "timeout": True}, "timeout"),
