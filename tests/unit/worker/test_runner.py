@@ -115,7 +115,7 @@ def test_shell_that_cannot_start_is_a_failure_without_exit_code(
 
 @pytest.mark.parametrize(
     "cmd",
-    ["echo a\0b", ["echo", "a\0b"], ["echo", 7], []],  # type: ignore[list-item]
+    ["echo a\0b", ["echo", "a\0b"], ["echo", 7], []],
     ids=["nul-in-shell-command", "nul-in-argv", "not-a-string", "empty-argv"],
 )
 def test_a_command_that_cannot_be_executed_ends_failure_not_started(
