@@ -48,6 +48,20 @@ def test_a_jobs_file_turns_raw_commands_off_unless_allowed(
         assert client.post("/enqueue", json={"cmd": "echo hi"}).status_code == 202
 
 
+def test_a_jobs_file_without_jobs_still_turns_raw_commands_off(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("jobs: {}")
+    with make_app(JOBLOOK_JOBS_FILE=str(empty)).test_client() as client:
+        refused = client.post("/enqueue", json={"cmd": "echo hi"})
+        assert refused.status_code == 403
+        assert refused.get_json()["detail"] == {"jobs": []}
+        assert client.post("/enqueue", json={"chain": ["true"]}).status_code == 403
+    with make_app(JOBLOOK_JOBS_FILE=str(empty), JOBLOOK_ALLOW_RAW="1").test_client() as client:
+        assert client.post("/enqueue", json={"cmd": "echo hi"}).status_code == 202
+
+
 def test_a_job_runs_its_argv_and_shows_it_shell_quoted(
     make_app: AppFactory, jobs_file: Path
 ) -> None:
