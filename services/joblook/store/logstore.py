@@ -263,4 +263,4 @@ def _script_args(r: Record) -> tuple[object, ...]:
 
 
 def _epoch_of(stamp: str) -> float:
-    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC).timestamp()
+    return dt.datetime.strptime(stamp, record.TIME_FORMAT).replace(tzinfo=dt.UTC).timestamp()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import orjson
 import pytest
@@ -88,6 +89,7 @@ def test_a_status_record_sets_the_task_state(client: FlaskClient, store: LogStor
         (as_array([lines(1, 1)[0].replace(b'"stdout"', b'"stdin"')]), "stream"),
         (as_array([lines(1, 1)[0].replace(b'"seq":1', b'"seq":0')]), "seq"),
         (as_array([lines(1, 1)[0].replace(b'"seq":1', b'"seq":1,"uid":0')]), "unknown"),
+        (as_array([re.sub(rb'"time":"[^"]*"', b'"time":"<script>"', lines(1, 1)[0])]), "time"),
     ],
 )
 def test_an_invalid_record_rejects_the_batch_with_400_naming_it(
