@@ -86,6 +86,7 @@ def test_a_job_runs_its_argv_and_shows_it_shell_quoted(
         ({"job": "greet", "cmd": "ls"}, "exactly one"),
         ({"job": "greet", "params": {"name": "-e x"}}, "name must not start with '-'"),
         ({"job": "greet", "params": {"name": "a\0b"}}, "name must not contain a NUL"),
+        ({"job": "greet", "params": {"name": "\ud800"}}, "not valid JSON"),  # a lone surrogate
     ],
 )
 def test_a_bad_job_request_is_a_400(
