@@ -23,6 +23,9 @@ DEFAULT_WORKER_LOST_SECONDS = 60.0
 DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 # Fluentd's forward input (in_forward) listens here unless told otherwise.
 DEFAULT_FLUENTD_PORT = 24224
+# Distinct tasks one /sync batch may hold: what bounds the work (and memory) of one request. The
+# shipper and Fluentd send far fewer (shipper/loop.py, fluentd/fluent.conf).
+DEFAULT_SYNC_MAX_TASKS = 1000
 # A running task silent for this long gets a "no output for ..." hint on its page.
 DEFAULT_STALL_SECONDS = 600.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
@@ -60,6 +63,8 @@ class Settings:
     allow_raw: bool
     web_dir: Path
     max_body_bytes: int
+    # Distinct tasks one /sync batch may hold; more is refused with 413.
+    sync_max_tasks: int
     log_level: str
     # Where the pages link to Flower; by default the web's own host name on FLOWER_PORT.
     flower_url: str | None
@@ -125,6 +130,7 @@ class Settings:
             allow_raw=(env.get("JOBLOOK_ALLOW_RAW") or "0").lower() in ("1", "true", "yes"),
             web_dir=Path(env.get("JOBLOOK_WEB_DIR") or DEFAULT_WEB_DIR),
             max_body_bytes=_int(env, "JOBLOOK_MAX_BODY_BYTES", 1024 * 1024),
+            sync_max_tasks=_count(env, "JOBLOOK_SYNC_MAX_TASKS", DEFAULT_SYNC_MAX_TASKS),
             log_level=(env.get("JOBLOOK_LOG_LEVEL") or "INFO").upper(),
             flower_url=env.get("JOBLOOK_FLOWER_URL") or None,
             kill_grace=DEFAULT_KILL_GRACE if kill_grace is None else kill_grace,
@@ -186,6 +192,14 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number above zero; unset means ``default``."""
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be a whole number above zero, got {value}")
+    return value
 
 
 def _byte_cap(env: Mapping[str, str], name: str, default: int) -> int:

@@ -156,6 +156,17 @@ def test_one_record_always_fits_in_a_fluentd_chunk(fluent_conf: Section) -> None
     assert chunk_limit < SYNC_MAX_BYTES
 
 
+def test_a_fluentd_chunk_holds_records_of_far_fewer_tasks_than_sync_takes(
+    fluent_conf: Section,
+) -> None:
+    from joblook.settings import DEFAULT_SYNC_MAX_TASKS  # noqa: PLC0415
+
+    # Every record of a chunk may be of another task; more tasks than /sync takes is a 413, and
+    # Fluentd sets the whole chunk aside in failed/.
+    records = int(_sync(fluent_conf).one("buffer").params["chunk_limit_records"])
+    assert 0 < records <= DEFAULT_SYNC_MAX_TASKS // 2
+
+
 def test_fluentd_keeps_its_state_on_a_volume(compose: dict[str, Any], fluent_conf: Section) -> None:
     sync = _sync(fluent_conf)
     state_paths = {

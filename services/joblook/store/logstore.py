@@ -156,6 +156,14 @@ class LogStore:
             pipe.llen(self._keys(task_id)[0])
         return [int(n) for n in pipe.execute()]
 
+    def known(self, task_ids: Iterable[str]) -> set[str]:
+        """Those of these tasks the store has a task entry for (enqueued, not yet expired)."""
+        ids = list(task_ids)
+        pipe = self.redis.pipeline(transaction=False)
+        for task_id in ids:
+            pipe.exists(self._keys(task_id)[2])
+        return {task_id for task_id, n in zip(ids, pipe.execute(), strict=True) if n}
+
     def read(self, task_id: str, after_seq: int = 0, limit: int | None = None) -> list[bytes]:
         """Encoded records with seq > after_seq, in seq order, at most ``limit`` of them."""
         end = -1 if limit is None else after_seq + limit - 1
@@ -263,4 +271,4 @@ def _script_args(r: Record) -> tuple[object, ...]:
 
 
 def _epoch_of(stamp: str) -> float:
-    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC).timestamp()
+    return dt.datetime.strptime(stamp, record.TIME_FORMAT).replace(tzinfo=dt.UTC).timestamp()

@@ -130,8 +130,10 @@ def _run(
 ) -> Outcome:
     try:
         proc = _spawn(cmd)
-    except OSError as exc:
-        logger.warning("task %s: could not start %r: %s", log.task_id, cmd, exc)
+    except Exception as exc:  # whatever stops the exec, the task must still end
+        # Not only OSError: Popen raises ValueError for a NUL in an argument, TypeError for a
+        # non-string one (a message forged on the broker). Escaping here left the task STARTED.
+        logger.error("task %s: could not start %r: %r", log.task_id, cmd, exc)
         return Outcome(State.FAILURE, None, f"could not start: {exc}")
     guard.watch(proc.pid)
     with Supervisor(
