@@ -111,3 +111,25 @@ def test_joblook_web_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "JOBLOOK_TOKEN is not set" in done.stderr
+
+
+def test_a_dns_rebinding_page_cannot_run_commands_even_without_auth(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # `stack` runs with JOBLOOK_AUTH=none. A rebinding page's requests name its own domain in Host
+    # (with a matching Origin) while its name resolves to 127.0.0.1.
+    canary = tmp_path / "rebound"
+    rebound = f"rebind.attacker.example:{stack.web_port}"
+    headers = {"Host": rebound, "Origin": f"http://{rebound}"}
+    reply = requests.post(
+        stack.url("/enqueue"), json={"cmd": f"touch {canary}"}, headers=headers, timeout=10
+    )
+    assert reply.status_code == 400
+    assert reply.json()["error"] == "bad host"
+    handshake = stack.url("/socket.io/?EIO=4&transport=polling")
+    assert requests.get(handshake, headers=headers, timeout=10).status_code == 400
+    own = f"localhost:{stack.web_port}"
+    local = {"Host": own, "Origin": f"http://{own}"}
+    assert requests.get(handshake, headers=local, timeout=10).status_code == 200
+    stack.wait_finished(stack.enqueue("true"))  # a later task ran, so the first had its chance
+    assert not canary.exists()

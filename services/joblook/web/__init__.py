@@ -7,7 +7,7 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, broadcast, errors, jsonio, openapi, pages, tasks
+from joblook.web import api, broadcast, errors, hosts, jsonio, openapi, pages, tasks
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
@@ -54,6 +54,8 @@ def create_app(
         cors_allowed_origins=settings.cors_origins,
         **queue,
     )
+    # Outermost, so the Socket.IO handshake and WebSocket upgrades are checked too.
+    app.wsgi_app = hosts.HostCheck(app.wsgi_app, hosts.allowed_hosts(settings))
     feed = LiveFeed(
         store, emit=_local_emit, spawn=socketio.start_background_task, backlog=_queued_events
     )
