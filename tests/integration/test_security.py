@@ -13,7 +13,7 @@ import socketio
 
 from tests.support.processes import JOBLOOK, free_port
 from tests.support.socketclient import InOrderClient
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, output_of, running_stack
 
 USER = "user-token-0123456789abcdef0123456789"
 SYNC = "sync-token-0123456789abcdef0123456789"
@@ -133,3 +133,15 @@ def test_a_dns_rebinding_page_cannot_run_commands_even_without_auth(
     assert requests.get(handshake, headers=local, timeout=10).status_code == 200
     stack.wait_finished(stack.enqueue("true"))  # a later task ran, so the first had its chance
     assert not canary.exists()
+
+
+def test_a_command_sees_none_of_joblooks_secrets(secured: Stack) -> None:
+    secured.http.headers.update({"Authorization": f"Bearer {USER}"})
+    log = secured.wait_finished(secured.enqueue("env"))
+    env = dict(
+        line.partition("=")[::2] for line in output_of(log["records"], "stdout").splitlines()
+    )
+    assert USER not in str(env) and SYNC not in str(env)
+    assert not {"JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "REDIS_URL"} & set(env)
+    assert env["PATH"] == os.environ["PATH"]
+    assert env["PYTHONUNBUFFERED"] == "1"
