@@ -7,7 +7,7 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, broadcast, errors, hosts, jsonio, openapi, pages, tasks
+from joblook.web import api, auth, broadcast, errors, headers, hosts, jsonio, openapi, pages, tasks
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
@@ -35,6 +35,8 @@ def create_app(
     except jobs.JobsFileError as exc:
         raise SettingsError(str(exc)) from None
     errors.init_app(app)
+    headers.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
