@@ -17,6 +17,7 @@ from joblook import fluentlog
 from joblook.settings import Settings
 from joblook.web import hosts
 from joblook.worker.chunker import MAX_CHUNK_CHARS
+from joblook.worker.logfile import LOG_FILE_MODE
 
 from . import composefile
 from .fluentconf import Section, env_variables, size_bytes, tag_matches
@@ -230,3 +231,9 @@ def test_the_web_answers_to_the_names_compose_reaches_it_by(
     assert endpoint.hostname in allowed, "set it in the web's JOBLOOK_ALLOWED_HOSTS"
     public = urlsplit(_settings(services["web"]).public_url).hostname
     assert {"127.0.0.1", "localhost", public} <= allowed
+
+
+def test_fluentd_is_in_the_group_that_may_read_task_logs(services: dict[str, Any]) -> None:
+    # Task logs are the worker's (UID/GID 10001) and its group's alone; fluentd runs as `fluent`.
+    assert LOG_FILE_MODE & 0o044 == 0o040, "group-readable, not world-readable"
+    assert "10001" in [str(group) for group in services["fluentd"].get("group_add", [])]

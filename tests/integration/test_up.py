@@ -145,6 +145,9 @@ def test_the_redis_up_starts_refuses_a_client_without_its_password(up: Up) -> No
     assert password and len(password.group(1)) >= 32
     with redis.Redis(port=up.redis_port, password=password.group(1)) as owner:
         assert owner.ping()
+    redis_dir = up.data_dir / "redis"  # the append-only file and the config: the owner's alone
+    for path in [redis_dir, *redis_dir.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
     for proc in psutil.Process(up.proc.pid).children(recursive=True):  # nothing shows it in ps
         with contextlib.suppress(psutil.NoSuchProcess):
             assert password.group(1) not in " ".join(proc.cmdline())
