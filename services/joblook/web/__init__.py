@@ -7,7 +7,19 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, auth, broadcast, errors, headers, hosts, jsonio, openapi, pages, tasks
+from joblook.web import (
+    api,
+    auth,
+    broadcast,
+    chunked,
+    errors,
+    headers,
+    hosts,
+    jsonio,
+    openapi,
+    pages,
+    tasks,
+)
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
@@ -58,6 +70,8 @@ def create_app(
     )
     # Outermost, so the Socket.IO handshake and WebSocket upgrades are checked too.
     app.wsgi_app = hosts.HostCheck(app.wsgi_app, hosts.allowed_hosts(settings))
+    if async_mode == "eventlet":
+        chunked.init_app(app)  # eventlet's input ends a chunked body itself
     feed = LiveFeed(
         store, emit=_local_emit, spawn=socketio.start_background_task, backlog=_queued_events
     )

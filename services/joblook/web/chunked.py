@@ -1,4 +1,4 @@
-"""Chunked request bodies on eventlet: read, and held to the body cap like any other.
+"""Chunked request bodies under eventlet (``joblook web``): read, and held to the body cap.
 
 Werkzeug reads a body without Content-Length only when the server says it ends the stream itself
 (``wsgi.input_terminated``); otherwise it reads nothing, so a chunked ``/enqueue`` looked empty

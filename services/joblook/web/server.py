@@ -9,7 +9,7 @@ import urllib3
 
 from joblook import logs, security
 from joblook.settings import Settings
-from joblook.web import chunked, create_app, webhook
+from joblook.web import create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
@@ -28,7 +28,6 @@ def serve(args: list[str]) -> int:
     security.check_web(settings)
     logs.setup("web", settings)
     app = create_app(settings, async_mode="eventlet")
-    chunked.init_app(app)
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
     socketio.start_background_task(reaper.run, socketio.sleep)
