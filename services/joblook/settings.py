@@ -54,6 +54,8 @@ class Settings:
     sync_token: str | None
     # Origins allowed to open Socket.IO connections besides the page's own; None: same origin only.
     cors_origins: list[str] | None
+    # Host names the web answers to besides its own (web/hosts.py): proxies' and compose's names.
+    allowed_hosts: list[str]
     # FLOWER_BASIC_AUTH ("user:password"), which Flower itself reads; required beyond loopback.
     flower_basic_auth: str | None
     # A regular expression every raw command (cmd, chain or group step) must match as a whole.
@@ -110,6 +112,7 @@ class Settings:
         if auth not in ("token", "none"):
             raise SettingsError(f"JOBLOOK_AUTH must be 'token' or 'none', got {auth!r}")
         origins = [o.strip() for o in (env.get("JOBLOOK_CORS_ORIGINS") or "").split(",")]
+        hosts = [h.strip() for h in (env.get("JOBLOOK_ALLOWED_HOSTS") or "").split(",")]
         kill_grace = _seconds(env, "JOBLOOK_KILL_GRACE", allow_zero=True)
         return cls(
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
@@ -124,6 +127,7 @@ class Settings:
             token=None if auth == "none" else env.get("JOBLOOK_TOKEN") or None,
             sync_token=None if auth == "none" else env.get("JOBLOOK_SYNC_TOKEN") or None,
             cors_origins=[o for o in origins if o] or None,
+            allowed_hosts=[h for h in hosts if h],
             flower_basic_auth=env.get("FLOWER_BASIC_AUTH") or None,
             allowed_commands=_pattern(env, "JOBLOOK_ALLOWED_COMMANDS"),
             jobs_file=_optional_path(env, "JOBLOOK_JOBS_FILE"),

@@ -21,11 +21,16 @@ class ApiError(Exception):
         self.detail = detail
 
 
-def error_response(status: int, error: str, detail: object = None) -> tuple[Response, int]:
+def error_body(error: str, detail: object = None) -> dict[str, object]:
+    """The error shape, for the few answers given outside Flask (the Host check)."""
     body: dict[str, object] = {"error": error}
     if detail is not None:
         body["detail"] = detail
-    return jsonify(body), status
+    return body
+
+
+def error_response(status: int, error: str, detail: object = None) -> tuple[Response, int]:
+    return jsonify(error_body(error, detail)), status
 
 
 def init_app(app: Flask) -> None:
