@@ -13,6 +13,8 @@ from joblook.web import create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
+from joblook.web.workers import celery_ping
+from joblook.worker.celery_app import make_celery
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ def serve(args: list[str]) -> int:
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
     socketio.start_background_task(reaper.run, socketio.sleep)
+    # Its own Celery app: the pings must never take a broker connection an enqueue is waiting for.
+    ping = celery_ping(make_celery(settings))
+    socketio.start_background_task(app.extensions["joblook.workers"].run, ping, socketio.sleep)
     if settings.webhook_url is not None:
         post = webhook.http_post(urllib3.PoolManager(num_pools=4))
         sender = webhook.WebhookSender(
