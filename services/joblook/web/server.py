@@ -9,7 +9,7 @@ import urllib3
 
 from joblook import logs, security
 from joblook.settings import Settings
-from joblook.web import create_app, webhook
+from joblook.web import connections, create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
@@ -42,6 +42,7 @@ def serve(args: list[str]) -> int:
             store, settings.webhook_url, settings.public_url, post=post, sleep=socketio.sleep
         )
         socketio.start_background_task(sender.run)
+    connections.guard_socketio(socketio.server)
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
     socketio.run(
         app,
@@ -53,5 +54,6 @@ def serve(args: list[str]) -> int:
         # each line the moment it is stored. (The per-request environ switch does not reach the
         # server: Flask-SocketIO's middleware hands Flask a copy of the environ.)
         minimum_chunk_size=0,
+        **connections.server_options(),
     )
     return 0
