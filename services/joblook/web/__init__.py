@@ -57,7 +57,11 @@ def create_app(
         **queue,
     )
     feed = LiveFeed(
-        store, emit=_local_emit, spawn=socketio.start_background_task, backlog=_queued_events
+        store,
+        emit=_local_emit,
+        spawn=socketio.start_background_task,
+        backlog=_queued_events,
+        event_bytes=settings.feed_event_bytes,
     )
     app.extensions["joblook.feed"] = feed
     feed.start()
