@@ -128,3 +128,14 @@ def test_a_lone_surrogate_in_auth_is_refused_and_closed_without_a_traceback(
     new_log = secured.web.log_path.read_text(errors="replace")[len(log_before) :]
     assert "Traceback" not in new_log
     assert "bad packet" in new_log
+
+
+def test_a_wrong_token_is_refused_and_its_connection_closed(secured: Stack) -> None:
+    ws = _engineio_socket(secured)
+    try:
+        ws.send('40{"token":"not-the-token"}')
+        ws.settimeout(10)
+        assert ws.recv().startswith("44")  # Socket.IO's CONNECT_ERROR
+        assert _ws_closed_by_server(ws, time.monotonic() + CLOSED_WITHIN)
+    finally:
+        _close(ws)
