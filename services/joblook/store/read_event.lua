@@ -1,7 +1,8 @@
 -- The records one live event carries: those after a seq, at most a count of them and, written as
--- a JSON array ("[r1,r2]"), at most a number of bytes. The list is read a page at a time, so a
--- backlog of big records never has to sit whole in Redis's or the web's memory. The first record
--- is always taken, however big, so a record larger than the budget still goes out (on its own).
+-- a JSON array ("[r1,r2]"), at most a number of bytes. The list is read a page at a time, each
+-- page sized by the records read so far to what the budget has left, so a backlog of big records
+-- never sits whole in Redis's or the web's memory, and small ones take one or two reads. The
+-- first record is always taken, however big, so a record larger than the budget still goes out.
 --
 -- KEYS: the task's log list
 -- ARGV: the seq to read after (= the index of the first record), most records, most bytes
@@ -9,11 +10,10 @@
 -- records may follow at once), 0 when the list ran out.
 
 local first, most, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local PAGE = 128
 local out, size = {0}, 1 -- the more flag, then the records; size counts "[" and each "," or "]"
-while #out - 1 < most do
+local want = math.min(16, most)
+while true do
     local start = first + #out - 1
-    local want = math.min(PAGE, most - (#out - 1))
     local page = redis.call('LRANGE', KEYS[1], start, start + want - 1)
     for _, item in ipairs(page) do
         if #out > 1 and size + #item + 1 > budget then
@@ -23,9 +23,15 @@ while #out - 1 < most do
         out[#out + 1] = item
         size = size + #item + 1
     end
+    local taken = #out - 1
     if #page < want then
         return out
     end
+    if taken >= most then
+        out[1] = 1
+        return out
+    end
+    -- As many more as the budget left would hold at the average size so far (at least one).
+    local fit = math.floor((budget - size) * taken / (size - 1)) + 1
+    want = math.max(1, math.min(most - taken, fit))
 end
-out[1] = 1
-return out

@@ -215,7 +215,7 @@ class _TaskFeed:
             # Only the clock woke us, to see whether a held subscriber drained: look at them only.
             full = woken or not held or time.monotonic() - last_full >= SAFETY_NET_SECONDS
             try:
-                still_held = self._deliver(None if full else held)
+                still_held, sent = self._deliver(None if full else held)
             except Exception:
                 log.exception("live feed for %s failed; retrying", self.task_id)
                 time.sleep(0.5)
@@ -223,16 +223,18 @@ class _TaskFeed:
                 continue
             if full:
                 last_full = time.monotonic()
-            recheck = next_recheck(recheck, held, still_held)
+            recheck = next_recheck(recheck, held, still_held, sent)
             held = still_held
 
-    def _deliver(self, only: set[str] | None = None) -> set[str]:
+    def _deliver(self, only: set[str] | None = None) -> tuple[set[str], bool]:
         """Send every group of subscribers (or only those in ``only``) what lies after their
         cursor, one event at a time each, while their connections keep up.
 
-        Returns the subscribers held back because their connection is still sending.
+        Returns the subscribers held back because their connection is still sending, and whether
+        any event went out.
         """
         held: set[str] = set()
+        sent = False
         more = True
         while more:
             more = False
@@ -250,11 +252,12 @@ class _TaskFeed:
                 )
                 if raw:
                     self._send(sids, raw)
+                    sent = True
                     for sid in sids:
                         if self.cursors.get(sid) == cursor:  # not re-subscribed meanwhile
                             self.cursors[sid] = cursor + len(raw)
                 more = more or cut_short
-        return held
+        return held, sent
 
     def _send(self, sids: list[str], raw: list[bytes]) -> None:
         """One ``log`` event with the stored records as they are, then any ``status`` events.
@@ -279,9 +282,10 @@ class _TaskFeed:
                 )
 
 
-def next_recheck(delay: float, held: set[str], still_held: set[str]) -> float:
-    """How soon to look at held subscribers again: soon whenever who is held changed, and twice
-    as long as last time (up to MAX_RECHECK_SECONDS) while the same ones stay held."""
-    if not still_held or still_held != held:
+def next_recheck(delay: float, held: set[str], still_held: set[str], sent: bool) -> float:
+    """How soon to look at held subscribers again: soon after any progress (an event sent, or a
+    change in who is held), and twice as long as last time (up to MAX_RECHECK_SECONDS) while the
+    same ones stay held and nothing moves."""
+    if sent or not still_held or still_held != held:
         return BUSY_RECHECK_SECONDS
     return min(delay * 2, MAX_RECHECK_SECONDS)

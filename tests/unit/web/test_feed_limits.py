@@ -101,11 +101,13 @@ def test_a_reader_that_stopped_is_looked_at_less_and_less_and_alone(store: LogSt
     assert recorder.seqs["stalled"] == []
 
 
-def test_the_recheck_doubles_while_the_same_subscribers_stay_held_and_resets_on_a_change() -> None:
-    delay = next_recheck(0.005, {"a"}, {"a"})
+def test_the_recheck_doubles_while_nothing_moves_and_resets_on_any_progress() -> None:
+    delay = next_recheck(0.005, {"a"}, {"a"}, sent=False)
     assert delay == 0.01
     for _ in range(20):
-        delay = next_recheck(delay, {"a"}, {"a"})
+        delay = next_recheck(delay, {"a"}, {"a"}, sent=False)
     assert delay == MAX_RECHECK_SECONDS
-    assert next_recheck(delay, {"a"}, {"a", "b"}) == 0.005
-    assert next_recheck(delay, {"a"}, set()) == 0.005
+    assert next_recheck(delay, {"a"}, {"a", "b"}, sent=False) == 0.005
+    assert next_recheck(delay, {"a"}, set(), sent=False) == 0.005
+    # A busy stream: the one subscriber is sent an event, then held until it is written.
+    assert next_recheck(delay, {"a"}, {"a"}, sent=True) == 0.005
