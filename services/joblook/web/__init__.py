@@ -23,6 +23,7 @@ from joblook.web import (
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
+from joblook.web.workers import WorkerCount
 from joblook.worker.celery_app import make_celery
 
 
@@ -42,6 +43,7 @@ def create_app(
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
+    app.extensions["joblook.workers"] = WorkerCount()  # kept counting by ``joblook web``
     try:
         app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}
     except jobs.JobsFileError as exc:
@@ -73,7 +75,11 @@ def create_app(
     if async_mode == "eventlet":
         chunked.init_app(app)  # eventlet's input ends a chunked body itself
     feed = LiveFeed(
-        store, emit=_local_emit, spawn=socketio.start_background_task, backlog=_queued_events
+        store,
+        emit=_local_emit,
+        spawn=socketio.start_background_task,
+        backlog=_queued_events,
+        event_bytes=settings.feed_event_bytes,
     )
     app.extensions["joblook.feed"] = feed
     feed.start()

@@ -259,7 +259,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "ok": {"const": True},
             "redis": {"const": "ok"},
-            "workers": {**_COUNT, "description": "Celery workers that answered a ping."},
+            "workers": {
+                **_COUNT,
+                "description": "Workers that answered the latest ping (every 2 s).",
+            },
         },
         "additionalProperties": False,
     },

@@ -31,6 +31,7 @@ WORKER_LOST_KEY = "joblook_worker_lost_after"
 """Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``)."""
 
 _HOUR = 60 * 60
+BROKER_POOL_WAIT_SECONDS = 10.0
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -56,6 +57,9 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         # Keep retrying when Redis is not up yet (compose starts services in parallel).
         broker_connection_retry_on_startup=True,
+        # Waiting for a producer from the broker pool (all busy) is bounded: an enqueue past it
+        # gets a 503, never a request that hangs for good holding its socket.
+        broker_pool_acquire_timeout=BROKER_POOL_WAIT_SECONDS,
         # Redis re-delivers unacked messages after this; keep it far above any queue wait. A
         # message delivered twice anyway runs once: the task claims its id first (claim.py).
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
