@@ -18,7 +18,8 @@ from joblook.settings import Settings
 from joblook.worker.chunker import MAX_CHUNK_CHARS
 
 from . import composefile
-from .fluentconf import Section, env_variables, size_bytes, tag_matches
+from .conftest import FLUENT_CONF
+from .fluentconf import Section, defaulted_variables, env_variables, size_bytes, tag_matches
 
 TASK_TAG = "joblook.task"
 
@@ -217,3 +218,15 @@ def test_fluentd_prints_the_tag_each_service_logs_with(
         # Fluentd routes an event to the first <match> whose pattern matches its tag.
         first = next((m for m in label.all("match") if tag_matches(m.argument, tag)), None)
         assert first is not None and first.type == "stdout", f"{tag} is not printed"
+
+
+def test_compose_leaves_fluentds_local_variables_at_their_container_defaults(
+    services: dict[str, Any],
+) -> None:
+    # fluent.conf reads local paths and ports as "#{ENV['NAME'] || 'container default'}" (for
+    # `joblook up --shipper fluentd`); the defaults are what the checks above read, so compose
+    # must not set any of them.
+    text = FLUENT_CONF.read_text(encoding="utf-8")
+    defaulted = defaulted_variables(text)
+    assert {"FLUENTD_TASK_LOGS", "FLUENTD_STATE_DIR", "JOBLOOK_SYNC_URL"} <= defaulted.keys()
+    assert not defaulted.keys() & composefile.environment(services["fluentd"]).keys()
