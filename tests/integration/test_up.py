@@ -14,13 +14,15 @@ import psutil
 import pytest
 import requests
 
+from tests.support import fluentd
 from tests.support.processes import JOBLOOK, alive, free_port
 from tests.support.stack import output_of
+from tests.support.tools import missing_tool
 from tests.support.waiting import wait_for
 
 
 class Up:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *args: str, **extra_env: str) -> None:
         self.web_port, self.flower_port = free_port(), free_port()
         # up starts its own Redis and makes its own tokens
         unset = {"REDIS_URL", "JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "JOBLOOK_AUTH"}
@@ -32,11 +34,12 @@ class Up:
             "JOBLOOK_DATA_DIR": str(tmp_path / "var"),
             # Flower's JSON API answers without a login only when told to (on loopback here).
             "FLOWER_UNAUTHENTICATED_API": "true",
+            **extra_env,
         }
         self.output = tmp_path / "up.log"
         with self.output.open("wb") as out:
             self.proc = subprocess.Popen(
-                [*JOBLOOK, "up"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                [*JOBLOOK, "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
         self.url = f"http://127.0.0.1:{self.web_port}"
@@ -67,9 +70,8 @@ class Up:
         ]
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
-    running = Up(tmp_path)
+@contextlib.contextmanager
+def started(running: Up) -> Iterator[Up]:
     try:
         wait_for(running.healthy, 60, "joblook up to become healthy", interval=0.2)
     except AssertionError:
@@ -85,6 +87,12 @@ def up(tmp_path: Path) -> Iterator[Up]:
             for proc in descendants:  # only if up itself failed to
                 with contextlib.suppress(psutil.NoSuchProcess):
                     proc.kill()
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    with started(Up(tmp_path)) as running:
+        yield running
 
 
 def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> None:
@@ -122,3 +130,18 @@ def test_ctrl_c_stops_every_process_including_a_running_commands_children(up: Up
     up.proc.send_signal(signal.SIGINT)
     up.proc.wait(timeout=30)
     wait_for(lambda: not any(alive(p.pid) for p in descendants), 10, "every process to end")
+
+
+def test_joblook_up_with_fluentd_in_the_shippers_place(tmp_path: Path) -> None:
+    command = fluentd.find()
+    if command is None:
+        missing_tool("no fluentd: set JOBLOOK_FLUENTD, or run ../shared/fluentd/install-deps")
+    with started(Up(tmp_path, "--shipper", "fluentd", JOBLOOK_FLUENTD=command)) as up:
+        task_id = up.enqueue("echo shipped by fluentd")
+        log = wait_for(lambda: (p := up.permlog(task_id))["state"] == "SUCCESS" and p, 30, "it")
+        assert output_of(log["records"], "stdout") == "shipped by fluentd\n"
+        text = up.output.read_text()
+        # honcho names what it started: Fluentd ran, and the shipper did not.
+        assert "fluentd started" in text and "shipper started" not in text
+        # Its positions and buffer are under the data directory, not in container paths.
+        assert (tmp_path / "var" / "fluentd" / "positions" / "task_logs.pos").is_file()
