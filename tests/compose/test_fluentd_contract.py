@@ -78,11 +78,14 @@ def test_fluentd_reads_every_line_from_new_files_promptly(fluent_conf: Section) 
     assert tail.get("enable_stat_watcher", "true") == "true", "without inotify: 1 s polling"
 
 
-def test_fluentd_keeps_the_records_time_field(fluent_conf: Section) -> None:
-    # The json parser moves "time" out of the record unless told to keep it; /sync requires it.
+def test_fluentd_passes_each_line_on_as_the_worker_wrote_it(fluent_conf: Section) -> None:
+    # Unparsed, so nothing of the record (its "time" field, say) is moved or re-encoded.
     parse = _tail(fluent_conf).one("parse")
-    assert parse.type == "json"
-    assert parse.params.get("keep_time_key") == "true"
+    assert parse.type == "none"
+    written = _sync(fluent_conf).one("format")
+    assert written.type == "single_value"
+    assert written.params["message_key"] == parse.params["message_key"]
+    assert written.params.get("add_newline", "true") == "true", "one record per line"
 
 
 def test_fluentd_posts_to_the_web_sync_endpoint(
@@ -115,11 +118,12 @@ def test_fluentd_never_prints_its_config_with_the_token(fluent_conf: Section) ->
     assert fluent_conf.one("system").params.get("suppress_config_dump") == "true"
 
 
-def test_fluentd_sends_json_arrays_of_records(fluent_conf: Section) -> None:
+def test_fluentd_sends_ndjson_that_sync_accepts(fluent_conf: Section) -> None:
+    from joblook.web.ingest import NDJSON_TYPES  # noqa: PLC0415  (as SYNC_MAX_BYTES below)
+
     sync = _sync(fluent_conf)
-    assert sync.params["json_array"] == "true"
-    assert sync.params["content_type"] == "application/json"
-    assert sync.one("format").type == "json"
+    assert sync.params.get("json_array", "false") == "false", "lines, not a JSON array"
+    assert sync.params["content_type"] in NDJSON_TYPES
 
 
 def test_fluentd_retries_server_errors_instead_of_dropping_lines(fluent_conf: Section) -> None:
