@@ -62,6 +62,28 @@ def test_the_web_down_for_30_s_delays_lines_and_loses_none(shipper_stack: Stack)
     assert stack.rejected() == []
 
 
+def test_kill_9_of_the_shipper_holding_lines_for_a_web_that_is_down_loses_nothing(
+    shipper_stack: Stack,
+) -> None:
+    stack = shipper_stack
+    task_id = stack.enqueue(PACED)
+    wait_for(lambda: stack.permlog(task_id)["last_seq"] > 100, 20, "the stream to be underway")
+    stack.web.kill()
+    wait_for(lambda: written_to_the_end(stack, task_id), 30, "the task to end in its file")
+    if stack.shipper_kind == "fluentd":
+        # Fluentd has read the rest into its file buffer, and its position is past those lines:
+        # after the crash they can only come from the buffer's files.
+        buffer = stack.data_dir / "fluentd" / "buffer" / "sync"
+        wait_for(lambda: any(buffer.glob("*.buf")), 10, "batches in Fluentd's file buffer")
+    else:
+        time.sleep(1)  # a few failed tries; the shipper's positions stay at the last ack
+    stack.shipper.kill()
+    stack.web.start()
+    stack.shipper.start()
+    stack.wait_ready()
+    assert_every_line_once(stack.wait_finished(task_id, timeout=60))
+
+
 USER_TOKEN = "user-token-0123456789abcdef0123456789"
 SYNC_TOKEN = "sync-token-0123456789abcdef0123456789"
 OLD_SYNC_TOKEN = "sync-token-old-456789abcdef0123456789"
