@@ -68,9 +68,14 @@ def shipper(request: pytest.FixtureRequest) -> str:
     """Each kind of shipper in turn: joblook's own, then real Fluentd (skipped when there is none,
     except on CI, where that fails)."""
     kind: str = request.param
+    require_shipper(kind)
+    return kind
+
+
+def require_shipper(kind: str) -> None:
+    """Skip a test of Fluentd when no fluentd runs here (fail it on CI)."""
     if kind == "fluentd" and fluentd.find() is None:
         missing_tool("no fluentd: set JOBLOOK_FLUENTD, or run ../shared/fluentd/install-deps")
-    return kind
 
 
 @pytest.fixture
