@@ -5,11 +5,13 @@ Where Fluentd behaves differently, the test says how (README, "When a part fails
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.support.stack import Stack, output_of, running_stack, seqs_of
 from tests.support.waiting import wait_for
@@ -89,20 +91,26 @@ SYNC_TOKEN = "sync-token-0123456789abcdef0123456789"
 OLD_SYNC_TOKEN = "sync-token-old-456789abcdef0123456789"
 
 
+@pytest.mark.parametrize(
+    ("shipper_token", "status"),
+    [("", 401), (OLD_SYNC_TOKEN, 403)],
+    ids=["no-token-401", "old-token-403"],
+)
 def test_a_sync_token_the_web_refuses_holds_the_lines_until_it_is_accepted(
-    tmp_path: Path, shipper: str
+    tmp_path: Path, shipper: str, shipper_token: str, status: int
 ) -> None:
-    # The token was rotated on the web first: /sync answers 401/403 to the shipper's old one.
+    # The shipper has no token (401) or the one the web had before it was rotated (403).
     tokens = {"JOBLOOK_AUTH": "token", "JOBLOOK_TOKEN": USER_TOKEN}
     web_env = {**tokens, "JOBLOOK_SYNC_TOKEN": SYNC_TOKEN}
     with running_stack(
-        tmp_path, web_env, shipper=shipper, shipper_env={"JOBLOOK_SYNC_TOKEN": OLD_SYNC_TOKEN}
+        tmp_path, web_env, shipper=shipper, shipper_env={"JOBLOOK_SYNC_TOKEN": shipper_token}
     ) as stack:
         stack.http.headers["Authorization"] = f"Bearer {USER_TOKEN}"
         task_id = stack.enqueue(PACED)
         wait_for(lambda: written_to_the_end(stack, task_id), 30, "the task to end in its file")
         time.sleep(2)  # several refused tries (retries start 0.5 s apart)
-        assert stack.permlog(task_id)["last_seq"] == 0, "nothing can be stored with the old token"
+        assert stack.permlog(task_id)["last_seq"] == 0, "nothing can be stored without the token"
+        assert re.search(rf"\b{status}\b", stack.shipper.log_path.read_text()), "refused, retried"
         # The shipper gets the new token: it restarts (Fluentd with its buffer on disk).
         stack.shipper.stop()
         stack.shipper.env = {**stack.shipper.env, "JOBLOOK_SYNC_TOKEN": SYNC_TOKEN}
