@@ -39,8 +39,11 @@ def written_to_the_end(stack: Stack, task_id: str) -> bool:
     path = task_file(stack, task_id)
     if not path.exists():
         return False
-    last = path.read_bytes().rstrip(b"\n").rpartition(b"\n")[2]
-    return bool(last) and orjson.loads(last).get("state") in ("SUCCESS", "FAILURE")
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):  # read in the middle of the worker's write
+        return False
+    last = data.rstrip(b"\n").rpartition(b"\n")[2]
+    return orjson.loads(last).get("state") in ("SUCCESS", "FAILURE")
 
 
 def assert_every_line_once(log: dict) -> None:
