@@ -27,7 +27,7 @@ DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 DEFAULT_FLUENTD_PORT = 24224
 # Distinct tasks one /sync batch may hold: what bounds the work (and memory) of one request. The
 # shipper and Fluentd send far fewer (shipper/loop.py, fluentd/fluent.conf).
-DEFAULT_SYNC_MAX_TASKS = 1000
+DEFAULT_SYNC_MAX_TASKS = 10_000
 # A running task silent for this long gets a "no output for ..." hint on its page.
 DEFAULT_STALL_SECONDS = 600.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
