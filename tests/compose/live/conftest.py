@@ -23,8 +23,7 @@ import pytest
 
 # The browser tests' headless Chromium (the Debian package, through Playwright).
 from tests.browser.conftest import browser, console_errors, page
-
-from .composestack import REPO_ROOT, ComposeStack, engine_answers
+from tests.support.composestack import REPO_ROOT, ComposeStack, engine_answers
 
 __all__ = ["browser", "console_errors", "page"]
 

@@ -12,11 +12,11 @@ import threading
 import time
 from typing import Any
 
+from tests.support.composestack import ComposeStack
 from tests.support.socketclient import InOrderClient
 from tests.support.stack import output_of, seqs_of
 from tests.support.waiting import wait_for
 
-from .composestack import ComposeStack
 from .conftest import WORKER_LOST_SECONDS
 
 SERVICES = ("redis", "web", "worker", "fluentd", "flower")

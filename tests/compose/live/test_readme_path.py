@@ -7,10 +7,9 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
+from tests.support.composestack import ComposeStack
 from tests.support.stack import output_of, seqs_of
 from tests.support.waiting import wait_for
-
-from .composestack import ComposeStack
 
 # The terminal's text, or null before the page has made its terminal.
 _TERMINAL_TEXT = """() => {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .composestack import ComposeStack
+from tests.support.composestack import ComposeStack
 
 SERVICES = ("redis", "web", "worker", "fluentd", "flower")
 

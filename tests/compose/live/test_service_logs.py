@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from tests.support.composestack import ComposeStack
 from tests.support.waiting import wait_for
-
-from .composestack import ComposeStack
 
 # Fluentd's stdout output: "<time> <tag>: <record as JSON>".
 _LINE = re.compile(r"^\S+ \S+ \S+ (?P<tag>joblook\.service\.\S+): (?P<record>\{.*\})$")

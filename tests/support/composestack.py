@@ -23,7 +23,7 @@ from joblook.record import State
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TERMINAL = {s.value for s in State if s.is_terminal}
 # What a fresh clone does not have: local state, caches and a developer's own secrets.
 _NOT_IN_A_CLONE = shutil.ignore_patterns(
