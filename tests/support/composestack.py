@@ -1,4 +1,5 @@
-"""One joblook Compose stack, run from the host the way the README tells a user to run it.
+"""One joblook Compose stack, run from the host the way the README tells a user to run it
+(the live compose tests and ``bench --compose`` both use it; nothing here needs pytest).
 
 A stack is a copy of the checkout (what a fresh clone holds, without a developer's own ``.env``,
 virtualenv or node_modules), a ``.env`` made from ``.env.example`` with the four secrets filled in

@@ -47,7 +47,7 @@ def docker_engine() -> None:
 
 
 @pytest.fixture(scope="session")
-def image(docker_engine: None) -> Iterator[str]:
+def image_tag(docker_engine: None) -> Iterator[str]:
     """This run's image tag; removed at the end of the session (the build cache stays)."""
     yield IMAGE
     subprocess.run(["docker", "image", "rm", "-f", IMAGE], capture_output=True, check=False)
@@ -67,19 +67,19 @@ def start_stack(
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, image: str) -> Iterator[ComposeStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, image_tag: str) -> Iterator[ComposeStack]:
     """The README's stack as a user starts it (``up -d --build``), shared by the tests that only
     look at it."""
     root = tmp_path_factory.mktemp("compose")
-    yield from start_stack(root, "main", image, {}, "--build")
+    yield from start_stack(root, "main", image_tag, {}, "--build")
 
 
 @pytest.fixture(scope="module")
 def fault_stack(
-    tmp_path_factory: pytest.TempPathFactory, image: str, stack: ComposeStack
+    tmp_path_factory: pytest.TempPathFactory, image_tag: str, stack: ComposeStack
 ) -> Iterator[ComposeStack]:
     """A stack of three workers for tests that kill and restart its services (after ``stack``,
     which built the image)."""
     root = tmp_path_factory.mktemp("compose-faults")
     settings = {"JOBLOOK_WORKER_LOST_SECONDS": str(WORKER_LOST_SECONDS)}
-    yield from start_stack(root, "faults", image, settings, "--scale", "worker=3")
+    yield from start_stack(root, "faults", image_tag, settings, "--scale", "worker=3")
