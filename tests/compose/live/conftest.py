@@ -35,6 +35,19 @@ IMAGE = f"joblook:live-{RUN_ID}"
 WORKER_LOST_SECONDS = 12
 
 
+# pytest-timeout counts a fixture's setup against the first test that uses it: that test waits for
+# the image build (about 10 minutes on a new machine with vfs) and for `up --wait`.
+LIVE_TEST_SECONDS = 1200
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Gives every live compose test the longer timeout (only this directory's tests)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.timeout(LIVE_TEST_SECONDS))
+
+
 @pytest.fixture(scope="session")
 def docker_engine() -> None:
     """A Docker engine answers; else skip (or fail, on CI where one was started)."""
