@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := web/node_modules/.installed
 
-.PHONY: install run test lint format clean system-deps bench
+.PHONY: install run test lint format clean system-deps bench screenshots
 
 install: $(PY_STAMP) $(JS_STAMP)
 
@@ -34,6 +34,11 @@ run: install
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's pictures, taken by the browser tests that make them (a plain test run keeps its
+# screenshots in a temporary folder).
+screenshots: install system-deps
+	JOBLOOK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -k screenshot tests/browser
 
 # Benchmarks against the real local stack; prints a table, writes bench/results/<profile>-<time>.json.
 # BENCH_ARGS=--quick for a seconds-long run (see README "Performance").

@@ -13,12 +13,17 @@ parameters::
 
 A request names a job and gives parameter values. Every value is checked against its type and
 then put into its place in argv, which runs without a shell: a value can never become a second
-command, an option the template did not have, or a redirection. Checking is strict: unknown
-parameters, missing ones without a default and values of the wrong type are all refused.
+command, an option the template did not have, or a redirection. A request's value that would
+begin an argument with ``-`` is refused unless its parameter says ``allow_leading_dash: true``
+(the template should then put ``--`` before it); inside the template's own option
+(``"--lr={lr}"``) it cannot be an option. Checking is strict: unknown parameters, missing ones
+without a default, values of the wrong type, NaN or infinite numbers and NUL characters are all
+refused.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -49,6 +54,9 @@ class Param:
     choices: tuple[str, ...] = ()
     pattern: re.Pattern[str] | None = None
     max_length: int = MAX_STRING
+    # A value from the request may begin an argument with "-" (one the program reads as an
+    # option unless "--" comes before it in argv).
+    allow_leading_dash: bool = False
 
     def check(self, value: object) -> str:
         """The value as the text that goes into argv, or JobError."""
@@ -60,8 +68,10 @@ class Param:
             raise JobError(f"{self.name} must be one of {', '.join(self.choices)}")
         if self.type == "regex" and not (self.pattern and self.pattern.fullmatch(value)):
             raise JobError(f"{self.name} must match {self.pattern.pattern if self.pattern else ''}")
-        if len(value) > self.max_length or "\0" in value:
-            raise JobError(f"{self.name} must be at most {self.max_length} characters, no NUL")
+        if len(value) > self.max_length:
+            raise JobError(f"{self.name} must be at most {self.max_length} characters")
+        if "\0" in value:  # no exec can carry it
+            raise JobError(f"{self.name} must not contain a NUL character")
         return value
 
     def _number(self, value: object) -> str:
@@ -71,6 +81,8 @@ class Param:
                 f"{self.name} must be {'an integer' if self.type == 'int' else 'a number'}"
             )
         assert isinstance(value, int | float)
+        if not math.isfinite(value):  # NaN compares False with min and max: it would pass both
+            raise JobError(f"{self.name} must be a finite number, not {value}")
         if self.minimum is not None and value < self.minimum:
             raise JobError(f"{self.name} must be >= {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
@@ -98,7 +110,25 @@ class Job:
                 texts[name] = param.check(param.default)
             else:
                 raise JobError(f"{self.name} needs the parameter {name}")
+        for part in self.argv:
+            self._refuse_new_option(part, texts, values)
         return [part.format_map(texts) for part in self.argv]
+
+    def _refuse_new_option(
+        self, part: str, texts: dict[str, str], given: dict[str, object]
+    ) -> None:
+        """JobError if a request's value would begin this argument with "-": the program would
+        read an option the template does not have (``sort -o/tmp/x``). Defaults and choices are
+        the jobs file's own words, so they are not the request's to refuse."""
+        name = _leading_field(part, texts)
+        if name is None or not texts[name].startswith("-"):
+            return
+        param = self.params[name]
+        if name in given and param.type != "choice" and not param.allow_leading_dash:
+            raise JobError(
+                f"{name} must not start with '-': the program would read it as an option (a jobs"
+                " file can allow it: allow_leading_dash: true, with '--' before it in argv)"
+            )
 
     def describe(self) -> dict[str, object]:
         """For the pages' forms: the job's name, description and parameters."""
@@ -108,6 +138,16 @@ class Job:
             "argv": list(self.argv),
             "params": [_describe_param(p) for p in self.params.values()],
         }
+
+
+def _leading_field(part: str, texts: dict[str, str]) -> str | None:
+    """The parameter whose value begins ``part`` once rendered; None when template text does."""
+    for literal, field, _spec, _conversion in string.Formatter().parse(part):
+        if literal or field is None:
+            return None
+        if texts[field]:  # an empty value leaves the start to what follows it
+            return field
+    return None
 
 
 def load(path: Path) -> dict[str, Job]:
@@ -127,10 +167,21 @@ def _job(name: str, spec: object) -> Job:
     params = {str(p): _param(name, str(p), s) for p, s in (spec.get("params") or {}).items()}
     argv = tuple(str(part) for part in spec["argv"])
     for part in argv:
-        for _text, field, _spec, _conv in string.Formatter().parse(part):
+        if "\0" in part:
+            raise JobsFileError(f"job {name}: argv contains a NUL character")
+        for _text, field, format_spec, conversion in _placeholders(name, part):
             if field is not None and field not in params:
                 raise JobsFileError(f"job {name}: argv uses {{{field}}}, which is no parameter")
+            if format_spec or conversion:  # it would change the value after it was checked
+                raise JobsFileError(f"job {name}: write {{{field}}} without a conversion or format")
     return Job(name, str(spec.get("description") or ""), argv, params)
+
+
+def _placeholders(job: str, part: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    try:
+        return list(string.Formatter().parse(part))
+    except ValueError as exc:  # an unmatched brace
+        raise JobsFileError(f"job {job}: argv item {part!r}: {exc}") from None
 
 
 def _param(job: str, name: str, spec: object) -> Param:
@@ -142,7 +193,13 @@ def _param(job: str, name: str, spec: object) -> Param:
     choices = tuple(str(c) for c in spec.get("choices") or ())
     if spec["type"] == "choice" and not choices:
         raise JobsFileError(f"job {job}, parameter {name}: a choice parameter needs 'choices'")
-    return Param(
+    for bound in ("min", "max"):
+        value = spec.get(bound)
+        if value is not None and not _finite_number(value):
+            raise JobsFileError(f"job {job}, parameter {name}: '{bound}' must be a finite number")
+    if not isinstance(spec.get("allow_leading_dash", False), bool):
+        raise JobsFileError(f"job {job}, parameter {name}: allow_leading_dash is true or false")
+    param = Param(
         name=name,
         type=spec["type"],
         default=spec.get("default"),
@@ -151,7 +208,18 @@ def _param(job: str, name: str, spec: object) -> Param:
         choices=choices,
         pattern=re.compile(pattern) if isinstance(pattern, str) else None,
         max_length=int(spec.get("max_length") or MAX_STRING),
+        allow_leading_dash=spec.get("allow_leading_dash", False),
     )
+    if param.default is not None:  # a NaN default would pass the bounds, and /jobs could not say it
+        try:
+            param.check(param.default)
+        except JobError as exc:
+            raise JobsFileError(f"job {job}, parameter {name}: default: {exc}") from None
+    return param
+
+
+def _finite_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def _describe_param(param: Param) -> dict[str, object]:

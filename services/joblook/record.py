@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ STDOUT = "stdout"
 STDERR = "stderr"
 STATUS = "status"
 OUTPUT_STREAMS = frozenset({STDOUT, STDERR})
+
+# ``time``: UTC to the microsecond, as the worker stamps it (see ``timestamp``); /sync takes no
+# other form, so what the store keeps and the pages show is always a real instant.
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+TIME_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+_TIME = re.compile(TIME_PATTERN)
 
 _OUTPUT_FIELDS = frozenset({"task_id", "seq", "time", "stream", "log"})
 _STATUS_FIELDS = _OUTPUT_FIELDS | {"state", "exit_code"}
@@ -87,7 +94,7 @@ Record = OutputRecord | StatusRecord
 def timestamp(when: dt.datetime | None = None) -> str:
     """ISO 8601 UTC with microseconds and a ``Z``, the record's ``time`` format."""
     when = when or dt.datetime.now(dt.UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.strftime(TIME_FORMAT)
 
 
 def status(
@@ -134,6 +141,8 @@ def from_mapping(obj: Any) -> Record:
         raise RecordError("seq must be an integer >= 1")
     if not isinstance(time, str) or not isinstance(log, str):
         raise RecordError("time and log must be strings")
+    if not is_time(time):
+        raise RecordError("time must be UTC to the microsecond, like 2026-11-22T02:13:00.123456Z")
     if stream in OUTPUT_STREAMS:
         return OutputRecord(task_id, seq, time, stream, log)
     if stream != STATUS:
@@ -169,6 +178,17 @@ def _is_canonical_uuid(value: str) -> bool:
         return str(uuid.UUID(value)) == value
     except ValueError:
         return False
+
+
+def is_time(value: str) -> bool:
+    """True for a ``time`` in the one form records carry, naming a real date and time."""
+    if not _TIME.fullmatch(value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value[:-1])  # the calendar: no month 13, no 25 o'clock
+    except ValueError:
+        return False
+    return True
 
 
 def new_task_id() -> str:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import Page
 
 from tests.support.stack import Stack
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Every line of the xterm.js buffer (scrollback and screen): wrapped rows joined, trailing blank
 # lines cut.

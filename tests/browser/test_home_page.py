@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import SCREENSHOTS, row_is_rendered
+from tests.browser.terminal import row_is_rendered
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -73,12 +75,11 @@ def test_the_list_is_newest_first_and_links_to_flower(stack: Stack, page: Page) 
     expect(page.locator("#flower")).to_be_visible()
 
 
-def test_screenshot_of_the_home_page(stack: Stack, page: Page) -> None:
+def test_screenshot_of_the_home_page(stack: Stack, page: Page, screenshots: Path) -> None:
     for cmd in ("python3 -c 'print(42)'", "ls /no/such/dir", "sleep 8"):
         stack.enqueue(cmd)
     open_home(page, stack)
     expect(page.locator("#tasks-body .badge").first).to_have_text("STARTED", timeout=10_000)
     page.locator("#cmd").fill("python train.py --epochs 10")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "home.png")
-    assert (SCREENSHOTS / "home.png").stat().st_size > 10_000
+    page.screenshot(path=screenshots / "home.png")
+    assert (screenshots / "home.png").stat().st_size > 10_000

@@ -95,3 +95,28 @@ def test_a_task_list_watcher_hears_a_new_task_and_each_state_change(stack: Stack
             task_ids.append(stack.enqueue("sleep 0.3; exit 2"))
         wait_for(lambda: "FAILURE" in states, 30, "the final task event")
     assert states == ["PENDING", "STARTED", "FAILURE"]
+
+
+def test_a_chain_s_subscriber_hears_its_steps_change_and_no_other_task(stack: Stack) -> None:
+    heard: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_task(data: dict[str, Any]) -> None:
+        with lock:
+            heard.append(data)
+
+    with stack.socket_client() as client:
+        client.on("task", on_task)
+        reply = stack.enqueue_json({"chain": ["sleep 0.5", "exit 3"]})
+        chain, steps = reply["task_id"], reply["steps"]
+        ack = client.call("subscribe", {"task_id": chain, "after_seq": 0}, timeout=10)
+        assert ack == {"ok": True}
+        other = stack.enqueue("echo elsewhere")
+        wait_for(lambda: any(d["state"] == "FAILURE" for d in heard), 30, "the chain's end")
+        stack.wait_finished(other)
+    with lock:
+        ids = {d["task_id"] for d in heard}
+    # The chain's page follows its steps through the chain's own room, not the global task list.
+    assert ids == {chain}
+    assert heard[-1]["state"] == "FAILURE"
+    assert steps[1] not in ids and other not in ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,104 @@ def test_a_job_describes_itself_for_the_home_page_form(defined: dict[str, jobs.J
     params = {p["name"]: p for p in described["params"]}  # type: ignore[union-attr]
     assert params["model"]["choices"] == ["small", "large"]
     assert params["epochs"]["min"] == 1
+
+
+DASHES = """
+jobs:
+  sort:
+    argv: [sort, "{file}"]
+    params:
+      file: {type: string}
+  sort_operand:
+    argv: [sort, --, "{file}"]
+    params:
+      file: {type: string, allow_leading_dash: true}
+  train:
+    argv: [train, "--lr={lr}", "{prefix}{name}", "{mode}", "{offset}"]
+    params:
+      lr: {type: float, min: -1, max: 1, default: 0.1}
+      prefix: {type: string, default: ""}
+      name: {type: string, default: run}
+      mode: {type: choice, choices: [-v, -q], default: -q}
+      offset: {type: int, min: -10, max: 10, default: -1}
+"""
+
+
+@pytest.fixture
+def dashed(tmp_path: Path) -> dict[str, jobs.Job]:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(DASHES)
+    return jobs.load(path)
+
+
+@pytest.mark.parametrize(
+    ("job", "values", "refused"),
+    [
+        ("sort", {"file": "-o/tmp/x"}, "file"),
+        ("train", {"offset": -5}, "offset"),
+        ("train", {"name": "--help"}, "name"),
+        ("train", {"prefix": "", "name": "-x"}, "name"),  # an empty value starts nothing
+        ("train", {"prefix": "-x"}, "prefix"),
+    ],
+)
+def test_a_value_that_would_begin_an_argument_with_a_dash_is_refused(
+    dashed: dict[str, jobs.Job], job: str, values: dict[str, object], refused: str
+) -> None:
+    with pytest.raises(JobError, match=f"{refused} must not start with '-'.*allow_leading_dash"):
+        dashed[job].render(values)
+
+
+def test_a_dash_is_fine_inside_the_templates_own_option_or_in_its_own_words(
+    dashed: dict[str, jobs.Job],
+) -> None:
+    with pytest.raises(JobError, match="name must not start with '-'"):
+        dashed["train"].render({"name": "-y"})
+    argv = dashed["train"].render({"lr": -0.5, "prefix": "x", "name": "-y", "mode": "-v"})
+    assert argv == ["train", "--lr=-0.5", "x-y", "-v", "-1"]  # the offset is the file's default
+
+
+def test_a_parameter_may_allow_a_leading_dash_after_a_double_dash(
+    dashed: dict[str, jobs.Job],
+) -> None:
+    with pytest.raises(JobError, match="file must not start with '-'"):
+        dashed["sort"].render({"file": "-o/tmp/x"})
+    assert dashed["sort_operand"].render({"file": "-o/tmp/x"}) == ["sort", "--", "-o/tmp/x"]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_a_number_parameter_refuses_nan_and_infinity(
+    dashed: dict[str, jobs.Job], value: float
+) -> None:
+    with pytest.raises(JobError, match="lr must be a finite number"):
+        dashed["train"].render({"lr": value})
+
+
+def test_a_string_parameter_refuses_a_nul(defined: dict[str, jobs.Job]) -> None:
+    with pytest.raises(JobError, match="text must not contain a NUL character"):
+        defined["echo"].render({"text": "a\0b"})
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("jobs: {a: {argv: [x], params: {p: {type: float, min: .nan}}}}", "'min' must be a finite"),
+        ("jobs: {a: {argv: [x], params: {p: {type: float, max: .inf}}}}", "'max' must be a finite"),
+        ("jobs: {a: {argv: [x], params: {p: {type: int, max: ten}}}}", "'max' must be a finite"),
+        ("jobs: {a: {argv: [x], params: {p: {type: float, default: .nan}}}}", "default: p must"),
+        ("jobs: {a: {argv: [x, '{p:>9}'], params: {p: {type: int}}}}", "without a conversion"),
+        ("jobs: {a: {argv: [x, '{p!r}'], params: {p: {type: int}}}}", "without a conversion"),
+        ("jobs: {a: {argv: [x, '{p'], params: {p: {type: int}}}}", "argv item '{p'"),
+        ('jobs: {a: {argv: ["x\\0"]}}', "NUL"),
+        (
+            "jobs: {a: {argv: [x], params: {p: {type: string, allow_leading_dash: yes please}}}}",
+            "allow_leading_dash is true or false",
+        ),
+    ],
+)
+def test_a_jobs_file_that_would_let_bad_values_through_is_refused(
+    tmp_path: Path, text: str, complaint: str
+) -> None:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(text)
+    with pytest.raises(JobsFileError, match=complaint):
+        jobs.load(path)

@@ -11,6 +11,7 @@ from joblook import record
 from joblook.record import OutputRecord, RecordError, State, StatusRecord
 
 TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+STAMP = "2026-11-22T02:13:00.123456Z"
 
 
 def test_an_output_record_encodes_to_exactly_the_five_fields() -> None:
@@ -59,18 +60,25 @@ def test_the_timestamp_is_utc_with_microseconds_and_a_z() -> None:
         ({"stream": ["stdout"]}, "stream"),
         ({"log": 5}, "strings"),
         ({"extra": 1}, "unknown"),
+        ({"time": "<script>"}, "time must be UTC"),
+        ({"time": "2026-11-22T02:13:00Z"}, "time must be UTC"),  # no microseconds
+        ({"time": "2026-11-22 02:13:00.123456Z"}, "time must be UTC"),
+        ({"time": "2026-11-22T02:13:00.123456+00:00"}, "time must be UTC"),
+        ({"time": "2026-02-30T02:13:00.123456Z"}, "time must be UTC"),  # no such day
+        ({"time": "2026-11-22T24:00:00.000000Z"}, "time must be UTC"),
+        ({"time": "\uff12026-11-22T02:13:00.123456Z"}, "time must be UTC"),  # a non-ASCII digit
     ],
 )
 def test_a_malformed_record_is_refused_naming_the_problem(
     change: dict[str, object], complaint: str
 ) -> None:
-    obj = {"task_id": TASK, "seq": 1, "time": "t", "stream": "stdout", "log": "x"} | change
+    obj = {"task_id": TASK, "seq": 1, "time": STAMP, "stream": "stdout", "log": "x"} | change
     with pytest.raises(RecordError, match=complaint):
         record.from_mapping(obj)
 
 
 def test_a_status_record_needs_a_known_state_and_an_integer_or_null_exit_code() -> None:
-    base = {"task_id": TASK, "seq": 1, "time": "t", "stream": "status", "log": ""}
+    base = {"task_id": TASK, "seq": 1, "time": STAMP, "stream": "status", "log": ""}
     with pytest.raises(RecordError, match="missing"):
         record.from_mapping(base)
     with pytest.raises(RecordError, match="state"):

@@ -106,17 +106,19 @@ function startFor(records) {
 function follow(socket) {
   socket.on("connect", () => {
     socket.emit("subscribe", { task_id: taskId, after_seq: writer.lastSeq }, (ack) => {
-      if (!ack?.ok) showError(`Cannot follow this task: ${ack?.error ?? "no reply"}`);
+      if (!ack?.ok) {
+        showError(`Cannot follow this task: ${ack?.error ?? "no reply"}`);
+        return;
+      }
+      // The room named after this task carries its "task" events (a chain's or group's steps
+      // change without log records here). Once in it, read the task again: a change made before
+      // we joined, or while disconnected, sent its event to nobody.
+      refresh().catch((error) => showError(error.message));
     });
-    // A chain's or group's steps change without log records here. Once in the room, read the
-    // task again: a change made before we joined (or while disconnected) sent its event to nobody.
-    socket.emit("watch_tasks", () => refresh().catch((error) => showError(error.message)));
     loadMetrics().catch((error) => showError(error.message)); // events missed while away
   });
   socket.on("task", (task) => {
-    if (task.task_id === taskId || task.parent === taskId) {
-      refresh().catch((error) => showError(error.message));
-    }
+    if (task.task_id === taskId) refresh().catch((error) => showError(error.message));
   });
   socket.on("log", ({ task_id: id, records }) => {
     if (id !== taskId) return;

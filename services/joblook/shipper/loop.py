@@ -16,7 +16,7 @@ from pathlib import Path
 
 import urllib3
 
-from joblook.settings import Settings
+from joblook.settings import DEFAULT_SYNC_MAX_TASKS, Settings
 from joblook.shipper.backoff import Backoff
 from joblook.shipper.batch import Piece
 from joblook.shipper.delivery import Abandoned, Delivery, Retry
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MAX_LINES = 10_000
 MAX_BYTES = 4 * 1024 * 1024  # well under /sync's own limit (64 MiB)
+# Files, so tasks, per batch: half of what /sync takes by default (JOBLOOK_SYNC_MAX_TASKS), so a
+# backlog of thousands of finished tasks (after an outage) never meets a 413.
+MAX_FILES = DEFAULT_SYNC_MAX_TASKS // 2
 _LOUD_STATUSES = frozenset({401, 403, 404})
 
 
@@ -50,6 +53,7 @@ class Shipper:
         self._store = PositionStore(settings.positions_file)
         self._rescan_interval = rescan_interval
         self._max_lines = max_lines
+        self._max_files = min(MAX_FILES, settings.sync_max_tasks)
         self._max_bytes = max_bytes  # lowered for good if the server ever answers 413
         self._timeout = timeout
         self._stopping = False
@@ -115,7 +119,7 @@ class Shipper:
         """Read what is new and deliver it; False when there was nothing new."""
         if tailer.poll():
             self._save(tailer.positions)  # deleted files forgotten: keep the file small
-        pieces = tailer.take(delivery.body_limit, self._max_lines)
+        pieces = tailer.take(delivery.body_limit, self._max_lines, self._max_files)
         if not pieces:
             return False
         delivery.deliver(pieces)

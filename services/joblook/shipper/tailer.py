@@ -48,16 +48,20 @@ class Tailer:
         self._pending.update(name for name in self.watch.news() if not self._is_done(name))
         return self.watch.rescan_due() and self._rescan()
 
-    def take(self, max_bytes: int, max_lines: int) -> list[Piece]:
-        """Complete lines from every pending file, shared fairly, within both budgets."""
+    def take(self, max_bytes: int, max_lines: int, max_files: int) -> list[Piece]:
+        """Complete lines from pending files, shared fairly, within the three budgets; files past
+        ``max_files`` wait for a later batch (each is one task, and /sync bounds the tasks)."""
         pieces: list[Piece] = []
         last: dict[str, Piece] = {}
         active = self._fair_order()
         while active and max_bytes > 0 and max_lines > 0:
-            share_bytes = max(max_bytes // len(active), _MIN_SHARE)
-            share_lines = max(max_lines // len(active), 1)
+            sharing = min(len(active), max_files)
+            share_bytes = max(max_bytes // sharing, _MIN_SHARE)
+            share_lines = max(max_lines // sharing, 1)
             unfinished = []
             for name in active:
+                if name not in last and len(last) >= max_files:
+                    break  # only the first round meets new files
                 piece = self._read(name, last.get(name), min(share_bytes, max_bytes), share_lines)
                 if piece is None:
                     continue

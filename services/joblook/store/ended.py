@@ -5,6 +5,10 @@
 set of claims, scored by when it was claimed, and leaves it when delivered or given up. A claim
 older than ``abandoned_after`` seconds belongs to a sender that died mid-delivery: the next claim
 puts it back first, so a crash costs a repeated POST, never a lost one.
+
+A failed POST is not retried in place: the id waits in a sorted set of retries, scored by when its
+next try is due, and the sender goes on with other ends meanwhile. A due retry is claimed before
+a new end. The number of failed tries per id is kept beside it until the id is done.
 """
 
 from __future__ import annotations
@@ -19,17 +23,38 @@ class EndedQueue:
         self.redis = client
         self.ended_key = ended_key
         self.claims_key = f"{ended_key}:claims"
+        self.retries_key = f"{ended_key}:retries"
+        self.failures_key = f"{ended_key}:failures"
         self.abandoned_after = abandoned_after
         source = resources.files("joblook.store").joinpath("claim.lua").read_text()
         self._claim = client.register_script(source)
 
     def claim(self, now: float) -> str | None:
-        """The next ended task to report, now claimed; None when there is none."""
+        """The next ended task to report (a due retry first), now claimed; None when none is."""
         task_id = self._claim(
-            keys=[self.ended_key, self.claims_key], args=[now, self.abandoned_after]
+            keys=[self.ended_key, self.claims_key, self.retries_key],
+            args=[now, self.abandoned_after],
         )
         return task_id.decode() if task_id is not None else None
 
+    def add(self, task_id: str) -> None:
+        """Queue a report that no stored end queued (a chain or group whose last step ended)."""
+        self.redis.rpush(self.ended_key, task_id)
+
+    def failed(self, task_id: str) -> int:
+        """Count a failed try at reporting the task; returns how many have failed so far."""
+        return int(self.redis.hincrby(self.failures_key, task_id, 1))
+
+    def retry_at(self, task_id: str, due: float) -> None:
+        """Release the claim; the task is claimable again from ``due`` (epoch seconds) on."""
+        with self.redis.pipeline() as pipe:
+            pipe.zadd(self.retries_key, {task_id: due})
+            pipe.zrem(self.claims_key, task_id)
+            pipe.execute()
+
     def done(self, task_id: str) -> None:
-        """The task is reported (or given up on): drop its claim."""
-        self.redis.zrem(self.claims_key, task_id)
+        """The task is reported (or given up on): drop its claim and its count of failures."""
+        with self.redis.pipeline() as pipe:
+            pipe.zrem(self.claims_key, task_id)
+            pipe.hdel(self.failures_key, task_id)
+            pipe.execute()

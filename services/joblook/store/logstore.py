@@ -18,6 +18,8 @@ from operator import attrgetter
 
 import orjson
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from joblook import record
 from joblook.record import Record, State, StatusRecord
@@ -35,6 +37,7 @@ LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
 # clients; past it, callers queue for up to POOL_WAIT_SECONDS, then get a ConnectionError (503).
 POOL_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 20.0
+RECONNECT_TRIES = 1
 
 
 @dataclass(slots=True)
@@ -71,6 +74,7 @@ class LogStore:
         scripts = resources.files("joblook.store")
         self._append = client.register_script(scripts.joinpath("append.lua").read_text())
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
+        self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
 
     @classmethod
     def from_url(
@@ -78,11 +82,17 @@ class LogStore:
     ) -> LogStore:
         # A blocking pool: when every connection is busy (a thousand viewers subscribing at once
         # in the web), a caller waits its turn instead of failing with "Too many connections".
+        # A connection Redis closed (it restarted) is retried once on a new one, so the first
+        # request after a restart is answered instead of failing with 503. What this store
+        # writes is safe to send twice: appends are idempotent on (task, seq), task fields are
+        # set to fixed values, and a webhook claim sent twice is taken back after a minute.
         pool = redis.BlockingConnectionPool.from_url(
             url,
             max_connections=POOL_CONNECTIONS,
             timeout=POOL_WAIT_SECONDS,
             health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_TRIES),
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError],
         )
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
@@ -156,35 +166,75 @@ class LogStore:
             pipe.llen(self._keys(task_id)[0])
         return [int(n) for n in pipe.execute()]
 
+    def known(self, task_ids: Iterable[str]) -> set[str]:
+        """Those of these tasks the store has a task entry for (enqueued, not yet expired)."""
+        ids = list(task_ids)
+        pipe = self.redis.pipeline(transaction=False)
+        for task_id in ids:
+            pipe.exists(self._keys(task_id)[2])
+        return {task_id for task_id, n in zip(ids, pipe.execute(), strict=True) if n}
+
     def read(self, task_id: str, after_seq: int = 0, limit: int | None = None) -> list[bytes]:
         """Encoded records with seq > after_seq, in seq order, at most ``limit`` of them."""
         end = -1 if limit is None else after_seq + limit - 1
         return self.redis.lrange(self._keys(task_id)[0], after_seq, end)
 
+    def read_event(
+        self, task_id: str, after_seq: int, limit: int, max_bytes: int
+    ) -> tuple[list[bytes], bool]:
+        """What one live event carries: the records after ``after_seq``, at most ``limit``, and
+        as a JSON array at most ``max_bytes`` long (but always the first one, however big).
+        Also whether more may follow at once (the limit or the bytes cut the read short)."""
+        more, *records = self._read_event(
+            keys=[self._keys(task_id)[0]], args=[after_seq, limit, max_bytes]
+        )
+        return records, bool(more)
+
     def task(self, task_id: str) -> TaskInfo | None:
         """What is known about a task, or None if the store has never heard of it."""
-        log_key, _pending, task_key = self._keys(task_id)
+        return self.tasks([task_id])[0]
+
+    def tasks(self, task_ids: list[str]) -> list[TaskInfo | None]:
+        """:meth:`task` of each id, a chain's or group's view summarising its steps: two round
+        trips however many tasks and steps. A parent whose steps have all expired
+        (``JOBLOOK_LOG_TTL``) reads as None, as they do."""
+        infos = self._read(task_ids)
+        step_ids = [step for info in infos if info and info.kind for step in info.steps]
+        steps = dict(zip(step_ids, self._read(step_ids), strict=True))
+        views: list[TaskInfo | None] = []
+        for info in infos:
+            if info is None or info.kind is None:
+                views.append(info)
+                continue
+            known = [view for step in info.steps if (view := steps[step]) is not None]
+            views.append(None if info.steps and not known else info.summarised(known))
+        return views
+
+    def _read(self, task_ids: list[str]) -> list[TaskInfo | None]:
+        """Each task's own fields and record count, in one round trip."""
+        if not task_ids:
+            return []
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hgetall(task_key)
-        pipe.llen(log_key)
-        raw, count = pipe.execute()
-        if not raw and not count:
-            return None
-        fields = {k.decode(): v.decode() for k, v in raw.items()}
-        info = TaskInfo.from_fields(task_id, fields, int(count))
-        if info.kind is None:
-            return info
-        steps = [step for step in map(self.task, info.steps) if step is not None]
-        if info.steps and not steps:  # every step expired (JOBLOOK_LOG_TTL): so does the whole
-            self.redis.delete(task_key)
-            return None
-        return info.summarised(steps)
+        for task_id in task_ids:
+            log_key, _pending, task_key = self._keys(task_id)
+            pipe.hgetall(task_key)
+            pipe.llen(log_key)
+        replies = iter(pipe.execute())
+        infos: list[TaskInfo | None] = []
+        for task_id, raw, count in zip(task_ids, replies, replies, strict=False):
+            fields = {k.decode(): v.decode() for k, v in raw.items()}
+            found = raw or count
+            infos.append(TaskInfo.from_fields(task_id, fields, int(count)) if found else None)
+        return infos
 
     def list_tasks(
         self, limit: int, before: float | None = None, state: str | None = None
     ) -> list[TaskInfo]:
         """Tasks newest first, created strictly before ``before`` (epoch seconds) when given,
-        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks)."""
+        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks).
+
+        Tasks that expired (``JOBLOOK_LOG_TTL``) leave the index here, with what is left of them
+        (a chain's or group's own fields outlive its steps)."""
         newest = f"({before}" if before is not None else "+inf"
         found: list[TaskInfo] = []
         offset = 0
@@ -192,10 +242,11 @@ class LogStore:
             task_ids = self.redis.zrevrangebyscore(
                 f"{self.prefix}:tasks", newest, "-inf", start=offset, num=LIST_PAGE
             )
-            infos = [self.task(raw.decode()) for raw in task_ids]
+            infos = self.tasks([raw.decode() for raw in task_ids])
             gone = [raw for raw, info in zip(task_ids, infos, strict=True) if info is None]
-            if gone:  # expired (JOBLOOK_LOG_TTL): the index forgets them too
+            if gone:
                 self.redis.zrem(f"{self.prefix}:tasks", *gone)
+                self.redis.delete(*(self._keys(raw.decode())[2] for raw in gone))
             found += [i for i in infos if i is not None and state in (None, i.state)]
             if len(found) >= limit or len(task_ids) < LIST_PAGE:
                 break
@@ -241,4 +292,4 @@ def _script_args(r: Record) -> tuple[object, ...]:
 
 
 def _epoch_of(stamp: str) -> float:
-    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC).timestamp()
+    return dt.datetime.strptime(stamp, record.TIME_FORMAT).replace(tzinfo=dt.UTC).timestamp()

@@ -14,6 +14,7 @@ from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
 from joblook.web import auth, broadcast, ingest, launch, policy, validation
 from joblook.web.errors import ApiError
+from joblook.web.workers import WorkerCount
 
 bp = Blueprint("api", __name__)
 
@@ -97,6 +98,8 @@ def enqueue() -> tuple[dict[str, object], int]:
 def _command(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, f"{name} must be a non-empty string")
+    if "\0" in value:  # no exec can carry it: the worker could only fail to start the command
+        raise ApiError(400, f"{name} must not contain a NUL character")
     return value
 
 
@@ -149,7 +152,7 @@ def permlog() -> Response:
         raise ApiError(404, "unknown task", {"task_id": task_id})
     if fmt == "text":
         return Response(
-            _text(_store(), task_id, after_seq),
+            _text(_store(), task_id, after_seq, _settings().feed_event_bytes),
             mimetype="text/plain",
             headers={"Content-Disposition": f'attachment; filename="{task_id}.log"'},
         )
@@ -166,10 +169,11 @@ def permlog() -> Response:
     return Response(body, mimetype="application/json")
 
 
-def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
-    # Runs after the request returned (a streamed body), so it gets the store passed in.
+def _text(store: LogStore, task_id: str, after_seq: int, max_bytes: int) -> Iterator[str]:
+    # Runs after the request returned (a streamed body), so it gets the store passed in. Each
+    # read is bounded in bytes too, so a log of huge lines costs no more memory than a live event.
     while True:
-        raw = store.read(task_id, after_seq, TEXT_PAGE)
+        raw, _more = store.read_event(task_id, after_seq, TEXT_PAGE, max_bytes)
         if not raw:
             return
         yield record.output_text(decode_records(raw))
@@ -184,7 +188,9 @@ def sync() -> dict[str, int]:
     Output that reports progress or metrics (a tqdm bar, `{"metrics": {...}}`) updates the task
     as its record is stored, once. One invalid record refuses the whole batch (400, its index in
     `detail`). Bodies may be up
-    to 64 MiB. NDJSON is also accepted as application/ndjson, application/jsonl and
+    to 64 MiB, with the records of at most `JOBLOOK_SYNC_MAX_TASKS` (1,000) tasks (413 beyond).
+    Records of a task never enqueued (or whose log expired) are acknowledged but not stored.
+    NDJSON is also accepted as application/ndjson, application/jsonl and
     application/x-jsonlines.
     ---
     post:
@@ -220,10 +226,10 @@ def sync() -> dict[str, int]:
     """
     auth.require(request, _settings().sync_token, "/sync", cookie=False)
     request.max_content_length = SYNC_MAX_BYTES
-    records = ingest.parse_records(request.mimetype, request.get_data())
+    records = ingest.parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)
     if not records:
         return {"received": 0, "stored": 0}
-    appended = _store().append(records)
+    appended = _store().append(ingest.enqueued_only(_store(), records))
     broadcast.task_changed(_store(), appended.state_changed)
     current_app.extensions["joblook.livestats"].note(appended)
     return {"received": len(records), "stored": appended.stored}
@@ -251,7 +257,10 @@ def list_jobs() -> dict[str, object]:
 
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
-    """200 when the store answers; says how many Celery workers answer a ping.
+    """200 when the store answers; says how many Celery workers answered the latest ping.
+
+    The count comes from a loop in the background (``workers.py``), so a probe costs one Redis
+    PING however many arrive at once.
     ---
     get:
       tags: [service]
@@ -265,6 +274,5 @@ def healthz() -> tuple[dict[str, object], int]:
         503: Unavailable
     """
     _store().ping()
-    celery: Celery = current_app.extensions["celery"]
-    workers = celery.control.ping(timeout=0.5) or []
-    return {"ok": True, "redis": "ok", "workers": len(workers)}, 200
+    workers: WorkerCount = current_app.extensions["joblook.workers"]
+    return {"ok": True, "redis": "ok", "workers": workers.count}, 200

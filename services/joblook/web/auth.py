@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Request
+from flask import Flask, Request, current_app, request
 
 from joblook.web.errors import ApiError
 
@@ -41,3 +41,12 @@ def require(request: Request, expected: str | None, what: str, cookie: bool = Tr
         raise ApiError(401, f"{what} requires Authorization: Bearer <token>")
     if not matches(given, expected):
         raise ApiError(403, f"invalid token for {what}")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _options_need_the_token() -> None:
+        """OPTIONS gets the token check every other method gets; Flask would answer it before
+        any view's check runs. (Nothing here needs it: the API allows no cross-origin calls.)"""
+        if request.method == "OPTIONS":
+            require(request, current_app.extensions["joblook.settings"].token, "the API")

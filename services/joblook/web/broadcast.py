@@ -1,4 +1,5 @@
-"""Task-level news for everyone watching the task list (the home page): new tasks, state changes.
+"""Task-level news: new tasks and state changes, for the task list (the home page) and for the
+task's own page, which is in the room named after the task id.
 
 Sent through Socket.IO's message queue, so clients of every web process hear it.
 """
@@ -13,11 +14,16 @@ TASKS_ROOM = "tasks"
 
 def task_changed(store: LogStore, task_ids: list[str]) -> None:
     """Emit a ``task`` event with the current view of each task, and of the chain or group a
-    step belongs to (its state follows the step's)."""
+    step belongs to (its state follows the step's), to the task list and to the task's room.
+    Each chain or group is read and sent once, however many of its steps changed."""
     seen: set[str] = set()
-    for task_id in task_ids:
-        info = store.task(task_id)
-        while info is not None and info.task_id not in seen:
+    while task_ids:
+        parents: list[str] = []
+        for info in store.tasks(task_ids):
+            if info is None or info.task_id in seen:
+                continue
             seen.add(info.task_id)
-            socketio.emit("task", info.to_json(), to=TASKS_ROOM)
-            info = store.task(info.parent) if info.parent else None
+            socketio.emit("task", info.to_json(), to=[TASKS_ROOM, info.task_id])
+            if info.parent is not None and info.parent not in seen:
+                parents.append(info.parent)
+        task_ids = list(dict.fromkeys(parents))

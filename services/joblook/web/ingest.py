@@ -2,16 +2,22 @@
 
 Accepted bodies: a JSON array of records (``json_array true``), newline-delimited JSON (one record
 per line), or one JSON object. Every record is validated strictly; one bad record rejects the batch
-with a 400 naming it, so the sender can isolate it (nothing is half-stored).
+with a 400 naming it, so the sender can isolate it (nothing is half-stored). Records of tasks that
+were never enqueued are acknowledged and dropped (``enqueued_only``).
 """
 
 from __future__ import annotations
+
+import logging
 
 import orjson
 
 from joblook import record
 from joblook.record import Record, RecordError
+from joblook.store.logstore import LogStore
 from joblook.web.errors import ApiError
+
+log = logging.getLogger(__name__)
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset(
@@ -19,18 +25,52 @@ NDJSON_TYPES = frozenset(
 )
 
 
-def parse_records(mimetype: str, body: bytes) -> list[Record]:
-    """Records from a /sync request body; raises ApiError (415 or 400) on anything else."""
+def parse_records(mimetype: str, body: bytes, max_tasks: int) -> list[Record]:
+    """Records from a /sync request body, of at most ``max_tasks`` tasks; raises ApiError (415,
+    400, or 413 for too many tasks) on anything else."""
     if mimetype not in JSON_TYPES | NDJSON_TYPES:
         raise ApiError(415, "send records as application/json or application/x-ndjson")
     objects = _decode(body)
     records = []
+    tasks: set[str] = set()
     for index, obj in enumerate(objects):
         try:
             records.append(record.from_mapping(obj))
         except RecordError as exc:
             raise ApiError(400, "invalid record", {"index": index, "reason": str(exc)}) from None
+        tasks.add(records[-1].task_id)
+        if len(tasks) > max_tasks:  # each task costs a script run and a reply: bound the work
+            raise ApiError(
+                413,
+                f"a batch may hold the records of at most {max_tasks} tasks: send fewer at once",
+                {"index": index, "max_tasks": max_tasks},
+            )
     return records
+
+
+def enqueued_only(store: LogStore, records: list[Record]) -> list[Record]:
+    """The records of tasks the store knows; the others are dropped, with a warning.
+
+    A task is stored (``/enqueue``'s ``create_task``) before its message is queued, so no worker
+    can write a record of it sooner: a task id the store does not know is forged, or its log has
+    expired (``JOBLOOK_LOG_TTL``) and a late resend would bring back a fragment. Storing them
+    made tasks with no command. They are acknowledged, not refused: a 4xx would have the shipper
+    and Fluentd set aside the good records batched with them. What is lost: the output of a task
+    queued straight on the broker (Flower's "apply", a script using Celery), and of one whose
+    enqueue a crashed Redis forgot after the worker took its message (the enqueue's 202 then
+    names a task that is gone anyway).
+    """
+    known = store.known({r.task_id for r in records})
+    kept = [r for r in records if r.task_id in known]
+    if len(kept) < len(records):
+        unknown = sorted({r.task_id for r in records} - known)
+        log.warning(
+            "/sync: dropped %d records of %d tasks never enqueued here (or expired), e.g. %s",
+            len(records) - len(kept),
+            len(unknown),
+            unknown[0],
+        )
+    return kept
 
 
 def _decode(body: bytes) -> list[object]:

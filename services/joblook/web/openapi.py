@@ -72,7 +72,12 @@ _RECORD_FIELDS: dict[str, dict[str, Any]] = {
         "minimum": 1,
         "description": "1, 2, 3... per task, no gaps.",
     },
-    "time": {"type": "string", "description": "When it was written: ISO 8601 UTC."},
+    "time": {
+        "type": "string",
+        "pattern": f"^{record.TIME_PATTERN}$",
+        "description": "When it was written: UTC to the microsecond.",
+        "example": "2026-11-22T02:13:00.123456Z",
+    },
     "stream": {"type": "string"},
     "log": {"type": "string", "description": "A raw chunk of output, terminator included."},
     "state": "State",
@@ -254,7 +259,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "ok": {"const": True},
             "redis": {"const": "ok"},
-            "workers": {**_COUNT, "description": "Celery workers that answered a ping."},
+            "workers": {
+                **_COUNT,
+                "description": "Workers that answered the latest ping (every 2 s).",
+            },
         },
         "additionalProperties": False,
     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
 
@@ -112,11 +112,16 @@ def config() -> dict[str, object]:
     """
     settings: Settings = current_app.extensions["joblook.settings"]
     auth.require(request, settings.token, "the API")
-    flower = (
-        settings.flower_url
-        or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
-    )
-    return {"flower_url": flower, "stall_seconds": settings.stall_seconds}
+    return {"flower_url": flower_url(settings), "stall_seconds": settings.stall_seconds}
+
+
+def flower_url(settings: Settings) -> str:
+    """JOBLOOK_FLOWER_URL, else Flower's port on JOBLOOK_PUBLIC_URL's host: from settings only,
+    never from the request's Host header, which the client chooses."""
+    if settings.flower_url:
+        return settings.flower_url
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.flower_port}/"
 
 
 def _page(name: str, check: Callable[[], object] | None = None) -> Response:
@@ -125,14 +130,17 @@ def _page(name: str, check: Callable[[], object] | None = None) -> Response:
     ``check`` validates the page's query, and only runs for an authenticated caller: someone
     without the token learns nothing, not even whether their query was well formed.
     """
-    expected = current_app.extensions["joblook.settings"].token
+    settings: Settings = current_app.extensions["joblook.settings"]
+    expected = settings.token
     given = request.args.get("token")
     if given is not None:
         if expected is not None and not auth.matches(given, expected):
             raise ApiError(403, "invalid token")
         query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
         response = redirect(request.path + (f"?{query}" if query else ""))
-        response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict")
+        # Secure when people reach joblook over https: the cookie then never travels in clear.
+        secure = urlsplit(settings.public_url).scheme == "https"
+        response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict", secure=secure)
         return response
     auth.require(request, expected, "this page (open it once with ?token=...)")
     if check is not None:

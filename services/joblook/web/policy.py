@@ -18,7 +18,8 @@ from joblook.web.errors import ApiError
 
 def check_raw(settings: Settings, jobs: dict[str, Job], cmds: list[str]) -> None:
     """Refuse raw shell commands the policy does not allow."""
-    if jobs and not settings.allow_raw:
+    # The file, not its contents, turns raw commands off: "jobs: {}" must not turn them back on.
+    if settings.jobs_file is not None and not settings.allow_raw:
         raise ApiError(
             403, "raw commands are disabled here: run a named job", {"jobs": sorted(jobs)}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+import orjson
 from flask import Request
 
 from joblook import record
@@ -15,13 +16,31 @@ def json_object(request: Request, allowed: frozenset[str]) -> dict[str, object]:
     """The request's JSON object body; unknown keys are refused (a strict schema, not a filter)."""
     if not request.is_json:
         raise ApiError(415, "send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
+    body = strict_json(request.get_data())
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise ApiError(400, "unknown keys", {"unknown": unknown, "allowed": sorted(allowed)})
     return body
+
+
+def strict_json(data: bytes) -> object:
+    """Decode a request body, refusing what Python's json would let through to fail later.
+
+    Flask's parser (the json module) accepts NaN and Infinity, decodes a lone surrogate
+    (``"\\ud800"``) into a string that no encoder can write back (to Redis, to a reply), and
+    overflows the stack on deep nesting: each was a 500. orjson refuses all three.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            "the body is not valid JSON (strict: UTF-8 without lone surrogates, no NaN or"
+            " Infinity, at most 1024 levels of nesting)",
+            str(exc),
+        ) from None
 
 
 def task_id(value: object, name: str = "task_id") -> str:

@@ -6,13 +6,15 @@ runs one sender that takes them one at a time and POSTs::
     {"task_id": "...", "cmd": "...", "state": "SUCCESS", "exit_code": 0,
      "duration_seconds": 12.5, "url": "<JOBLOOK_PUBLIC_URL>/task?task_id=..."}
 
-A chain or group is reported too, once, when its last step has ended: after a step's POST, the
-sender looks at the step's parent and, if every step has now ended, claims the parent's report
-with a Redis ``SET NX`` (so two web processes, or two steps ending together, send it once).
+A chain or group is reported too, once, when its last step has ended: once a step is done with,
+the sender looks at the step's parent and, if every step has now ended, claims the parent's report
+with a Redis ``SET NX`` (so two web processes, or two steps ending together, send it once) and
+queues it like any other end.
 
-A 2xx reply delivers it; anything else (an error status, a refused connection, a timeout) is
-retried after 1, 2, 4... seconds, RETRY_DELAYS in all, then given up with a warning. /sync never
-waits for any of this.
+A 2xx reply delivers it; anything else (an error status, a refused connection, a timeout) is tried
+again 1, 2, 4... seconds later, RETRY_DELAYS in all, then given up with a warning. A task waiting
+for its next try holds up no other: the sender reports other ends meanwhile. /sync never waits for
+any of this.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
 POLL_SECONDS = 1.0  # how often an idle sender looks for ended tasks
-# Longer than a whole delivery with every retry and timeout: a claim this old was abandoned.
-ABANDONED_AFTER = 300.0
+# Far longer than one POST with its timeouts: a claim this old was abandoned by a sender that died.
+ABANDONED_AFTER = 60.0
 PARENT_MARK_SECONDS = 30 * 24 * 60 * 60  # how long "this chain or group was reported" is kept
 
 Post = Callable[[str, bytes], int]
@@ -103,26 +105,42 @@ class WebhookSender:
         self._clock = clock
 
     def deliver_next(self) -> bool:
-        """Report the next ended task, retrying as needed; False when none was waiting."""
-        task_id = self._queue.claim(self._clock())
+        """Try to report the next ended task (or due retry); False when none was waiting."""
+        now = self._clock()
+        task_id = self._queue.claim(now)
         if task_id is None:
             return False
         info = self._store.task(task_id)
-        if info is not None:  # else it expired (JOBLOOK_LOG_TTL) before anyone could report it
-            self._deliver(orjson.dumps(payload(info, self._public_url)), task_id)
-            if info.parent is not None:
-                self._report_parent(info.parent)
+        if info is None:  # it expired (JOBLOOK_LOG_TTL) before anyone could report it
+            self._queue.done(task_id)
+            return True
+        status = self._post(self._url, orjson.dumps(payload(info, self._public_url)))
+        if not 200 <= status < 300:
+            failures = self._queue.failed(task_id)
+            if failures <= len(RETRY_DELAYS):
+                delay = RETRY_DELAYS[failures - 1]
+                log.info(
+                    "webhook for %s got %s; retrying in %.0f s",
+                    task_id,
+                    status or "no reply",
+                    delay,
+                )
+                self._queue.retry_at(task_id, now + delay)
+                return True
+            log.warning("webhook for task %s not delivered after %d tries", task_id, failures)
+        if info.parent is not None:
+            self._report_parent(info.parent)
         self._queue.done(task_id)
         return True
 
     def _report_parent(self, parent_id: str) -> None:
-        """Report a chain or group whose steps have all ended, unless someone already has."""
+        """Queue the report of a chain or group whose steps have all ended, unless it was."""
         parent = self._store.task(parent_id)
         if parent is None or not State(parent.state).is_terminal:
             return
         mark = f"{self._store.ended}:reported:{parent_id}"
         if self._store.redis.set(mark, "1", nx=True, ex=PARENT_MARK_SECONDS):
-            self._deliver(orjson.dumps(payload(parent, self._public_url)), parent_id)
+            self._queue.add(parent_id)
 
     def run(self) -> None:
         """Deliver for ever (the web process's lifetime), looking for work every POLL_SECONDS."""
@@ -134,21 +152,6 @@ class WebhookSender:
                 busy = False
             if not busy:
                 self._sleep(POLL_SECONDS)
-
-    def _deliver(self, body: bytes, task_id: str) -> None:
-        for delay in (*RETRY_DELAYS, None):
-            status = self._post(self._url, body)
-            if 200 <= status < 300:
-                return
-            if delay is None:
-                break
-            log.info(
-                "webhook for %s got %s; retrying in %.0f s", task_id, status or "no reply", delay
-            )
-            self._sleep(delay)
-        log.warning(
-            "webhook for task %s not delivered after %d tries", task_id, len(RETRY_DELAYS) + 1
-        )
 
 
 def _parse(stamp: str) -> dt.datetime:

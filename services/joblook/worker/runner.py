@@ -21,6 +21,7 @@ from pathlib import Path
 from joblook.record import State
 from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
 from joblook.worker.cancellation import CancelSignal
+from joblook.worker.commandenv import command_environment
 from joblook.worker.guard import Guard
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.supervisor import Supervisor
@@ -130,8 +131,10 @@ def _run(
 ) -> Outcome:
     try:
         proc = _spawn(cmd)
-    except OSError as exc:
-        logger.warning("task %s: could not start %r: %s", log.task_id, cmd, exc)
+    except Exception as exc:  # whatever stops the exec, the task must still end
+        # Not only OSError: Popen raises ValueError for a NUL in an argument, TypeError for a
+        # non-string one (a message forged on the broker). Escaping here left the task STARTED.
+        logger.error("task %s: could not start %r: %r", log.task_id, cmd, exc)
         return Outcome(State.FAILURE, None, f"could not start: {exc}")
     guard.watch(proc.pid)
     with Supervisor(
@@ -150,8 +153,7 @@ def _run(
 
 
 def _spawn(cmd: Command) -> subprocess.Popen[bytes]:
-    # Unbuffered Python output; other programs line-buffer or not on a pipe as they choose.
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = command_environment(os.environ)
     return subprocess.Popen(
         list(cmd) if isinstance(cmd, list) else ["/bin/sh", "-c", cmd],
         stdin=subprocess.DEVNULL,

@@ -59,7 +59,7 @@ def run(
     (Celery then never runs them).
     """
     conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
-    _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir)
+    _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
     heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
     with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
         outcome = execute(
@@ -80,14 +80,20 @@ def run(
     return {"exit_code": 0}
 
 
-def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path) -> None:
-    """Return if this delivery may run the task; raise Ignore if another one already did."""
+def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path, later_steps: list[str]) -> None:
+    """Return if this delivery may run the task; raise Ignore if another one already did.
+
+    When Redis cannot be asked, the task fails unrun (as Celery and Flower will show it), and so
+    do the chain steps after it, which Celery will never run.
+    """
     try:
         holder = claim(_redis(redis_url), task_id, owner_name())
     except ClaimUnavailable as exc:
-        logger.error("task %s: not run: %s", task_id, exc)
-        _close_unrun([task_id], logs_dir, f"not run: {exc}")
-        raise CommandFailed(None, f"not run: {exc}") from exc
+        message = f"not run: {exc}"
+        logger.error("task %s: %s", task_id, message)
+        _close_log(task_id, logs_dir, State.FAILURE, message)
+        _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {State.FAILURE}")
+        raise CommandFailed(None, message) from exc
     if holder is not None:
         message = f"delivered again after {holder} took it: not running it twice"
         logger.warning("task %s %s", task_id, message)
@@ -111,8 +117,13 @@ def _report_revoked(task: Task, message: str) -> NoReturn:
 def _close_unrun(task_ids: list[str], logs_dir: Path, message: str) -> None:
     """End the logs of chain steps Celery will never run with REVOKED."""
     for task_id in task_ids:
-        try:
-            with TaskLogWriter(logs_dir, task_id) as log:
-                log.write_status(State.REVOKED, None, message)
-        except (OSError, ValueError) as exc:
-            logger.warning("could not close the log of unrun task %r: %s", task_id, exc)
+        _close_log(task_id, logs_dir, State.REVOKED, message)
+
+
+def _close_log(task_id: str, logs_dir: Path, state: State, message: str) -> None:
+    """End a task's log with ``state`` without running anything."""
+    try:
+        with TaskLogWriter(logs_dir, task_id) as log:
+            log.write_status(state, None, message)
+    except (OSError, ValueError) as exc:
+        logger.warning("could not close the log of unrun task %r: %s", task_id, exc)

@@ -92,13 +92,31 @@ def test_a_batch_shares_its_budget_fairly_between_files(tmp_path: Path) -> None:
     tailer = Tailer(tmp_path, {})
     try:
         tailer.poll()
-        pieces = tailer.take(max_bytes=1 << 20, max_lines=100)
+        pieces = tailer.take(max_bytes=1 << 20, max_lines=100, max_files=10)
     finally:
         tailer.close()
     shipped = [line for piece in pieces for line in piece.lines()]
     assert len(shipped) == 100
     assert quiet[0] in shipped
     assert [line for line in shipped if line != quiet[0]] == busy[:99]
+
+
+def test_a_batch_takes_lines_of_at_most_max_files_files_and_the_rest_later(
+    tmp_path: Path,
+) -> None:
+    names = [f"task{i}.jsonl" for i in range(5)]
+    for name in names:
+        _write(tmp_path / name, _lines(name, 3))
+    tailer = Tailer(tmp_path, {})
+    try:
+        tailer.poll()
+        first = tailer.take(max_bytes=1 << 20, max_lines=100, max_files=2)
+        tailer.acknowledge(first)
+        rest = tailer.take(max_bytes=1 << 20, max_lines=100, max_files=10)
+    finally:
+        tailer.close()
+    assert len({piece.name for piece in first}) == 2
+    assert sorted(piece.name for piece in first + rest) == names
 
 
 def test_positions_survive_a_save_and_load(tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 import redis
 
 from joblook import record
@@ -84,4 +87,28 @@ def test_a_chain_goes_when_its_last_step_has_expired(store: LogStore) -> None:
     assert info is not None and info.state == "STARTED"  # what is left of it still counts
     store.redis.delete(f"joblook:log:{OTHER}", f"joblook:task:{OTHER}")
     assert store.task(parent) is None
-    assert not store.redis.exists(f"joblook:task:{parent}")
+    assert store.redis.exists(f"joblook:task:{parent}")  # reading it changes nothing...
+    assert parent not in [info.task_id for info in store.list_tasks(10)]
+    assert not store.redis.exists(f"joblook:task:{parent}")  # ...the listing tidies it away
+
+
+def test_a_group_is_read_in_two_round_trips_however_many_steps_it_has(
+    store: LogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = [str(uuid.uuid4()) for _ in range(200)]
+    parent = str(uuid.uuid4())
+    store.create_parent(parent, "group", "sweep", steps)
+    for step in steps:
+        store.create_task(step, "train", parent=parent)
+    started(store, steps[7])
+    trips: list[int] = []
+    execute = redis.client.Pipeline.execute
+
+    def counted(pipe: redis.client.Pipeline, *args: object, **kwargs: object) -> object:
+        trips.append(len(pipe.command_stack))
+        return execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    info = store.task(parent)
+    assert info is not None and info.state == "STARTED"
+    assert trips == [2, 400]  # the group itself, then every step at once

@@ -30,6 +30,8 @@ def assert_json_error(reply, status: int, words: str) -> None:  # type: ignore[n
         ({"group": ["ls"] * 101}, "group must be a list of 1 to 100"),
         ({"chain": ["ls", ""]}, "chain[1] must be a non-empty string"),
         ({"group": [7]}, "group[0] must be a non-empty string"),
+        ({"cmd": "echo a\0b"}, "cmd must not contain a NUL character"),
+        ({"chain": ["true", "echo \0"]}, "chain[1] must not contain a NUL character"),
         ({"cmd": "ls", "timeout": 0}, "timeout"),
         ({"cmd": "ls", "timeout": -1}, "timeout"),
         ({"cmd": "ls", "timeout": True}, "timeout"),
@@ -46,7 +48,25 @@ def test_enqueue_refuses_a_bad_command_with_400(
 
 def test_enqueue_refuses_broken_json_with_400(client: FlaskClient) -> None:
     reply = client.post("/enqueue", data="{not json", content_type="application/json")
-    assert_json_error(reply, 400, "object")
+    assert_json_error(reply, 400, "not valid JSON")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rb'{"cmd": "echo \ud800"}',  # a lone surrogate: no encoder can write it to Redis
+        rb'{"group": ["echo \udc00"]}',
+        b"[" * 100_000 + b"]" * 100_000,  # Python's json overflows the stack
+        b'{"cmd": "ls", "x": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+    ],
+    ids=["lone-surrogate", "lone-surrogate-in-a-step", "deep", "deep-inside-an-object"],
+)
+def test_enqueue_refuses_json_that_python_half_accepts_with_400(
+    client: FlaskClient, body: bytes
+) -> None:
+    reply = client.post("/enqueue", data=body, content_type="application/json")
+    assert_json_error(reply, 400, "not valid JSON")
+    assert reply.get_json()["detail"]
 
 
 def test_enqueue_refuses_a_form_post_with_415(client: FlaskClient) -> None:

@@ -14,7 +14,7 @@ jobs:
     description: Say hello
     argv: [echo, hello, "{name}"]
     params:
-      name: {type: regex, pattern: "[A-Za-z ;$()]{1,30}"}
+      name: {type: regex, pattern: "[A-Za-z ;$()\\0-]{1,30}"}
 """
 
 
@@ -48,6 +48,20 @@ def test_a_jobs_file_turns_raw_commands_off_unless_allowed(
         assert client.post("/enqueue", json={"cmd": "echo hi"}).status_code == 202
 
 
+def test_a_jobs_file_without_jobs_still_turns_raw_commands_off(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("jobs: {}")
+    with make_app(JOBLOOK_JOBS_FILE=str(empty)).test_client() as client:
+        refused = client.post("/enqueue", json={"cmd": "echo hi"})
+        assert refused.status_code == 403
+        assert refused.get_json()["detail"] == {"jobs": []}
+        assert client.post("/enqueue", json={"chain": ["true"]}).status_code == 403
+    with make_app(JOBLOOK_JOBS_FILE=str(empty), JOBLOOK_ALLOW_RAW="1").test_client() as client:
+        assert client.post("/enqueue", json={"cmd": "echo hi"}).status_code == 202
+
+
 def test_a_job_runs_its_argv_and_shows_it_shell_quoted(
     make_app: AppFactory, jobs_file: Path
 ) -> None:
@@ -70,6 +84,9 @@ def test_a_job_runs_its_argv_and_shows_it_shell_quoted(
         ({"job": "greet", "params": ["Ada"]}, "params must be a JSON object"),
         ({"cmd": "ls", "params": {}}, "params go with job"),
         ({"job": "greet", "cmd": "ls"}, "exactly one"),
+        ({"job": "greet", "params": {"name": "-e x"}}, "name must not start with '-'"),
+        ({"job": "greet", "params": {"name": "a\0b"}}, "name must not contain a NUL"),
+        ({"job": "greet", "params": {"name": "\ud800"}}, "not valid JSON"),  # a lone surrogate
     ],
 )
 def test_a_bad_job_request_is_a_400(
@@ -88,3 +105,25 @@ def test_a_broken_jobs_file_stops_the_app_with_its_reason(
     broken.write_text("jobs: {a: {argv: []}}")
     with pytest.raises(ValueError, match="non-empty 'argv'"):
         make_app(JOBLOOK_JOBS_FILE=str(broken))
+
+
+NUMBERS = """
+jobs:
+  train:
+    argv: [python, train.py, "--lr={lr}"]
+    params:
+      lr: {type: float, min: 0, max: 1}
+"""
+
+
+@pytest.mark.parametrize("lr", [b"NaN", b"Infinity", b"-Infinity"])
+def test_a_job_number_that_is_not_finite_is_a_400(
+    make_app: AppFactory, tmp_path: Path, lr: bytes
+) -> None:
+    path = tmp_path / "numbers.yaml"
+    path.write_text(NUMBERS)
+    body = b'{"job": "train", "params": {"lr": ' + lr + b"}}"
+    with make_app(JOBLOOK_JOBS_FILE=str(path)).test_client() as client:
+        reply = client.post("/enqueue", data=body, content_type="application/json")
+        assert reply.status_code == 400, reply.data
+        assert "NaN or Infinity" in reply.get_json()["error"]

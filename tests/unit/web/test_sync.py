@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 
 import orjson
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from joblook import record
 from joblook.record import OutputRecord, State
+from joblook.settings import DEFAULT_SYNC_MAX_TASKS, Settings, SettingsError
 from joblook.store.logstore import LogStore, decode_records
 from tests.unit.web.conftest import AppFactory
 
 TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+@pytest.fixture(autouse=True)
+def enqueued(store: LogStore) -> None:
+    """TASK is in the store, as /enqueue leaves it: /sync stores only enqueued tasks' records."""
+    store.create_task(TASK, "seq 1 50")
 
 
 def lines(first: int, last: int) -> list[bytes]:
@@ -88,6 +98,7 @@ def test_a_status_record_sets_the_task_state(client: FlaskClient, store: LogStor
         (as_array([lines(1, 1)[0].replace(b'"stdout"', b'"stdin"')]), "stream"),
         (as_array([lines(1, 1)[0].replace(b'"seq":1', b'"seq":0')]), "seq"),
         (as_array([lines(1, 1)[0].replace(b'"seq":1', b'"seq":1,"uid":0')]), "unknown"),
+        (as_array([re.sub(rb'"time":"[^"]*"', b'"time":"<script>"', lines(1, 1)[0])]), "time"),
     ],
 )
 def test_an_invalid_record_rejects_the_batch_with_400_naming_it(
@@ -189,3 +200,51 @@ def test_a_batch_exactly_as_fluentd_out_http_sends_it_is_stored(
     assert reply.status_code == 200, reply.data
     assert reply.get_json() == {"received": 3, "stored": 3}
     assert decode_records(store.read(TASK)) == objs
+
+
+def records_of(task_ids: list[str]) -> bytes:
+    """One stdout record (seq 1) of each task, as a JSON array."""
+    return as_array(
+        [
+            record.encode(OutputRecord(t, 1, record.timestamp(), record.STDOUT, "x\n"))
+            for t in task_ids
+        ]
+    )
+
+
+def test_records_of_a_task_never_enqueued_are_acknowledged_but_not_stored(
+    client: FlaskClient, store: LogStore
+) -> None:
+    forged = str(uuid.uuid4())
+    reply = client.post("/sync", data=records_of([forged, TASK]), content_type="application/json")
+    assert reply.status_code == 200  # a 4xx would make the sender set TASK's record aside too
+    assert reply.get_json() == {"received": 2, "stored": 1}
+    assert stored(store) == [1]
+    assert store.task(forged) is None
+    assert client.get(f"/tasks/{forged}").status_code == 404
+
+
+def test_a_batch_of_more_tasks_than_the_default_allows_is_a_413_storing_nothing(
+    client: FlaskClient, store: LogStore
+) -> None:
+    many = [TASK, *(str(uuid.uuid4()) for _ in range(DEFAULT_SYNC_MAX_TASKS))]
+    reply = client.post("/sync", data=records_of(many), content_type="application/json")
+    assert reply.status_code == 413
+    assert f"at most {DEFAULT_SYNC_MAX_TASKS} tasks" in reply.get_json()["error"]
+    assert reply.get_json()["detail"]["max_tasks"] == DEFAULT_SYNC_MAX_TASKS
+    assert stored(store) == []
+
+
+def test_the_bound_on_tasks_per_batch_is_a_setting(make_app: AppFactory, store: LogStore) -> None:
+    others = [str(uuid.uuid4()) for _ in range(3)]
+    for task_id in others:
+        store.create_task(task_id, "true")
+    with make_app(JOBLOOK_SYNC_MAX_TASKS="3").test_client() as client:
+
+        def post(ids: list[str]) -> TestResponse:
+            return client.post("/sync", data=records_of(ids), content_type="application/json")
+
+        assert post([TASK, *others]).status_code == 413
+        assert post(others).get_json() == {"received": 3, "stored": 3}
+    with pytest.raises(SettingsError, match="JOBLOOK_SYNC_MAX_TASKS"):
+        Settings.from_env({"JOBLOOK_SYNC_MAX_TASKS": "0"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import itertools
 import threading
 from collections.abc import Iterator
 
@@ -18,6 +19,8 @@ from joblook.web import webhook
 from joblook.web.webhook import WebhookSender
 
 TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+SECOND = "9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+CHAIN = "0b6f6a2e-7f3c-4c39-9a57-3f0d8f3f6a10"
 HOOK = "http://hooks.example/joblook"
 PUBLIC = "https://joblook.example"
 START = dt.datetime(2026, 11, 22, 2, 13, tzinfo=dt.UTC)
@@ -88,22 +91,58 @@ def test_an_ended_task_is_posted_once_with_its_outcome(queueing: LogStore) -> No
     assert sleeps == []
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def deliver_due(hooks: WebhookSender, clock: Clock, until: float) -> list[float]:
+    """Step the clock a second at a time up to ``until``; the times at which something was sent."""
+    sent: list[float] = []
+    while clock.now <= until:
+        while hooks.deliver_next():
+            sent.append(clock.now)
+        clock.now += 1.0
+    return sent
+
+
 def test_a_failing_receiver_is_retried_with_growing_pauses(queueing: LogStore) -> None:
     run_task(queueing, State.SUCCESS, 0)
-    receiver, sleeps = Receiver(500, 503, 0), []
-    assert sender(queueing, receiver, sleeps).deliver_next()
+    receiver, clock = Receiver(500, 503, 0), Clock()
+    hooks = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=[].append, clock=clock)
+    sent = deliver_due(hooks, clock, until=1100.0)
     assert len(receiver.bodies) == 4
-    assert sleeps == [1.0, 2.0, 4.0]
+    assert [later - earlier for earlier, later in itertools.pairwise(sent)] == [1.0, 2.0, 4.0]
 
 
 def test_a_receiver_that_never_answers_is_given_up_on(queueing: LogStore) -> None:
     run_task(queueing, State.SUCCESS, 0)
-    receiver, sleeps = Receiver(*[500] * 20), []
-    hooks = sender(queueing, receiver, sleeps)
-    assert hooks.deliver_next()
+    receiver, clock = Receiver(*[500] * 20), Clock()
+    hooks = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=[].append, clock=clock)
+    sent = deliver_due(hooks, clock, until=1000.0 + 2 * sum(webhook.RETRY_DELAYS))
     assert len(receiver.bodies) == len(webhook.RETRY_DELAYS) + 1
-    assert sleeps == list(webhook.RETRY_DELAYS)
-    assert not hooks.deliver_next()
+    assert [later - earlier for earlier, later in itertools.pairwise(sent)] == list(
+        webhook.RETRY_DELAYS
+    )
+    assert not queueing.redis.exists(f"{queueing.ended}:failures")  # nothing left behind
+
+
+def test_a_task_waiting_to_be_retried_holds_up_no_other(queueing: LogStore) -> None:
+    run_task(queueing, State.FAILURE, 1)  # its receiver fails at first
+    run_task(queueing, State.SUCCESS, 0, task_id=SECOND)
+    receiver, clock = Receiver(500), Clock()
+    hooks = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=[].append, clock=clock)
+    assert hooks.deliver_next() and hooks.deliver_next()  # no time passed between them
+    assert [b["task_id"] for b in receiver.bodies] == [TASK, SECOND]
+    assert not hooks.deliver_next()  # the first task's retry is not due yet
+    clock.now += webhook.RETRY_DELAYS[0]
+    assert hooks.deliver_next()
+    assert [b["task_id"] for b in receiver.bodies] == [TASK, SECOND, TASK]
 
 
 def test_an_end_claimed_by_a_sender_that_died_is_delivered_by_another(
@@ -173,10 +212,6 @@ def test_http_post_reports_the_status_or_zero_when_nothing_answers() -> None:
     assert post(f"http://127.0.0.1:{server.server_port}/hook", b"{}") == 0  # refused
 
 
-CHAIN = "0b6f6a2e-7f3c-4c39-9a57-3f0d8f3f6a10"
-SECOND = "9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
-
-
 def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> None:
     queueing.create_parent(CHAIN, "chain", "python train.py && python train.py", [TASK, SECOND])
     for step in (TASK, SECOND):
@@ -187,7 +222,7 @@ def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> Non
     assert hooks.deliver_next()
     assert [body["task_id"] for body in receiver.bodies] == [TASK]  # the chain still runs
     run_task(queueing, State.FAILURE, 2, task_id=SECOND, parent=CHAIN)
-    assert hooks.deliver_next()
+    assert hooks.deliver_next() and hooks.deliver_next()  # the last step, then the chain
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN]
     assert receiver.bodies[-1]["state"] == "FAILURE" and receiver.bodies[-1]["exit_code"] == 2
     assert receiver.bodies[-1]["url"] == f"{PUBLIC}/task?task_id={CHAIN}"

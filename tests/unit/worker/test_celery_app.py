@@ -21,6 +21,7 @@ from joblook.worker.celery_app import (
     make_celery,
 )
 from joblook.worker.tasks import CommandFailed, run
+from tests.support.processes import free_port
 
 
 def test_app_uses_redis_for_broker_and_results_and_json_only(tmp_path: Path) -> None:
@@ -172,3 +173,29 @@ def test_command_failed_survives_the_json_result_backend() -> None:
     assert str(restored) == "command exited with code 137"
     timed_out = backend.prepare_exception(CommandFailed(143, "timed out after 5 s"))
     assert str(backend.exception_to_python(timed_out)) == "timed out after 5 s"
+
+
+def test_a_chain_step_that_cannot_be_claimed_fails_and_closes_the_steps_after_it(
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(celery_app.conf, REDIS_URL_KEY, f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setattr("joblook.worker.claim.RETRY_DELAY", 1e9)  # give up at the first refusal
+    task_id, later = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
+    result = run.apply(args=["true"], kwargs={"later_steps": later}, task_id=task_id)
+    assert result.state == "FAILURE"  # what Celery and Flower show...
+    step = last_status(logs_dir, task_id)  # ...and what the step's own log says
+    assert (step.state, step.exit_code) == (State.FAILURE, None)
+    assert step.log.startswith("not run: cannot reach Redis")
+    for later_step in later:
+        status = last_status(logs_dir, later_step)
+        assert (status.state, status.log) == (
+            State.REVOKED,
+            f"not run: step {task_id} ended FAILURE",
+        )
+
+
+def test_the_configuration_celery_shows_holds_no_redis_password() -> None:
+    # What `celery inspect conf` and Flower's worker page show: Celery's censored table.
+    settings = Settings.from_env({"REDIS_URL": "redis://:s3cret-pw@cache:6380/3"})
+    shown = make_celery(settings).conf.table(with_defaults=True, censored=True)
+    assert "s3cret-pw" not in repr(shown)

@@ -29,7 +29,7 @@ def read_records(path: Path) -> list[OutputRecord | StatusRecord]:
     return [from_json(line) for line in complete.splitlines()]
 
 
-def run(cmd: str, logs_dir: Path) -> tuple[int, list[OutputRecord | StatusRecord]]:
+def run(cmd: str | list[str], logs_dir: Path) -> tuple[int, list[OutputRecord | StatusRecord]]:
     task_id = str(uuid.uuid4())
     exit_code = run_command(task_id, cmd, logs_dir)
     records = read_records(logs_dir / f"{task_id}.jsonl")
@@ -111,6 +111,22 @@ def test_shell_that_cannot_start_is_a_failure_without_exit_code(
     assert [r.seq for r in records] == [1, 2]
     assert (final(records).state, final(records).exit_code) == (State.FAILURE, None)
     assert "could not start" in final(records).log
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ["echo a\0b", ["echo", "a\0b"], ["echo", 7], []],
+    ids=["nul-in-shell-command", "nul-in-argv", "not-a-string", "empty-argv"],
+)
+def test_a_command_that_cannot_be_executed_ends_failure_not_started(
+    tmp_path: Path, cmd: str | list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    exit_code, records = run(cmd, tmp_path)
+    assert exit_code == CANNOT_START
+    assert [r.seq for r in records] == [1, 2]
+    assert (final(records).state, final(records).exit_code) == (State.FAILURE, None)
+    assert "could not start" in final(records).log
+    assert any("could not start" in r.message and r.levelname == "ERROR" for r in caplog.records)
 
 
 def test_twenty_thousand_lines_have_contiguous_seq(tmp_path: Path) -> None:

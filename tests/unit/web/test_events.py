@@ -1,0 +1,27 @@
+"""Socket.IO events: what a client sends is checked before it reaches the live feed."""
+
+from __future__ import annotations
+
+import pytest
+
+from joblook.web.extensions import socketio
+from joblook.web.validation import MAX_INT_ARG
+from tests.unit.web.conftest import AppFactory
+
+
+@pytest.mark.parametrize("after_seq", [-1, MAX_INT_ARG + 1, 2**64 - 1, 1.5, "3"])
+def test_subscribe_refuses_an_after_seq_no_store_read_can_use(
+    make_app: AppFactory, after_seq: object
+) -> None:
+    app = make_app(message_queue=False)
+    with app.test_client() as client:
+        task_id = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]
+        viewer = socketio.test_client(app, flask_test_client=client)
+        reply = viewer.emit(
+            "subscribe", {"task_id": task_id, "after_seq": after_seq}, callback=True
+        )
+        viewer.disconnect()
+    assert reply == {
+        "ok": False,
+        "error": f"after_seq must be an integer >= 0 and <= {MAX_INT_ARG}",
+    }
