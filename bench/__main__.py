@@ -1,5 +1,5 @@
-"""``python -m bench [--quick] [--out DIR] [--only NAME ...]``: run the benchmarks, print the
-table, write ``<DIR>/<profile>-<UTC timestamp>.json``."""
+"""``python -m bench [--quick | --compose] [--out DIR] [--only NAME ...]``: run the benchmarks,
+print the table, write ``<DIR>/<profile>-<UTC timestamp>.json``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enqueue, fanout, fluentd, latency, machine, relay, report, throughput
-from bench.profiles import FULL, QUICK, Profile
+from bench import compose, enqueue, fanout, fluentd, latency, machine, relay, report, throughput
+from bench.profiles import COMPOSE, FULL, QUICK, Profile
 from bench.stack import Stack, bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -50,8 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="seconds-long run with small N")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON")
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these (no table)")
+    parser.add_argument(
+        "--compose",
+        action="store_true",
+        help="latency and throughput locally and through docker compose, and its up --build times",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
+    if args.compose:
+        return _compose(args.out)
     profile = QUICK if args.quick else FULL
     chosen = args.only or list(NAMES)
     document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(profile).copy()}
@@ -84,6 +91,23 @@ def main(argv: list[str] | None = None) -> int:
     report.write(path, document, table)
     if table:
         print(report.render(table))
+    print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
+    return 0
+
+
+def _compose(out: Path) -> int:
+    document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(COMPOSE).copy()}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
+        results = compose.run(COMPOSE.latency_seconds, COMPOSE.throughput_lines, Path(tmp))
+    document["results"] = results
+    document["seconds"] = round(time.monotonic() - started, 1)
+    document["load_average_after"] = machine.describe()["load_average"]
+    rows = report.compose_rows(results)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{COMPOSE.name}-{stamp}.json"
+    report.write(path, {**document, "compose_table": rows}, [])
+    print(report.render_rows(rows))
     print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
     return 0
 
