@@ -7,7 +7,7 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, broadcast, errors, jsonio, openapi, pages, tasks
+from joblook.web import api, broadcast, errors, ingest, jsonio, openapi, pages, tasks
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
@@ -36,6 +36,7 @@ def create_app(
         raise SettingsError(str(exc)) from None
     errors.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ingest.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
     openapi.init_app(app)

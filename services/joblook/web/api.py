@@ -12,13 +12,13 @@ from joblook import record
 from joblook.jobs import Job
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, broadcast, ingest, launch, policy, validation
+from joblook.web import auth, broadcast, launch, policy, validation
 from joblook.web.errors import ApiError
 
 bp = Blueprint("api", __name__)
+auth.protect(bp, "the API")
 
 TEXT_PAGE = 10_000  # records per read while streaming a text log
-SYNC_MAX_BYTES = 64 * 1024 * 1024  # a sender's whole batch; Fluentd's chunk_limit_size stays below
 
 
 def _settings() -> Settings:
@@ -64,7 +64,6 @@ def enqueue() -> tuple[dict[str, object], int]:
         415: UnsupportedMediaType
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     body = validation.json_object(request, ENQUEUE_KEYS)
     given = [kind for kind in ("cmd", "job", *launch.KINDS) if kind in body]
     if len(given) != 1:
@@ -141,7 +140,6 @@ def permlog() -> Response:
         404: NotFound
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     task_id = validation.task_id(request.args.get("task_id"))
     after_seq = validation.int_arg(request.args, "after_seq", 0, minimum=0) or 0
     limit = validation.int_arg(request.args, "limit", None, minimum=1)
@@ -178,61 +176,6 @@ def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
         after_seq += len(raw)
 
 
-@bp.post("/sync")
-def sync() -> dict[str, int]:
-    """Store records sent by Fluentd or the shipper; 2xx only once they are stored.
-
-    Idempotent on (task_id, seq): duplicates are skipped, records ahead of a gap wait for it.
-    Output that reports progress or metrics (a tqdm bar, `{"metrics": {...}}`) updates the task
-    as its record is stored, once. One invalid record refuses the whole batch (400, its index in
-    `detail`). Bodies may be up
-    to 64 MiB, with the records of at most `JOBLOOK_SYNC_MAX_TASKS` (1,000) tasks (413 beyond).
-    Records of a task never enqueued (or whose log expired) are acknowledged but not stored.
-    NDJSON is also accepted as application/ndjson, application/jsonl and
-    application/x-jsonlines.
-    ---
-    post:
-      tags: [ingest]
-      security:
-        - syncToken: []
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              oneOf:
-                - type: array
-                  items: Record
-                - Record
-          application/x-ndjson:
-            schema:
-              description: One record per line.
-              type: array
-              items: Record
-      responses:
-        200:
-          description: Stored.
-          content:
-            application/json:
-              schema: SyncReply
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        413: PayloadTooLarge
-        415: UnsupportedMediaType
-        503: Unavailable
-    """
-    auth.require(request, _settings().sync_token, "/sync", cookie=False)
-    request.max_content_length = SYNC_MAX_BYTES
-    records = ingest.parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)
-    if not records:
-        return {"received": 0, "stored": 0}
-    appended = _store().append(ingest.enqueued_only(_store(), records))
-    broadcast.task_changed(_store(), appended.state_changed)
-    current_app.extensions["joblook.livestats"].note(appended)
-    return {"received": len(records), "stored": appended.stored}
-
-
 @bp.get("/jobs")
 def list_jobs() -> dict[str, object]:
     """The named jobs this server offers (from JOBLOOK_JOBS_FILE), with their parameters.
@@ -248,12 +191,35 @@ def list_jobs() -> dict[str, object]:
         401: Unauthorized
         403: Forbidden
     """
-    auth.require(request, _settings().token, "the API")
     jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
     return {"jobs": [job.describe() for job in jobs.values()]}
 
 
+@bp.get("/config")
+def config() -> dict[str, object]:
+    """What the pages need to know about this deployment.
+    ---
+    get:
+      tags: [service]
+      responses:
+        200:
+          description: Settings for the pages.
+          content:
+            application/json:
+              schema: Config
+        401: Unauthorized
+        403: Forbidden
+    """
+    settings = _settings()
+    flower = (
+        settings.flower_url
+        or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
+    )
+    return {"flower_url": flower, "stall_seconds": settings.stall_seconds}
+
+
 @bp.get("/healthz")
+@auth.public
 def healthz() -> tuple[dict[str, object], int]:
     """200 when the store answers; says how many Celery workers answer a ping.
     ---

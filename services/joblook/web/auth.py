@@ -3,14 +3,19 @@
 A token is only enforced when it is configured. Comparisons are constant-time. Browsers present the
 user token once as ``?token=`` and keep it in an HttpOnly, SameSite=Strict cookie (see pages.py),
 which the API and Socket.IO accept too; /sync takes only its bearer token.
+
+Each blueprint asks for its token once (``protect``); a view that needs none says so (``public``).
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from typing import TypeVar
 
-from flask import Request
+from flask import Blueprint, Request, current_app, request
 
+from joblook.settings import Settings
 from joblook.web.errors import ApiError
 
 
@@ -41,3 +46,35 @@ def require(request: Request, expected: str | None, what: str, cookie: bool = Tr
         raise ApiError(401, f"{what} requires Authorization: Bearer <token>")
     if not matches(given, expected):
         raise ApiError(403, f"invalid token for {what}")
+
+
+View = TypeVar("View", bound=Callable[..., object])
+_PUBLIC = "joblook_public"
+
+
+def public(view: View) -> View:
+    """Mark a view of a protected blueprint that anyone may call (health, the document, files)."""
+    setattr(view, _PUBLIC, True)
+    return view
+
+
+def is_public() -> bool:
+    """Whether the current request's view is marked ``public``."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, _PUBLIC, False)
+
+
+def protect(
+    bp: Blueprint,
+    what: str,
+    token: Callable[[Settings], str | None] = lambda settings: settings.token,
+    cookie: bool = True,
+) -> None:
+    """Every view of ``bp`` but the ``public`` ones requires ``token`` (see ``require``)."""
+
+    def _require_token() -> None:
+        if not is_public():
+            settings: Settings = current_app.extensions["joblook.settings"]
+            require(request, token(settings), what, cookie)
+
+    bp.before_request(_require_token)

@@ -1,4 +1,4 @@
-"""Parsing what Fluentd's ``out_http`` (or joblook's shipper) POSTs to ``/sync``.
+"""``POST /sync``: parsing and storing what Fluentd's ``out_http`` (or joblook's shipper) sends.
 
 Accepted bodies: a JSON array of records (``json_array true``), newline-delimited JSON (one record
 per line), or one JSON object. Every record is validated strictly; one bad record rejects the batch
@@ -11,13 +11,22 @@ from __future__ import annotations
 import logging
 
 import orjson
+from flask import Blueprint, current_app, request
 
 from joblook import record
 from joblook.record import Record, RecordError
+from joblook.settings import Settings
 from joblook.store.logstore import LogStore
+from joblook.web import auth, broadcast
 from joblook.web.errors import ApiError
 
 log = logging.getLogger(__name__)
+
+bp = Blueprint("ingest", __name__)
+# Only the sync token, and only as a bearer token: a page's cookie must not open /sync.
+auth.protect(bp, "/sync", token=lambda settings: settings.sync_token, cookie=False)
+
+SYNC_MAX_BYTES = 64 * 1024 * 1024  # a sender's whole batch; Fluentd's chunk_limit_size stays below
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset(
@@ -83,3 +92,65 @@ def _decode(body: bytes) -> list[object]:
         return [orjson.loads(line) for line in text.splitlines() if line.strip()]
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "body is not valid JSON or NDJSON", str(exc)) from None
+
+
+def _settings() -> Settings:
+    return current_app.extensions["joblook.settings"]
+
+
+def _store() -> LogStore:
+    return current_app.extensions["joblook.store"]
+
+
+@bp.post("/sync")
+def sync() -> dict[str, int]:
+    """Store records sent by Fluentd or the shipper; 2xx only once they are stored.
+
+    Idempotent on (task_id, seq): duplicates are skipped, records ahead of a gap wait for it.
+    Output that reports progress or metrics (a tqdm bar, `{"metrics": {...}}`) updates the task
+    as its record is stored, once. One invalid record refuses the whole batch (400, its index in
+    `detail`). Bodies may be up
+    to 64 MiB, with the records of at most `JOBLOOK_SYNC_MAX_TASKS` (1,000) tasks (413 beyond).
+    Records of a task never enqueued (or whose log expired) are acknowledged but not stored.
+    NDJSON is also accepted as application/ndjson, application/jsonl and
+    application/x-jsonlines.
+    ---
+    post:
+      tags: [ingest]
+      security:
+        - syncToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - type: array
+                  items: Record
+                - Record
+          application/x-ndjson:
+            schema:
+              description: One record per line.
+              type: array
+              items: Record
+      responses:
+        200:
+          description: Stored.
+          content:
+            application/json:
+              schema: SyncReply
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        413: PayloadTooLarge
+        415: UnsupportedMediaType
+        503: Unavailable
+    """
+    request.max_content_length = SYNC_MAX_BYTES
+    records = parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)
+    if not records:
+        return {"received": 0, "stored": 0}
+    appended = _store().append(enqueued_only(_store(), records))
+    broadcast.task_changed(_store(), appended.state_changed)
+    current_app.extensions["joblook.livestats"].note(appended)
+    return {"received": len(records), "stored": appended.stored}

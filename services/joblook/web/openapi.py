@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, current_app
 
 from joblook import record
 from joblook.record import State
-from joblook.web import api, launch
+from joblook.web import api, auth, launch
 
 bp = Blueprint("openapi", __name__)
 
@@ -396,6 +396,7 @@ def build(app: Flask) -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
+@auth.public
 def openapi() -> Response:
     """This document: the HTTP API as OpenAPI 3.1.
     ---

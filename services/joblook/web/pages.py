@@ -95,57 +95,44 @@ def docs() -> Response:
     return _page("docs.html")
 
 
-@bp.get("/config")
-def config() -> dict[str, object]:
-    """What the pages need to know about this deployment.
-    ---
-    get:
-      tags: [service]
-      responses:
-        200:
-          description: Settings for the pages.
-          content:
-            application/json:
-              schema: Config
-        401: Unauthorized
-        403: Forbidden
-    """
-    settings: Settings = current_app.extensions["joblook.settings"]
-    auth.require(request, settings.token, "the API")
-    flower = (
-        settings.flower_url
-        or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
-    )
-    return {"flower_url": flower, "stall_seconds": settings.stall_seconds}
+@bp.before_request
+def _take_page_token() -> Response | None:
+    """A page opened with ``?token=``: the token becomes a cookie and leaves the address bar."""
+    given = request.args.get("token")
+    if given is None or auth.is_public():
+        return None
+    expected = current_app.extensions["joblook.settings"].token
+    if expected is not None and not auth.matches(given, expected):
+        raise ApiError(403, "invalid token")
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+    response = redirect(request.path + (f"?{query}" if query else ""))
+    response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict")
+    return response
+
+
+# After the token swap above: blueprint hooks run in the order they were added.
+auth.protect(bp, "this page (open it once with ?token=...)")
 
 
 def _page(name: str, check: Callable[[], object] | None = None) -> Response:
-    """Serve a page; a ``?token=`` is swapped for a cookie and removed from the address bar.
+    """Serve a page, once ``check`` has validated its query.
 
-    ``check`` validates the page's query, and only runs for an authenticated caller: someone
-    without the token learns nothing, not even whether their query was well formed.
+    Views run only for an authenticated caller: someone without the token learns nothing, not
+    even whether their query was well formed.
     """
-    expected = current_app.extensions["joblook.settings"].token
-    given = request.args.get("token")
-    if given is not None:
-        if expected is not None and not auth.matches(given, expected):
-            raise ApiError(403, "invalid token")
-        query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
-        response = redirect(request.path + (f"?{query}" if query else ""))
-        response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict")
-        return response
-    auth.require(request, expected, "this page (open it once with ?token=...)")
     if check is not None:
         check()
     return send_from_directory(_web_dir() / "pages", name)
 
 
 @bp.get("/static/<path:name>")
+@auth.public
 def static(name: str) -> Response:
     return send_from_directory(_web_dir() / "static", name)
 
 
 @bp.get("/vendor/<name>")
+@auth.public
 def vendor(name: str) -> Response:
     """A library file a page loads, from npm (never a CDN).
     ---

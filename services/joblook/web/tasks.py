@@ -17,6 +17,7 @@ from joblook.web.feed import LiveFeed
 from joblook.worker.cancellation import read_cancel, request_cancel
 
 bp = Blueprint("tasks", __name__)
+auth.protect(bp, "the API")
 
 PAGE = 5_000  # records per store read while streaming
 RECHECK_SECONDS = 5.0  # a follower re-reads the store this often even without a notification
@@ -67,7 +68,6 @@ def list_tasks() -> dict[str, object]:
         403: Forbidden
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
     before = validation.timestamp_arg(request.args, "before")
     state = request.args.get("state") or None
@@ -99,7 +99,6 @@ def get_task(task_id: str) -> dict[str, object]:
         404: NotFound
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     cancel = read_cancel(_store().redis, info.task_id) if info.state not in TERMINAL else None
     requested = {"by": cancel.by, "at": cancel.at} if cancel else None
@@ -129,7 +128,6 @@ def task_metrics(task_id: str) -> Response:
         404: NotFound
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     return Response(_store().series(info.task_id), mimetype="application/json")
 
@@ -157,7 +155,6 @@ def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
         409: Conflict
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     if info.state in TERMINAL:
         raise ApiError(409, "the task has already ended", {"state": info.state})
@@ -205,7 +202,6 @@ def task_log(task_id: str) -> Response:
         404: NotFound
         503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     known_task(task_id)
     follow = validation.choice(request.args, "follow", ("0", "1")) == "1"
     fmt = validation.choice(request.args, "format", ("text", "jsonl"))
