@@ -1,4 +1,4 @@
-"""The HTTP API: enqueue a command, read its permanent log, ingest records, report health."""
+"""The HTTP API: enqueue a command, read its permanent log, list jobs, report health."""
 
 from __future__ import annotations
 
@@ -12,8 +12,21 @@ from joblook import record
 from joblook.jobs import Job
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, broadcast, launch, policy, validation
+from joblook.web import auth, broadcast, launch, policy
 from joblook.web.errors import ApiError
+from joblook.web.models import (
+    ChainForm,
+    CommandForm,
+    Config,
+    EnqueueReply,
+    EnqueueRequest,
+    Health,
+    JobForm,
+    JobList,
+    Permlog,
+    PermlogQuery,
+)
+from joblook.web.spec import other_content, replies, spec
 
 bp = Blueprint("api", __name__)
 auth.protect(bp, "the API")
@@ -29,127 +42,59 @@ def _store() -> LogStore:
     return current_app.extensions["joblook.store"]
 
 
-MAX_STEPS = 100
-ENQUEUE_KEYS = frozenset({"cmd", "job", "params", "chain", "group", "timeout"})
-
-
 @bp.post("/enqueue")
-def enqueue() -> tuple[dict[str, object], int]:
+@spec.validate(
+    resp=replies(
+        {202: EnqueueReply},
+        (403, "Wrong token, or the command policy refuses the command."),
+        503,
+    ),
+    tags=["tasks"],
+)
+def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
     """Queue a shell command, or a chain or group of them; replies 202 with the task id(s).
 
     A chain runs its steps in order and stops at the first failure (later steps end REVOKED and
     never run); a group runs them in parallel. Each step is a task with its own log.
-    ---
-    post:
-      tags: [tasks]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: EnqueueRequest
-      responses:
-        202:
-          description: Queued.
-          content:
-            application/json:
-              schema: EnqueueReply
-        400: BadRequest
-        401: Unauthorized
-        403:
-          description: Wrong token, or the command policy refuses the command.
-          content:
-            application/json:
-              schema: Error
-        413: PayloadTooLarge
-        415: UnsupportedMediaType
-        503: Unavailable
     """
-    body = validation.json_object(request, ENQUEUE_KEYS)
-    given = [kind for kind in ("cmd", "job", *launch.KINDS) if kind in body]
-    if len(given) != 1:
-        raise ApiError(400, "send exactly one of cmd, job, chain or group")
-    if "params" in body and given[0] != "job":
-        raise ApiError(400, "params go with job")
-    timeout = validation.positive_number(body.get("timeout"), "timeout")
+    form = json.root
     celery: Celery = current_app.extensions["celery"]
     jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
-    if given[0] in ("cmd", "job"):
-        if given[0] == "job":
-            argv, shown = policy.job_argv(jobs, body["job"], body.get("params"))
-            task_id = launch.launch_command(_store(), celery, argv, timeout, shown=shown)
-        else:
-            cmd = _command(body["cmd"], "cmd")
-            policy.check_raw(_settings(), jobs, [cmd])
-            task_id = launch.launch_command(_store(), celery, cmd, timeout)
-        broadcast.task_changed(_store(), [task_id])
-        return {"task_id": task_id}, 202
-    kind, cmds = given[0], body[given[0]]
-    if not isinstance(cmds, list) or not 1 <= len(cmds) <= MAX_STEPS:
-        raise ApiError(400, f"{kind} must be a list of 1 to {MAX_STEPS} commands")
-    cmds = [_command(cmd, f"{kind}[{i}]") for i, cmd in enumerate(cmds)]
-    policy.check_raw(_settings(), jobs, cmds)
-    parent, steps = launch.launch_steps(_store(), celery, kind, cmds, timeout)
-    broadcast.task_changed(_store(), [parent, *steps])
-    return {"task_id": parent, "steps": steps}, 202
-
-
-def _command(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ApiError(400, f"{name} must be a non-empty string")
-    if "\0" in value:  # no exec can carry it: the worker could only fail to start the command
-        raise ApiError(400, f"{name} must not contain a NUL character")
-    return value
+    if isinstance(form, JobForm):
+        argv, shown = policy.job_argv(jobs, form.job, form.params)
+        task_id = launch.launch_command(_store(), celery, argv, form.timeout, shown=shown)
+    elif isinstance(form, CommandForm):
+        policy.check_raw(_settings(), jobs, [form.cmd])
+        task_id = launch.launch_command(_store(), celery, form.cmd, form.timeout)
+    else:
+        kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
+        policy.check_raw(_settings(), jobs, cmds)
+        parent, steps = launch.launch_steps(_store(), celery, kind, cmds, form.timeout)
+        broadcast.task_changed(_store(), [parent, *steps])
+        return {"task_id": parent, "steps": steps}, 202
+    broadcast.task_changed(_store(), [task_id])
+    return {"task_id": task_id}, 202
 
 
 @bp.get("/permlog")
-def permlog() -> Response:
+@spec.validate(resp=replies({200: Permlog}, 404, 503), tags=["logs"])
+@other_content(
+    200,
+    "text/plain",
+    headers={"Content-Disposition": 'With `format=text`, `attachment; filename="<task_id>.log"`.'},
+)
+def permlog(query: PermlogQuery) -> Response:
     """The stored log of a task, in seq order, as JSON records or as plain text.
 
     `format=text` is the output of both streams, as a file to save.
-    ---
-    get:
-      tags: [logs]
-      parameters:
-        - TaskIdInQuery
-        - in: query
-          name: after_seq
-          description: Only records after this seq.
-          schema: {type: integer, format: int64, minimum: 0, maximum: 9007199254740991, default: 0}
-        - in: query
-          name: limit
-          description: At most this many records (JSON only).
-          schema: {type: integer, format: int64, minimum: 1, maximum: 9007199254740991}
-        - in: query
-          name: format
-          schema: {type: string, enum: [json, text], default: json}
-      responses:
-        200:
-          description: The records (JSON), or the output (text).
-          headers:
-            Content-Disposition:
-              description: With `format=text`, `attachment; filename="<task_id>.log"`.
-              schema: {type: string}
-          content:
-            application/json:
-              schema: Permlog
-            text/plain:
-              schema: {type: string}
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        503: Unavailable
     """
-    task_id = validation.task_id(request.args.get("task_id"))
-    after_seq = validation.int_arg(request.args, "after_seq", 0, minimum=0) or 0
-    limit = validation.int_arg(request.args, "limit", None, minimum=1)
-    fmt = validation.choice(request.args, "format", ("json", "text"))
+    task_id = query.task_id
     info = _store().task(task_id)
     if info is None:
         raise ApiError(404, "unknown task", {"task_id": task_id})
-    if fmt == "text":
+    if query.format == "text":
         return Response(
-            _text(_store(), task_id, after_seq),
+            _text(_store(), task_id, query.after_seq),
             mimetype="text/plain",
             headers={"Content-Disposition": f'attachment; filename="{task_id}.log"'},
         )
@@ -161,55 +106,36 @@ def permlog() -> Response:
             "last_seq": info.records,
         }
     )
-    raw = _store().read(task_id, after_seq, limit)
-    body = head[:-1] + b',"records":[' + b",".join(raw) + b"]}"
+    raw_records = _store().read(task_id, query.after_seq, query.limit)
+    body = head[:-1] + b',"records":[' + b",".join(raw_records) + b"]}"
     return Response(body, mimetype="application/json")
 
 
 def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
     # Runs after the request returned (a streamed body), so it gets the store passed in.
     while True:
-        raw = store.read(task_id, after_seq, TEXT_PAGE)
-        if not raw:
+        raw_records = store.read(task_id, after_seq, TEXT_PAGE)
+        if not raw_records:
             return
-        yield record.output_text(decode_records(raw))
-        after_seq += len(raw)
+        yield record.output_text(decode_records(raw_records))
+        after_seq += len(raw_records)
 
 
 @bp.get("/jobs")
+@spec.validate(resp=replies({200: JobList}), tags=["tasks"])
 def list_jobs() -> dict[str, object]:
     """The named jobs this server offers (from JOBLOOK_JOBS_FILE), with their parameters.
-    ---
-    get:
-      tags: [tasks]
-      responses:
-        200:
-          description: The jobs; an empty list when no jobs file is set.
-          content:
-            application/json:
-              schema: JobList
-        401: Unauthorized
-        403: Forbidden
+
+    An empty list when no jobs file is set.
     """
     jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
     return {"jobs": [job.describe() for job in jobs.values()]}
 
 
 @bp.get("/config")
+@spec.validate(resp=replies({200: Config}), tags=["service"])
 def config() -> dict[str, object]:
-    """What the pages need to know about this deployment.
-    ---
-    get:
-      tags: [service]
-      responses:
-        200:
-          description: Settings for the pages.
-          content:
-            application/json:
-              schema: Config
-        401: Unauthorized
-        403: Forbidden
-    """
+    """What the pages need to know about this deployment."""
     settings = _settings()
     flower = (
         settings.flower_url
@@ -220,20 +146,9 @@ def config() -> dict[str, object]:
 
 @bp.get("/healthz")
 @auth.public
+@spec.validate(resp=replies({200: Health}, 503), tags=["service"])
 def healthz() -> tuple[dict[str, object], int]:
-    """200 when the store answers; says how many Celery workers answer a ping.
-    ---
-    get:
-      tags: [service]
-      security: []
-      responses:
-        200:
-          description: The store answers.
-          content:
-            application/json:
-              schema: Health
-        503: Unavailable
-    """
+    """200 when the store answers; says how many Celery workers answer a ping."""
     _store().ping()
     celery: Celery = current_app.extensions["celery"]
     workers = celery.control.ping(timeout=0.5) or []

@@ -58,9 +58,10 @@ def public(view: View) -> View:
     return view
 
 
-def is_public() -> bool:
-    """Whether the current request's view is marked ``public``."""
-    view = current_app.view_functions.get(request.endpoint or "")
+def is_public(view: Callable[..., object] | None = None) -> bool:
+    """Whether ``view`` (by default the current request's) is marked ``public``."""
+    if view is None:
+        view = current_app.view_functions.get(request.endpoint or "")
     return getattr(view, _PUBLIC, False)
 
 

@@ -19,6 +19,8 @@ from joblook.settings import Settings
 from joblook.store.logstore import LogStore
 from joblook.web import auth, broadcast
 from joblook.web.errors import ApiError
+from joblook.web.models import SyncReply, SyncRequest
+from joblook.web.spec import accepts, replies, spec
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,16 @@ def _store() -> LogStore:
 
 
 @bp.post("/sync")
+# The hand-written parse below is the hot path: record.from_mapping checks a batch four times
+# faster than the models would; the document's Record comes from models.py, and a test holds the
+# two to the same answers.
+@spec.validate(
+    json=SyncRequest,
+    resp=replies({200: SyncReply}, 503),
+    tags=["ingest"],
+    skip_validation=True,
+)
+@accepts("application/x-ndjson")
 def sync() -> dict[str, int]:
     """Store records sent by Fluentd or the shipper; 2xx only once they are stored.
 
@@ -114,37 +126,6 @@ def sync() -> dict[str, int]:
     Records of a task never enqueued (or whose log expired) are acknowledged but not stored.
     NDJSON is also accepted as application/ndjson, application/jsonl and
     application/x-jsonlines.
-    ---
-    post:
-      tags: [ingest]
-      security:
-        - syncToken: []
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              oneOf:
-                - type: array
-                  items: Record
-                - Record
-          application/x-ndjson:
-            schema:
-              description: One record per line.
-              type: array
-              items: Record
-      responses:
-        200:
-          description: Stored.
-          content:
-            application/json:
-              schema: SyncReply
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        413: PayloadTooLarge
-        415: UnsupportedMediaType
-        503: Unavailable
     """
     request.max_content_length = SYNC_MAX_BYTES
     records = parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)

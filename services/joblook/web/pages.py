@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
 
 from joblook.settings import Settings
-from joblook.web import auth, validation
+from joblook.web import auth
 from joblook.web.errors import ApiError
+from joblook.web.models import TaskIdQuery
+from joblook.web.spec import other_content, replies, spec
 
 bp = Blueprint("pages", __name__)
+View = TypeVar("View", bound=Callable[..., Response])
+
+# A page opened with ?token= answers with a redirect that sets the cookie.
+TOKEN_TAKEN = (None, "The same address without `token`; the token is now a cookie.")
+TOKEN_TAKEN_HEADERS = {
+    "Location": "The same address without `token`.",
+    "Set-Cookie": "The token, now the `joblook_token` cookie (HttpOnly, SameSite=Strict).",
+}
 
 # The few library files pages may load, by the name they are served under.
 VENDOR = {
@@ -28,70 +39,37 @@ VENDOR = {
 }
 
 
+def page(view: View) -> View:
+    """Document a page: HTML, or the redirect that takes its ``?token=``."""
+    described = other_content(302, "text/html", headers=TOKEN_TAKEN_HEADERS)(
+        other_content(200, "text/html")(view)
+    )
+    return spec.validate(resp=replies({200: None, 302: TOKEN_TAKEN}), tags=["pages"])(described)
+
+
 def _web_dir() -> Path:
     settings: Settings = current_app.extensions["joblook.settings"]
     return settings.web_dir
 
 
 @bp.get("/")
+@page
 def home() -> Response:
-    """The home page: launch a command, watch recent tasks.
-    ---
-    get:
-      tags: [pages]
-      security: [{token: []}, {cookie: []}, {pageToken: []}]
-      responses:
-        200:
-          description: The page.
-          content:
-            text/html:
-              schema: {type: string}
-        302: PageTokenTaken
-        401: Unauthorized
-        403: Forbidden
-    """
+    """The home page: launch a command, watch recent tasks."""
     return _page("index.html")
 
 
 @bp.get("/task")
-def task_page() -> Response:
-    """A task's page: its live output.
-    ---
-    get:
-      tags: [pages]
-      security: [{token: []}, {cookie: []}, {pageToken: []}]
-      parameters: [TaskIdInQuery]
-      responses:
-        200:
-          description: The page.
-          content:
-            text/html:
-              schema: {type: string}
-        302: PageTokenTaken
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-    """
-    return _page("task.html", check=lambda: validation.task_id(request.args.get("task_id")))
+@page
+def task_page(query: TaskIdQuery) -> Response:  # the query is checked, then unused here
+    """A task's page: its live output."""
+    return _page("task.html")
 
 
 @bp.get("/docs")
+@page
 def docs() -> Response:
-    """This API's reference, interactive (Swagger UI on /openapi.json).
-    ---
-    get:
-      tags: [pages]
-      security: [{token: []}, {cookie: []}, {pageToken: []}]
-      responses:
-        200:
-          description: The page.
-          content:
-            text/html:
-              schema: {type: string}
-        302: PageTokenTaken
-        401: Unauthorized
-        403: Forbidden
-    """
+    """This API's reference, interactive (Swagger UI on /openapi.json)."""
     return _page("docs.html")
 
 
@@ -114,14 +92,9 @@ def _take_page_token() -> Response | None:
 auth.protect(bp, "this page (open it once with ?token=...)")
 
 
-def _page(name: str, check: Callable[[], object] | None = None) -> Response:
-    """Serve a page, once ``check`` has validated its query.
-
-    Views run only for an authenticated caller: someone without the token learns nothing, not
-    even whether their query was well formed.
-    """
-    if check is not None:
-        check()
+def _page(name: str) -> Response:
+    # Views (and so their query's checks) run only for an authenticated caller: someone without
+    # the token learns nothing, not even whether their query was well formed.
     return send_from_directory(_web_dir() / "pages", name)
 
 
@@ -133,29 +106,10 @@ def static(name: str) -> Response:
 
 @bp.get("/vendor/<name>")
 @auth.public
+@spec.validate(resp=replies({200: None}, (404, "No such file.")), tags=["pages"])
+@other_content(200, "text/javascript", "application/javascript", "text/css")
 def vendor(name: str) -> Response:
-    """A library file a page loads, from npm (never a CDN).
-    ---
-    get:
-      tags: [pages]
-      security: []
-      parameters:
-        - in: path
-          name: name
-          required: true
-          schema: {type: string}
-      responses:
-        200:
-          description: The file.
-          content:
-            text/javascript:
-              schema: {type: string}
-            application/javascript:
-              schema: {type: string}
-            text/css:
-              schema: {type: string}
-        404: NotFound
-    """
+    """A library file a page loads, from npm (never a CDN)."""
     path = VENDOR.get(name)
     if path is None:
         abort(404)

@@ -9,7 +9,7 @@ from flask import Flask
 from tests.unit.web.conftest import AppFactory
 
 SOME_TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
-PUBLIC = {"api.healthz", "openapi.openapi", "pages.static", "pages.vendor"}
+PUBLIC = {"api.healthz", "document.openapi", "pages.static", "pages.vendor"}
 
 
 @pytest.fixture
