@@ -149,18 +149,24 @@ class Error(Shape):
 # of 10,000 (see the README's Performance); a test holds the two to the same answers.
 
 
+def _real_time(value: str) -> str:
+    if not record.is_time(value):  # the pattern, and the calendar: no month 13
+        raise PydanticCustomError(REFUSED, "{name} must be UTC to the microsecond")
+    return value
+
+
 class OutputRecord(Shape):
     """Output: a raw chunk of a command's stdout or stderr."""
 
     task_id: TaskId
-    seq: int = Field(ge=1, le=MAX_SAFE_INTEGER, description="1, 2, 3... per task, no gaps.")
-    time: str = Field(
+    seq: int = Field(ge=1, strict=True, description="1, 2, 3... per task, no gaps.")
+    time: Annotated[str, AfterValidator(_real_time)] = Field(
         pattern=f"^{record.TIME_PATTERN}$",
         description="When it was written: UTC to the microsecond.",
         examples=["2026-11-22T02:13:00.123456Z"],
     )
     stream: Literal["stdout", "stderr"]
-    log: str = Field(description="A raw chunk of output, terminator included.")
+    log: str = Field(strict=True, description="A raw chunk of output, terminator included.")
 
 
 class StatusRecord(OutputRecord):
@@ -168,7 +174,7 @@ class StatusRecord(OutputRecord):
 
     stream: Literal["status"]  # type: ignore[assignment]
     state: State
-    exit_code: ExitCode
+    exit_code: ExitCode = Field(strict=True)
 
 
 class Record(RootModel[Annotated[OutputRecord | StatusRecord, Field(discriminator="stream")]]):
