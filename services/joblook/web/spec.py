@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
-from flask import Request, make_response
+from flask import Request
 from pydantic import BaseModel, ValidationError
 from spectree import Response, SpecTree
 from spectree.plugins.base import Context
@@ -108,7 +108,7 @@ class StrictFlask(FlaskPlugin):
     def validate_response(
         self, resp: Any, resp_model: Any, skip_validation: bool, force_resp_serialize: bool
     ) -> tuple[Any, None]:
-        return make_response(resp), None
+        return resp, None  # Flask makes the response from what the view returned
 
 
 spec = SpecTree(
