@@ -63,6 +63,19 @@ def check_flower(settings: Settings, args: list[str]) -> None:
         )
 
 
+FLOWER_USER = "joblook"
+
+
+def fill_in_flower_login(env: MutableMapping[str, str]) -> str | None:
+    """Make Flower a login (FLOWER_BASIC_AUTH) for a local run that has none; the new login, if
+    made. Flower shows every command and can run any task, and loopback is open to every local
+    user and, through DNS rebinding, to web pages."""
+    if env.get("FLOWER_BASIC_AUTH"):
+        return None
+    env["FLOWER_BASIC_AUTH"] = f"{FLOWER_USER}:{secrets.token_urlsafe(NEW_TOKEN_BYTES)}"
+    return env["FLOWER_BASIC_AUTH"]
+
+
 def fill_in_tokens(env: MutableMapping[str, str]) -> bool:
     """Make JOBLOOK_TOKEN / JOBLOOK_SYNC_TOKEN for a local run that has none; True if it did."""
     if (env.get("JOBLOOK_AUTH") or "token").lower() == "none" or env.get("JOBLOOK_TOKEN"):

@@ -15,6 +15,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KILL_GRACE = 10.0
 # Per task; past it the worker keeps the head and the tail of the output and marks what it left out.
 DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024
+# Most bytes of records one live "log" event carries (the feed reads the store no further ahead).
+DEFAULT_FEED_EVENT_BYTES = 1024 * 1024
 # A task's file is deleted this long after the store holds its last record.
 DEFAULT_FILE_RETENTION = 60.0
 # A running task whose heartbeat has been missing this long has lost its worker.
@@ -54,6 +56,8 @@ class Settings:
     sync_token: str | None
     # Origins allowed to open Socket.IO connections besides the page's own; None: same origin only.
     cors_origins: list[str] | None
+    # Host names the web answers to besides its own (web/hosts.py): proxies' and compose's names.
+    allowed_hosts: list[str]
     # FLOWER_BASIC_AUTH ("user:password"), which Flower itself reads; required beyond loopback.
     flower_basic_auth: str | None
     # A regular expression every raw command (cmd, chain or group step) must match as a whole.
@@ -74,6 +78,8 @@ class Settings:
     default_timeout: float | None
     # UTF-8 bytes of output (stdout and stderr together) a task's log keeps; see worker/logcap.py.
     max_log_bytes: int
+    # Most bytes of records (as a JSON array) in one live ``log`` event; see web/feed.py.
+    feed_event_bytes: int
     # Seconds before Redis re-delivers a message a worker took but did not acknowledge.
     visibility_timeout: float
     # Seconds a finished task's log is kept in Redis; None: for ever.
@@ -110,6 +116,7 @@ class Settings:
         if auth not in ("token", "none"):
             raise SettingsError(f"JOBLOOK_AUTH must be 'token' or 'none', got {auth!r}")
         origins = [o.strip() for o in (env.get("JOBLOOK_CORS_ORIGINS") or "").split(",")]
+        hosts = [h.strip() for h in (env.get("JOBLOOK_ALLOWED_HOSTS") or "").split(",")]
         kill_grace = _seconds(env, "JOBLOOK_KILL_GRACE", allow_zero=True)
         return cls(
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
@@ -124,6 +131,7 @@ class Settings:
             token=None if auth == "none" else env.get("JOBLOOK_TOKEN") or None,
             sync_token=None if auth == "none" else env.get("JOBLOOK_SYNC_TOKEN") or None,
             cors_origins=[o for o in origins if o] or None,
+            allowed_hosts=[h for h in hosts if h],
             flower_basic_auth=env.get("FLOWER_BASIC_AUTH") or None,
             allowed_commands=_pattern(env, "JOBLOOK_ALLOWED_COMMANDS"),
             jobs_file=_optional_path(env, "JOBLOOK_JOBS_FILE"),
@@ -136,6 +144,7 @@ class Settings:
             kill_grace=DEFAULT_KILL_GRACE if kill_grace is None else kill_grace,
             default_timeout=_seconds(env, "JOBLOOK_DEFAULT_TIMEOUT"),
             max_log_bytes=_byte_cap(env, "JOBLOOK_MAX_LOG_BYTES", DEFAULT_MAX_LOG_BYTES),
+            feed_event_bytes=_byte_cap(env, "JOBLOOK_FEED_EVENT_BYTES", DEFAULT_FEED_EVENT_BYTES),
             visibility_timeout=_seconds(env, "JOBLOOK_VISIBILITY_TIMEOUT")
             or DEFAULT_VISIBILITY_TIMEOUT,
             log_ttl=_seconds(env, "JOBLOOK_LOG_TTL"),

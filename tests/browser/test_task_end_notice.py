@@ -61,7 +61,7 @@ def test_an_opted_in_page_notifies_once_when_the_task_ends(stack: Stack, notifyi
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(notifying.locator("#state")).to_have_text("FAILURE", timeout=10_000)
     expect(notifying).to_have_title("✗ sleep 2; exit 3")
-    notifying.wait_for_function("window.notificationsShown.length > 0")
+    notifying.wait_for_function("() => window.notificationsShown.length > 0")
     notifying.wait_for_timeout(500)  # a second one would come with the refresh that follows
     [notice] = shown(notifying)
     assert notice["title"] == "✗ sleep 2; exit 3"
@@ -81,7 +81,7 @@ def test_the_choice_is_remembered_and_a_success_is_marked_with_a_tick(
     open_task(notifying, stack, second)  # a new page: nobody clicks this time
     expect(notifying.locator("#notify")).to_have_attribute("aria-pressed", "true")
     expect(notifying).to_have_title("✓ sleep 1; echo done", timeout=10_000)
-    notifying.wait_for_function("window.notificationsShown.length > 0")
+    notifying.wait_for_function("() => window.notificationsShown.length > 0")
     assert [n["title"] for n in shown(notifying)] == ["✓ sleep 1; echo done"]
 
 

@@ -171,12 +171,13 @@ def test_scrolling_up_pauses_following_and_jump_to_latest_resumes_it(
     expect(jump).to_be_visible()
     viewport = page.evaluate("joblook.term.buffer.active.viewportY")
     base = page.evaluate("joblook.term.buffer.active.baseY")
-    page.wait_for_function(f"joblook.term.buffer.active.baseY > {base + 10}")  # output goes on
+    # Output goes on. (Predicates as functions: the pages' CSP allows no eval of strings.)
+    page.wait_for_function(f"() => joblook.term.buffer.active.baseY > {base + 10}")
     assert page.evaluate("joblook.term.buffer.active.viewportY") == viewport  # the view stays
     jump.click()
     expect(jump).to_be_hidden()
     base = page.evaluate("joblook.term.buffer.active.baseY")
-    page.wait_for_function(f"joblook.term.buffer.active.baseY > {base + 10}")
+    page.wait_for_function(f"() => joblook.term.buffer.active.baseY > {base + 10}")
     assert page.evaluate(
         "joblook.term.buffer.active.viewportY === joblook.term.buffer.active.baseY"
     )  # following again

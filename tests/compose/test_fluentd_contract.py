@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 from joblook import fluentlog
 from joblook.settings import Settings
+from joblook.web import hosts
 from joblook.worker.chunker import MAX_CHUNK_CHARS
+from joblook.worker.logfile import LOG_FILE_MODE
 
 from . import composefile
 from .fluentconf import Section, env_variables, size_bytes, tag_matches
@@ -228,3 +230,21 @@ def test_fluentd_prints_the_tag_each_service_logs_with(
         # Fluentd routes an event to the first <match> whose pattern matches its tag.
         first = next((m for m in label.all("match") if tag_matches(m.argument, tag)), None)
         assert first is not None and first.type == "stdout", f"{tag} is not printed"
+
+
+def test_the_web_answers_to_the_names_compose_reaches_it_by(
+    services: dict[str, Any], fluent_conf: Section
+) -> None:
+    # The web refuses a Host it does not know (DNS rebinding); Fluentd posts to web:8888, the
+    # healthcheck and the published port arrive as 127.0.0.1 or localhost.
+    allowed = hosts.allowed_hosts(_settings(services["web"]))
+    endpoint = urlsplit(_sync(fluent_conf).params["endpoint"])
+    assert endpoint.hostname in allowed, "set it in the web's JOBLOOK_ALLOWED_HOSTS"
+    public = urlsplit(_settings(services["web"]).public_url).hostname
+    assert {"127.0.0.1", "localhost", public} <= allowed
+
+
+def test_fluentd_is_in_the_group_that_may_read_task_logs(services: dict[str, Any]) -> None:
+    # Task logs are the worker's (UID/GID 10001) and its group's alone; fluentd runs as `fluent`.
+    assert LOG_FILE_MODE & 0o044 == 0o040, "group-readable, not world-readable"
+    assert "10001" in [str(group) for group in services["fluentd"].get("group_add", [])]

@@ -13,7 +13,7 @@ import socketio
 
 from tests.support.processes import JOBLOOK, free_port
 from tests.support.socketclient import InOrderClient
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, output_of, running_stack
 
 USER = "user-token-0123456789abcdef0123456789"
 SYNC = "sync-token-0123456789abcdef0123456789"
@@ -111,3 +111,70 @@ def test_joblook_web_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "JOBLOOK_TOKEN is not set" in done.stderr
+
+
+def test_a_dns_rebinding_page_cannot_run_commands_even_without_auth(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # `stack` runs with JOBLOOK_AUTH=none. A rebinding page's requests name its own domain in Host
+    # (with a matching Origin) while its name resolves to 127.0.0.1.
+    canary = tmp_path / "rebound"
+    rebound = f"rebind.attacker.example:{stack.web_port}"
+    headers = {"Host": rebound, "Origin": f"http://{rebound}"}
+    reply = requests.post(
+        stack.url("/enqueue"), json={"cmd": f"touch {canary}"}, headers=headers, timeout=10
+    )
+    assert reply.status_code == 400
+    assert reply.json()["error"] == "bad host"
+    handshake = stack.url("/socket.io/?EIO=4&transport=polling")
+    assert requests.get(handshake, headers=headers, timeout=10).status_code == 400
+    own = f"localhost:{stack.web_port}"
+    local = {"Host": own, "Origin": f"http://{own}"}
+    assert requests.get(handshake, headers=local, timeout=10).status_code == 200
+    stack.wait_finished(stack.enqueue("true"))  # a later task ran, so the first had its chance
+    assert not canary.exists()
+
+
+def test_a_command_sees_none_of_joblooks_secrets(secured: Stack) -> None:
+    secured.http.headers.update({"Authorization": f"Bearer {USER}"})
+    log = secured.wait_finished(secured.enqueue("env"))
+    env = dict(
+        line.partition("=")[::2] for line in output_of(log["records"], "stdout").splitlines()
+    )
+    assert USER not in str(env) and SYNC not in str(env)
+    assert not {"JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "REDIS_URL"} & set(env)
+    assert env["PATH"] == os.environ["PATH"]
+    assert env["PYTHONUNBUFFERED"] == "1"
+
+
+def test_a_chunked_body_over_the_cap_is_too_large_not_bad(stack: Stack) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: requests sends it chunked
+        yield b'{"cmd": "'
+        for _ in range(3):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+
+    reply = requests.post(
+        stack.url("/enqueue"),
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert reply.status_code == 413, reply.text
+    assert reply.json()["error"]
+
+
+def test_a_chunked_body_under_the_cap_is_read(stack: Stack) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"cmd": '
+        yield b'"echo chunked"}'
+
+    reply = requests.post(
+        stack.url("/enqueue"),
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert reply.status_code == 202, reply.text
+    log = stack.wait_finished(reply.json()["task_id"])
+    assert output_of(log["records"], "stdout") == "chunked\n"

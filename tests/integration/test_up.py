@@ -6,12 +6,14 @@ import contextlib
 import os
 import re
 import signal
+import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+import redis
 import requests
 
 from tests.support.processes import JOBLOOK, alive, free_port
@@ -24,14 +26,16 @@ class Up:
         self.web_port, self.flower_port = free_port(), free_port()
         # up starts its own Redis and makes its own tokens
         unset = {"REDIS_URL", "JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "JOBLOOK_AUTH"}
-        env = {k: v for k, v in os.environ.items() if k not in unset}
+        env = {
+            k: v for k, v in os.environ.items() if k not in unset and not k.startswith("FLOWER_")
+        }
+        self.redis_port = free_port()
+        self.data_dir = tmp_path / "var"
         env |= {
             "JOBLOOK_PORT": str(self.web_port),
             "FLOWER_PORT": str(self.flower_port),
-            "JOBLOOK_REDIS_PORT": str(free_port()),
-            "JOBLOOK_DATA_DIR": str(tmp_path / "var"),
-            # Flower's JSON API answers without a login only when told to (on loopback here).
-            "FLOWER_UNAUTHENTICATED_API": "true",
+            "JOBLOOK_REDIS_PORT": str(self.redis_port),
+            "JOBLOOK_DATA_DIR": str(self.data_dir),
         }
         self.output = tmp_path / "up.log"
         with self.output.open("wb") as out:
@@ -46,6 +50,12 @@ class Up:
         """The token from the address up prints, as a user would copy it."""
         found = re.search(r"\?token=(\S+)", self.output.read_text())
         return found.group(1) if found else None
+
+    def flower_login(self) -> tuple[str, str]:
+        """The Flower login up prints, as a user would copy it."""
+        found = re.search(r"Flower login: (\S+) / (\S+)", self.output.read_text())
+        assert found, self.output.read_text()
+        return found.group(1), found.group(2)
 
     def healthy(self) -> bool:
         token = self.token()
@@ -91,10 +101,11 @@ def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> Non
     task_id = up.enqueue("echo hello from up")
     log = wait_for(lambda: (p := up.permlog(task_id))["state"] == "SUCCESS" and p, 30, "the task")
     assert output_of(log["records"], "stdout") == "hello from up\n"
-    assert requests.get(f"http://127.0.0.1:{up.flower_port}/", timeout=10).status_code == 200
+    flower = f"http://127.0.0.1:{up.flower_port}"
+    assert requests.get(f"{flower}/", auth=up.flower_login(), timeout=10).status_code == 200
 
     def in_flower() -> dict | None:
-        tasks = requests.get(f"http://127.0.0.1:{up.flower_port}/api/tasks", timeout=10).json()
+        tasks = requests.get(f"{flower}/api/tasks", auth=up.flower_login(), timeout=10).json()
         return tasks.get(task_id)
 
     seen = wait_for(in_flower, 30, "Flower to list the task")
@@ -122,3 +133,41 @@ def test_ctrl_c_stops_every_process_including_a_running_commands_children(up: Up
     up.proc.send_signal(signal.SIGINT)
     up.proc.wait(timeout=30)
     wait_for(lambda: not any(alive(p.pid) for p in descendants), 10, "every process to end")
+
+
+def test_the_redis_up_starts_refuses_a_client_without_its_password(up: Up) -> None:
+    anonymous = redis.Redis(port=up.redis_port, socket_timeout=5)
+    with anonymous, pytest.raises(redis.exceptions.AuthenticationError):
+        anonymous.ping()
+    config = up.data_dir / "redis" / "redis.conf"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    password = re.search(r'^requirepass "(\w+)"$', config.read_text(), re.MULTILINE)
+    assert password and len(password.group(1)) >= 32
+    with redis.Redis(port=up.redis_port, password=password.group(1)) as owner:
+        assert owner.ping()
+    redis_dir = up.data_dir / "redis"  # the append-only file and the config: the owner's alone
+    for path in [redis_dir, *redis_dir.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    for proc in psutil.Process(up.proc.pid).children(recursive=True):  # nothing shows it in ps
+        with contextlib.suppress(psutil.NoSuchProcess):
+            assert password.group(1) not in " ".join(proc.cmdline())
+
+
+def test_flower_needs_the_login_up_prints_and_shows_no_redis_password(up: Up) -> None:
+    flower = f"http://127.0.0.1:{up.flower_port}"
+    for path in ("/", "/api/workers", "/tasks/datatable"):
+        assert requests.get(f"{flower}{path}", timeout=10).status_code == 401
+    rebound = {"Host": f"rebind.attacker.example:{up.flower_port}"}
+    assert requests.get(f"{flower}/", headers=rebound, timeout=10).status_code == 401
+    login = up.flower_login()
+    assert up.output.read_text().count(login[1]) == 1  # printed once, like the token
+
+    def workers() -> str | None:
+        reply = requests.get(f"{flower}/api/workers?refresh=1", auth=login, timeout=30)
+        return reply.text if reply.status_code == 200 and "broker_url" in reply.text else None
+
+    shown = wait_for(workers, 30, "Flower to show the worker's configuration")
+    config = (up.data_dir / "redis" / "redis.conf").read_text()
+    password = re.search(r'^requirepass "(\w+)"$', config, re.MULTILINE)
+    assert password and password.group(1) not in shown
+    assert "joblook_redis_url" not in shown

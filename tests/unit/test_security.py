@@ -66,3 +66,14 @@ def test_up_keeps_given_tokens_and_makes_none_when_auth_is_off() -> None:
     off = {"JOBLOOK_AUTH": "none"}
     assert security.fill_in_tokens(off) is False
     assert "JOBLOOK_TOKEN" not in off
+
+
+def test_up_makes_flower_a_login_unless_one_is_given() -> None:
+    env: dict[str, str] = {}
+    login = security.fill_in_flower_login(env)
+    assert login is not None and env["FLOWER_BASIC_AUTH"] == login
+    user, _, password = login.partition(":")
+    assert user and len(password) >= 40
+    given = {"FLOWER_BASIC_AUTH": "admin:secret"}
+    assert security.fill_in_flower_login(given) is None
+    assert given["FLOWER_BASIC_AUTH"] == "admin:secret"

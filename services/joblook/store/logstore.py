@@ -71,6 +71,7 @@ class LogStore:
         scripts = resources.files("joblook.store")
         self._append = client.register_script(scripts.joinpath("append.lua").read_text())
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
+        self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
 
     @classmethod
     def from_url(
@@ -168,6 +169,17 @@ class LogStore:
         """Encoded records with seq > after_seq, in seq order, at most ``limit`` of them."""
         end = -1 if limit is None else after_seq + limit - 1
         return self.redis.lrange(self._keys(task_id)[0], after_seq, end)
+
+    def read_event(
+        self, task_id: str, after_seq: int, limit: int, max_bytes: int
+    ) -> tuple[list[bytes], bool]:
+        """What one live event carries: the records after ``after_seq``, at most ``limit``, and
+        as a JSON array at most ``max_bytes`` long (but always the first one, however big).
+        Also whether more may follow at once (the limit or the bytes cut the read short)."""
+        more, *records = self._read_event(
+            keys=[self._keys(task_id)[0]], args=[after_seq, limit, max_bytes]
+        )
+        return records, bool(more)
 
     def task(self, task_id: str) -> TaskInfo | None:
         """What is known about a task, or None if the store has never heard of it."""

@@ -7,10 +7,24 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
-from joblook.web import api, broadcast, errors, ingest, jsonio, openapi, pages, tasks
+from joblook.web import (
+    api,
+    auth,
+    broadcast,
+    chunked,
+    errors,
+    headers,
+    hosts,
+    ingest,
+    jsonio,
+    openapi,
+    pages,
+    tasks,
+)
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
+from joblook.web.workers import WorkerCount
 from joblook.worker.celery_app import make_celery
 
 
@@ -30,11 +44,14 @@ def create_app(
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
+    app.extensions["joblook.workers"] = WorkerCount()  # kept counting by ``joblook web``
     try:
         app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}
     except jobs.JobsFileError as exc:
         raise SettingsError(str(exc)) from None
     errors.init_app(app)
+    headers.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(ingest.bp)
     app.register_blueprint(pages.bp)
@@ -55,8 +72,16 @@ def create_app(
         cors_allowed_origins=settings.cors_origins,
         **queue,
     )
+    # Outermost, so the Socket.IO handshake and WebSocket upgrades are checked too.
+    app.wsgi_app = hosts.HostCheck(app.wsgi_app, hosts.allowed_hosts(settings))
+    if async_mode == "eventlet":
+        chunked.init_app(app)  # eventlet's input ends a chunked body itself
     feed = LiveFeed(
-        store, emit=_local_emit, spawn=socketio.start_background_task, backlog=_queued_events
+        store,
+        emit=_local_emit,
+        spawn=socketio.start_background_task,
+        backlog=_queued_events,
+        event_bytes=settings.feed_event_bytes,
     )
     app.extensions["joblook.feed"] = feed
     feed.start()

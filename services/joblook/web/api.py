@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import orjson
 from celery import Celery
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from joblook import record
 from joblook.jobs import Job
@@ -27,6 +28,7 @@ from joblook.web.models import (
     PermlogQuery,
 )
 from joblook.web.spec import other_content, replies, spec
+from joblook.web.workers import WorkerCount
 
 bp = Blueprint("api", __name__)
 auth.protect(bp, "the API")
@@ -137,19 +139,27 @@ def list_jobs() -> dict[str, object]:
 def config() -> dict[str, object]:
     """What the pages need to know about this deployment."""
     settings = _settings()
-    flower = (
-        settings.flower_url
-        or f"{request.scheme}://{request.host.split(':')[0]}:{settings.flower_port}/"
-    )
-    return {"flower_url": flower, "stall_seconds": settings.stall_seconds}
+    return {"flower_url": flower_url(settings), "stall_seconds": settings.stall_seconds}
+
+
+def flower_url(settings: Settings) -> str:
+    """JOBLOOK_FLOWER_URL, else Flower's port on JOBLOOK_PUBLIC_URL's host: from settings only,
+    never from the request's Host header, which the client chooses."""
+    if settings.flower_url:
+        return settings.flower_url
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.flower_port}/"
 
 
 @bp.get("/healthz")
 @auth.public
 @spec.validate(resp=replies({200: Health}, 503), tags=["service"])
 def healthz() -> tuple[dict[str, object], int]:
-    """200 when the store answers; says how many Celery workers answer a ping."""
+    """200 when the store answers; says how many Celery workers answered the latest ping.
+
+    The count comes from a loop in the background (``workers.py``), so a probe costs one Redis
+    PING however many arrive at once.
+    """
     _store().ping()
-    celery: Celery = current_app.extensions["celery"]
-    workers = celery.control.ping(timeout=0.5) or []
-    return {"ok": True, "redis": "ok", "workers": len(workers)}, 200
+    workers: WorkerCount = current_app.extensions["joblook.workers"]
+    return {"ok": True, "redis": "ok", "workers": workers.count}, 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import kombu.exceptions
 import redis
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
@@ -21,11 +22,16 @@ class ApiError(Exception):
         self.detail = detail
 
 
-def error_response(status: int, error: str, detail: object = None) -> tuple[Response, int]:
+def error_body(error: str, detail: object = None) -> dict[str, object]:
+    """The error shape, for the few answers given outside Flask (the Host check)."""
     body: dict[str, object] = {"error": error}
     if detail is not None:
         body["detail"] = detail
-    return jsonify(body), status
+    return body
+
+
+def error_response(status: int, error: str, detail: object = None) -> tuple[Response, int]:
+    return jsonify(error_body(error, detail)), status
 
 
 def init_app(app: Flask) -> None:
@@ -39,6 +45,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)
+    # The broker: Redis down while queueing, or every pooled connection busy past the wait.
+    @app.errorhandler(kombu.exceptions.OperationalError)
     def _store_down(exc: Exception) -> tuple[Response, int]:
         # 503 is retryable for Fluentd and the shipper: the records are sent again, not lost.
         log.warning("store unavailable: %s", exc)

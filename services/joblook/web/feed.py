@@ -12,7 +12,14 @@ Backpressure: a subscriber whose connection has not yet taken the last event off
 sent nothing more until it has; its records wait in the store, not in the web server's memory, and
 go out as one bigger batch once it has caught up. Without this a slow reader (or a thousand of
 them) made the pump queue a whole million-line log per connection, and the Engine.IO ping stuck
-behind it timed the connection out.
+behind it timed the connection out. An event is bounded by records (BATCH) and by bytes
+(``event_bytes``), and the store is read no further ahead than one event, so what a viewer costs
+the web is about one event, whatever the size of the backlog.
+
+Nothing tells the pump when a held subscriber's connection drains, so it looks again: soon at
+first, then less and less often while the same subscribers stay held (a reader that stopped
+altogether costs a look or two a second), and on those looks only at the held ones: everyone else
+already has what the store held at the last pass, and an append wakes the pump anyway.
 """
 
 from __future__ import annotations
@@ -43,15 +50,23 @@ BATCH = 5000  # records per event while catching up on a backlog
 SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notification
 LISTEN_TIMEOUT_SECONDS = 1.0  # how long close() may wait for the listener to notice
 BUSY_RECHECK_SECONDS = 0.005  # while a subscriber is held back: how soon to look again
+MAX_RECHECK_SECONDS = 1.0  # ... doubling up to this while the same subscribers stay held
+DEFAULT_EVENT_BYTES = 1024 * 1024  # records (as a JSON array) per event; JOBLOOK_FEED_EVENT_BYTES
 
 
 class LiveFeed:
     """All live subscriptions of one web process."""
 
     def __init__(
-        self, store: LogStore, emit: Emit, spawn: Spawn, backlog: Backlog | None = None
+        self,
+        store: LogStore,
+        emit: Emit,
+        spawn: Spawn,
+        backlog: Backlog | None = None,
+        event_bytes: int = DEFAULT_EVENT_BYTES,
     ) -> None:
         self.store = store
+        self.event_bytes = event_bytes
         self._emit = emit
         self._spawn = spawn
         self._backlog = backlog or (lambda _sid: 0)
@@ -187,48 +202,62 @@ class _TaskFeed:
         self.wakeup = threading.Event()
 
     def pump(self) -> None:
-        timeout = SAFETY_NET_SECONDS
+        held: set[str] = set()
+        recheck = BUSY_RECHECK_SECONDS
+        last_full = time.monotonic()
         while True:
-            self.wakeup.wait(timeout)
+            woken = self.wakeup.wait(recheck if held else SAFETY_NET_SECONDS)
             self.wakeup.clear()
             if self.owner._closed.is_set():
                 return
             if not self.cursors and self.owner._retire(self):
                 return
+            # Only the clock woke us, to see whether a held subscriber drained: look at them only.
+            full = woken or not held or time.monotonic() - last_full >= SAFETY_NET_SECONDS
             try:
-                held = self._deliver()
+                still_held, sent = self._deliver(None if full else held)
             except Exception:
                 log.exception("live feed for %s failed; retrying", self.task_id)
                 time.sleep(0.5)
                 self.wakeup.set()
                 continue
-            # Only while someone is held back: a connection that drains says nothing, so look.
-            timeout = BUSY_RECHECK_SECONDS if held else SAFETY_NET_SECONDS
+            if full:
+                last_full = time.monotonic()
+            recheck = next_recheck(recheck, held, still_held, sent)
+            held = still_held
 
-    def _deliver(self) -> bool:
-        """Send every group of subscribers what lies after their cursor, BATCH at a time each.
+    def _deliver(self, only: set[str] | None = None) -> tuple[set[str], bool]:
+        """Send every group of subscribers (or only those in ``only``) what lies after their
+        cursor, one event at a time each, while their connections keep up.
 
-        Returns True when a subscriber was held back because its connection is still sending.
+        Returns the subscribers held back because their connection is still sending, and whether
+        any event went out.
         """
-        held = False
+        held: set[str] = set()
+        sent = False
         more = True
         while more:
             more = False
             groups: dict[int, list[str]] = defaultdict(list)
             for sid, cursor in list(self.cursors.items()):
+                if only is not None and sid not in only:
+                    continue
                 if self.owner._backlog(sid):
-                    held = True
+                    held.add(sid)
                     continue
                 groups[cursor].append(sid)
             for cursor, sids in groups.items():
-                raw = self.owner.store.read(self.task_id, cursor, limit=BATCH)
+                raw, cut_short = self.owner.store.read_event(
+                    self.task_id, cursor, BATCH, self.owner.event_bytes
+                )
                 if raw:
                     self._send(sids, raw)
+                    sent = True
                     for sid in sids:
                         if self.cursors.get(sid) == cursor:  # not re-subscribed meanwhile
                             self.cursors[sid] = cursor + len(raw)
-                more = more or len(raw) == BATCH
-        return held
+                more = more or cut_short
+        return held, sent
 
     def _send(self, sids: list[str], raw: list[bytes]) -> None:
         """One ``log`` event with the stored records as they are, then any ``status`` events.
@@ -251,3 +280,12 @@ class _TaskFeed:
                     {"task_id": self.task_id, "state": state, "exit_code": exit_code},
                     sids,
                 )
+
+
+def next_recheck(delay: float, held: set[str], still_held: set[str], sent: bool) -> float:
+    """How soon to look at held subscribers again: soon after any progress (an event sent, or a
+    change in who is held), and twice as long as last time (up to MAX_RECHECK_SECONDS) while the
+    same ones stay held and nothing moves."""
+    if sent or not still_held or still_held != held:
+        return BUSY_RECHECK_SECONDS
+    return min(delay * 2, MAX_RECHECK_SECONDS)

@@ -405,7 +405,7 @@ class Metrics(Shape):
 class Health(Shape):
     ok: Literal[True]
     redis: Literal["ok"]
-    workers: Count = Field(description="Celery workers that answered a ping.")
+    workers: Count = Field(description="Workers that answered the latest ping (every 2 s).")
 
 
 class Config(Shape):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
 
@@ -79,12 +79,15 @@ def _take_page_token() -> Response | None:
     given = request.args.get("token")
     if given is None or auth.is_public():
         return None
-    expected = current_app.extensions["joblook.settings"].token
+    settings: Settings = current_app.extensions["joblook.settings"]
+    expected = settings.token
     if expected is not None and not auth.matches(given, expected):
         raise ApiError(403, "invalid token")
     query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
     response = redirect(request.path + (f"?{query}" if query else ""))
-    response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict")
+    # Secure when people reach joblook over https: the cookie then never travels in clear.
+    secure = urlsplit(settings.public_url).scheme == "https"
+    response.set_cookie(auth.COOKIE, given, httponly=True, samesite="Strict", secure=secure)
     return response
 
 

@@ -9,10 +9,12 @@ import urllib3
 
 from joblook import logs, security
 from joblook.settings import Settings
-from joblook.web import create_app, webhook
+from joblook.web import connections, create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
+from joblook.web.workers import celery_ping
+from joblook.worker.celery_app import make_celery
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,16 @@ def serve(args: list[str]) -> int:
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
     socketio.start_background_task(reaper.run, socketio.sleep)
+    # Its own Celery app: the pings must never take a broker connection an enqueue is waiting for.
+    ping = celery_ping(make_celery(settings))
+    socketio.start_background_task(app.extensions["joblook.workers"].run, ping, socketio.sleep)
     if settings.webhook_url is not None:
         post = webhook.http_post(urllib3.PoolManager(num_pools=4))
         sender = webhook.WebhookSender(
             store, settings.webhook_url, settings.public_url, post=post, sleep=socketio.sleep
         )
         socketio.start_background_task(sender.run)
+    connections.guard_socketio(socketio.server)
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
     socketio.run(
         app,
@@ -48,5 +54,6 @@ def serve(args: list[str]) -> int:
         # each line the moment it is stored. (The per-request environ switch does not reach the
         # server: Flask-SocketIO's middleware hands Flask a copy of the environ.)
         minimum_chunk_size=0,
+        **connections.server_options(),
     )
     return 0

@@ -23,12 +23,15 @@ DEFAULT_TIMEOUT_KEY = "joblook_default_timeout"
 """Seconds a command may run when its task names no timeout (None: no limit)."""
 MAX_LOG_BYTES_KEY = "joblook_max_log_bytes"
 """Bytes of output a task's log keeps: past them, the head and the tail with a marker between."""
-REDIS_URL_KEY = "joblook_redis_url"
-"""The Redis where a task claims its id (claim.py) and watches for cancels (cancelwatch.py)."""
+REDIS_URL_KEY = "broker_url"
+"""The Redis where a task claims its id (claim.py) and watches for cancels (cancelwatch.py): the
+broker's. Celery's own key, because Celery masks its password wherever it shows its configuration
+(``inspect conf``, Flower's worker page); a joblook key would show it in clear."""
 WORKER_LOST_KEY = "joblook_worker_lost_after"
 """Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``)."""
 
 _HOUR = 60 * 60
+BROKER_POOL_WAIT_SECONDS = 10.0
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -54,6 +57,9 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         # Keep retrying when Redis is not up yet (compose starts services in parallel).
         broker_connection_retry_on_startup=True,
+        # Waiting for a producer from the broker pool (all busy) is bounded: an enqueue past it
+        # gets a 503, never a request that hangs for good holding its socket.
+        broker_pool_acquire_timeout=BROKER_POOL_WAIT_SECONDS,
         # Redis re-delivers unacked messages after this; keep it far above any queue wait. A
         # message delivered twice anyway runs once: the task claims its id first (claim.py).
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
@@ -62,7 +68,6 @@ def make_celery(settings: Settings) -> Celery:
     )
     # Not Celery settings: the task reads them so make_celery(settings) alone decides its behaviour.
     app.conf[LOGS_DIR_KEY] = str(settings.logs_dir)
-    app.conf[REDIS_URL_KEY] = settings.redis_url
     app.conf[WORKER_LOST_KEY] = settings.worker_lost_after
     app.steps["worker"].add(
         sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)

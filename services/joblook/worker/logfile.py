@@ -32,6 +32,10 @@ from joblook.worker.logcap import LogCap
 logger = logging.getLogger(__name__)
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+# A task's output is its owner's: nobody else on the machine reads it. The group may, for a reader
+# that runs as another user: compose's Fluentd, which joins the worker's group (10001).
+LOG_FILE_MODE = 0o640
+LOGS_DIR_MODE = 0o750
 _TAIL_BLOCK = 64 * 1024
 
 
@@ -47,10 +51,10 @@ class TaskLogWriter(Closing):
         if not is_task_id(task_id):  # it names a file: nothing like "../x" may reach the path
             raise ValueError(f"task id must be a UUID, not {task_id!r}")
         self._cap = LogCap(max_log_bytes)
-        logs_dir.mkdir(parents=True, exist_ok=True)
+        logs_dir.mkdir(mode=LOGS_DIR_MODE, parents=True, exist_ok=True)
         self.path = logs_dir / f"{task_id}.jsonl"
         self.task_id = task_id
-        self._fd: int | None = os.open(self.path, _OPEN_FLAGS, 0o644)
+        self._fd: int | None = os.open(self.path, _OPEN_FLAGS, LOG_FILE_MODE)
         try:
             self.last_seq = _resume(self._fd, self.path)
         except BaseException:

@@ -21,6 +21,7 @@ from pathlib import Path
 from joblook.record import State
 from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
 from joblook.worker.cancellation import CancelSignal
+from joblook.worker.commandenv import command_environment
 from joblook.worker.guard import Guard
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.supervisor import Supervisor
@@ -152,8 +153,7 @@ def _run(
 
 
 def _spawn(cmd: Command) -> subprocess.Popen[bytes]:
-    # Unbuffered Python output; other programs line-buffer or not on a pipe as they choose.
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = command_environment(os.environ)
     return subprocess.Popen(
         list(cmd) if isinstance(cmd, list) else ["/bin/sh", "-c", cmd],
         stdin=subprocess.DEVNULL,

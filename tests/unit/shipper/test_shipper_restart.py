@@ -128,21 +128,25 @@ def test_kill_9_mid_stream_then_restart_loses_nothing(
     sync_server: SyncServer, start_process: StartProcess, new_task: Callable[[], TaskLog]
 ) -> None:
     tasks = [new_task() for _ in range(4)]
-    writer = threading.Thread(target=_write_steadily, args=(tasks, 2500, 10))
     sync_server.delay = 0.002  # so that a POST is likely in flight when the shipper dies
     process = start_process()
+    first = tasks[0].output(1)
+    wait_for(lambda: sync_server.records() == first, 30, "the shipper to start")
+    stop = threading.Event()
+    writer = threading.Thread(target=_write_steadily, args=(tasks, stop, 10))
     writer.start()
     try:
-        wait_for(lambda: len(sync_server.records()) > 2000, 5, "2000 lines")
+        wait_for(lambda: len(sync_server.records()) > 2000, 30, "2000 lines")
         process.kill()
-        assert writer.is_alive(), "the stream ended before the kill"
         process.wait()
+        assert writer.is_alive(), "the stream ended before the kill"
         shipped_before_the_kill = len(sync_server.records())
     finally:
+        stop.set()
         writer.join()
     written = [line for task in tasks for line in task.lines]
     start_process()
-    wait_for(lambda: set(sync_server.records()) >= set(written), 15, "every line")
+    wait_for(lambda: set(sync_server.records()) >= set(written), 30, "every line")
     first_copies: dict[tuple[str, int], bytes] = {}
     for line in sync_server.records():
         shipped = record.from_json(line)
@@ -152,9 +156,14 @@ def test_kill_9_mid_stream_then_restart_loses_nothing(
     assert resent < shipped_before_the_kill, "the restart did not resume from the positions"
 
 
-def _write_steadily(tasks: list[TaskLog], lines_each: int, per_write: int) -> None:
-    """Interleave writes to every task, about 10,000 lines a second in all."""
-    for _ in range(lines_each // per_write):
+def _write_steadily(
+    tasks: list[TaskLog], stop: threading.Event, per_write: int, most: int = 100_000
+) -> None:
+    """Interleave writes to every task, about 10,000 lines a second in all, until told to stop
+    (or ``most`` lines were written to each)."""
+    for _ in range(most // per_write):
+        if stop.is_set():
+            return
         for task in tasks:
             task.output(per_write, one_write=True)
         time.sleep(0.004)

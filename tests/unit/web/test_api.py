@@ -72,7 +72,7 @@ def test_config_tells_the_pages_where_flower_is_and_when_a_task_looks_stalled(
 ) -> None:
     with make_app().test_client() as client:
         assert client.get("/config").get_json() == {
-            "flower_url": "http://localhost:5555/",
+            "flower_url": "http://127.0.0.1:5555/",  # JOBLOOK_PUBLIC_URL's host
             "stall_seconds": 600.0,
         }
     custom = make_app(JOBLOOK_FLOWER_URL="https://flower.example/", JOBLOOK_STALL_SECONDS="30")

@@ -192,3 +192,10 @@ def test_a_chain_step_that_cannot_be_claimed_fails_and_closes_the_steps_after_it
             State.REVOKED,
             f"not run: step {task_id} ended FAILURE",
         )
+
+
+def test_the_configuration_celery_shows_holds_no_redis_password() -> None:
+    # What `celery inspect conf` and Flower's worker page show: Celery's censored table.
+    settings = Settings.from_env({"REDIS_URL": "redis://:s3cret-pw@cache:6380/3"})
+    shown = make_celery(settings).conf.table(with_defaults=True, censored=True)
+    assert "s3cret-pw" not in repr(shown)

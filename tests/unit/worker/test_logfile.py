@@ -124,3 +124,11 @@ def test_task_id_that_is_not_a_uuid_cannot_name_a_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="UUID"):
         TaskLogWriter(tmp_path / "logs", "../escape")
     assert not (tmp_path / "escape.jsonl").exists()
+
+
+def test_a_tasks_log_is_readable_by_its_owner_and_group_only(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    with TaskLogWriter(logs, TASK_ID) as log:
+        log.write_status(State.STARTED, None)
+    assert (logs / f"{TASK_ID}.jsonl").stat().st_mode & 0o777 == 0o640
+    assert logs.stat().st_mode & 0o007 == 0
