@@ -65,13 +65,21 @@ def is_public(view: Callable[..., object] | None = None) -> bool:
     return getattr(view, _PUBLIC, False)
 
 
+# The tokens each protected blueprint takes, by their OpenAPI security scheme names (openapi.py
+# defines the schemes); a blueprint not here has no views that need a token.
+SCHEMES: dict[str, tuple[str, ...]] = {}
+
+
 def protect(
     bp: Blueprint,
     what: str,
     token: Callable[[Settings], str | None] = lambda settings: settings.token,
     cookie: bool = True,
+    schemes: tuple[str, ...] = ("token", "cookie"),
 ) -> None:
-    """Every view of ``bp`` but the ``public`` ones requires ``token`` (see ``require``)."""
+    """Every view of ``bp`` but the ``public`` ones requires ``token`` (see ``require``), as
+    the document's ``schemes`` describe it."""
+    SCHEMES[bp.name] = schemes
 
     def _require_token() -> None:
         if not is_public():

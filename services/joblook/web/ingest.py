@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("ingest", __name__)
 # Only the sync token, and only as a bearer token: a page's cookie must not open /sync.
-auth.protect(bp, "/sync", token=lambda settings: settings.sync_token, cookie=False)
+auth.protect(
+    bp, "/sync", token=lambda settings: settings.sync_token, cookie=False, schemes=("syncToken",)
+)
 
 SYNC_MAX_BYTES = 64 * 1024 * 1024  # a sender's whole batch; Fluentd's chunk_limit_size stays below
 

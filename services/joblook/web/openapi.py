@@ -36,14 +36,6 @@ page sets when opened once with `?token=`. `/sync` needs `JOBLOOK_SYNC_TOKEN` as
 Live output and task changes are Socket.IO events, described in the README (not in this document).
 """
 
-TAGS = [
-    {"name": "tasks", "description": "Queue, list, describe and cancel commands."},
-    {"name": "logs", "description": "A task's output: the permanent log and its live stream."},
-    {"name": "ingest", "description": "Records from the shipper or Fluentd."},
-    {"name": "pages", "description": "The browser pages and the libraries they load."},
-    {"name": "service", "description": "Health, settings and this document."},
-]
-
 SECURITY_SCHEMES = {
     "token": {"type": "http", "scheme": "bearer", "description": "JOBLOOK_TOKEN"},
     "cookie": {
@@ -61,13 +53,9 @@ SECURITY_SCHEMES = {
     },
 }
 
-# Who may call each blueprint's views (``auth.protect`` in each): the API's default is the user
-# token, as a bearer token or the pages' cookie; views marked ``auth.public`` need none.
-DEFAULT_SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"cookie": []}]
-SECURITY = {
-    "ingest": [{"syncToken": []}],
-    "pages": [{"token": []}, {"cookie": []}, {"pageToken": []}],
-}
+# The API's default: the user token, as a bearer token or the pages' cookie. Each operation
+# takes its blueprint's schemes (``auth.protect``), or none when its view is ``auth.public``.
+DEFAULT_SECURITY = [{"token": []}, {"cookie": []}]
 
 TAGS = [
     {"name": "tasks", "description": "Queue, list, describe and cancel commands."},
@@ -110,12 +98,12 @@ def build(app: Flask) -> dict[str, Any]:
         view = app.view_functions[rule.endpoint]
         blueprint = rule.endpoint.partition(".")[0]
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
-            _complete(item[method.lower()], view, SECURITY.get(blueprint), task_id)
+            _complete(item[method.lower()], view, auth.SCHEMES.get(blueprint, ()), task_id)
     return document
 
 
 def _complete(
-    operation: dict[str, Any], view: Any, security: list[Any] | None, task_id: dict[str, Any]
+    operation: dict[str, Any], view: Any, schemes: tuple[str, ...], task_id: dict[str, Any]
 ) -> None:
     """Add to a spectree operation what its view's place says (see the module's docstring)."""
     operation.pop("operationId", None)
@@ -127,7 +115,7 @@ def _complete(
         if parameter["in"] == "path" and parameter["name"] == "task_id":
             parameter["schema"] = task_id
     responses = operation["responses"]
-    for code in _errors(operation, view, security):
+    for code in _errors(operation, view, schemes):
         responses.setdefault(str(code), _error(ERRORS[code]))
     if "400" in responses:
         responses["400"]["description"] = ERRORS[400]  # spectree's is "Bad Request"
@@ -143,14 +131,15 @@ def _complete(
     operation["responses"] = dict(sorted(responses.items()))
 
 
-def _errors(operation: dict[str, Any], view: Any, security: list[Any] | None) -> list[int]:
+def _errors(operation: dict[str, Any], view: Any, schemes: tuple[str, ...]) -> list[int]:
     """Set the operation's security; the errors that its token and its body can give."""
     errors: list[int] = []
-    if auth.is_public(view):
+    security = [{scheme: []} for scheme in schemes]
+    if auth.is_public(view) or not schemes:
         operation["security"] = []
     else:
         errors += [401, 403]
-        if security is not None:
+        if security != DEFAULT_SECURITY:
             operation["security"] = security
     body = operation.get("requestBody")
     if body is not None:

@@ -92,7 +92,9 @@ def _take_page_token() -> Response | None:
 
 
 # After the token swap above: blueprint hooks run in the order they were added.
-auth.protect(bp, "this page (open it once with ?token=...)")
+auth.protect(
+    bp, "this page (open it once with ?token=...)", schemes=("token", "cookie", "pageToken")
+)
 
 
 def _page(name: str) -> Response:

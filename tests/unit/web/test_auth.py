@@ -57,3 +57,17 @@ def test_a_page_token_in_the_address_opens_pages_but_not_public_files(app: Flask
         # A public file ignores ?token=: nothing to swap, nothing to refuse.
         with client.get("/vendor/xterm.css?token=guess") as file:
             assert file.status_code == 200
+
+
+def test_the_document_says_which_operations_need_no_token(app: Flask) -> None:
+    with app.test_client() as client:
+        document = client.get("/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "pages.static":
+            continue  # files, not API: not in the document
+        item = document["paths"][rule.rule.replace("<", "{").replace(">", "}")]
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            operation = item[method.lower()]
+            public = operation.get("security", document["security"]) == []
+            assert public == (rule.endpoint in PUBLIC), rule.rule
+            assert ("401" in operation["responses"]) != public, rule.rule
