@@ -64,7 +64,23 @@ def rows(results: dict[str, Any]) -> list[Row]:
         _row("enqueue -> first line p99", enq["first_line"]["p99_ms"], "ms"),
         _row("reference relay (1 POST per line)", relay, "lines/s"),
     ]
+    if results.get("fluentd"):
+        table += fluentd_rows(results["fluentd"], relay)
     return table
+
+
+def fluentd_rows(fluentd: dict[str, Any], relay: float | None = None) -> list[Row]:
+    """The Fluentd path against the shipper's targets (issue #15)."""
+    latency, through, fan = fluentd["latency"], fluentd["throughput"], fluentd["fanout"]
+    lost = latency["lost"] + through["lost_in_store"] + through["lost_at_subscriber"] + fan["lost"]
+    return [
+        _row("Fluentd: latency p50 (100 lines/s)", latency["p50_ms"], "ms", (AT_MOST, 5)),
+        _row("Fluentd: latency p99 (100 lines/s)", latency["p99_ms"], "ms", (AT_MOST, 50)),
+        _row(f"Fluentd: throughput into store ({through['lines']:,} lines)",
+             through["store_lines_per_s"], "lines/s", (AT_LEAST, 30_000), relay),
+        _row(f"Fluentd: fan-out {fan['viewers']} viewers: p99", fan["p99_ms"], "ms"),
+        _row("Fluentd: lines lost (all runs)", lost, "lines", (AT_MOST, 0)),
+    ]  # fmt: skip
 
 
 def render(table: list[Row]) -> str:

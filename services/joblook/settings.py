@@ -27,11 +27,15 @@ DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 DEFAULT_FLUENTD_PORT = 24224
 # Distinct tasks one /sync batch may hold: what bounds the work (and memory) of one request. The
 # shipper and Fluentd send far fewer (shipper/loop.py, fluentd/fluent.conf).
-DEFAULT_SYNC_MAX_TASKS = 1000
+DEFAULT_SYNC_MAX_TASKS = 10_000
 # A running task silent for this long gets a "no output for ..." hint on its page.
 DEFAULT_STALL_SECONDS = 600.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+# The repository's Fluentd configuration, the one compose mounts (not part of the Python package).
+DEFAULT_FLUENTD_CONF = Path(__file__).resolve().parents[2] / "fluentd" / "fluent.conf"
+# What ships task logs to /sync under ``joblook up``: joblook's own shipper, or Fluentd.
+SHIPPERS = ("joblook", "fluentd")
 
 
 class SettingsError(ValueError):
@@ -97,6 +101,12 @@ class Settings:
     webhook_url: str | None
     # The address people open joblook at, for links sent elsewhere (the webhook's "url").
     public_url: str
+    # What ``joblook up`` runs to ship task logs to /sync: "joblook" (the shipper) or "fluentd".
+    shipper: str
+    # The fluentd command (a path or a name on PATH); None: ``fluentd`` on PATH.
+    fluentd: str | None
+    # The fluent.conf ``joblook up --shipper fluentd`` runs.
+    fluentd_conf: Path
 
     @property
     def logs_dir(self) -> Path:
@@ -108,6 +118,11 @@ class Settings:
         """The shipper's read positions, so a restart resumes where it stopped."""
         return self.data_dir / "shipper" / "positions.json"
 
+    @property
+    def fluentd_state_dir(self) -> Path:
+        """Fluentd's positions, file buffer and refused batches, when ``joblook up`` runs it."""
+        return self.data_dir / "fluentd"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -118,6 +133,11 @@ class Settings:
         origins = [o.strip() for o in (env.get("JOBLOOK_CORS_ORIGINS") or "").split(",")]
         hosts = [h.strip() for h in (env.get("JOBLOOK_ALLOWED_HOSTS") or "").split(",")]
         kill_grace = _seconds(env, "JOBLOOK_KILL_GRACE", allow_zero=True)
+        shipper = (env.get("JOBLOOK_SHIPPER") or "joblook").lower()
+        if shipper not in SHIPPERS:
+            raise SettingsError(
+                f"JOBLOOK_SHIPPER must be one of {', '.join(SHIPPERS)}, got {shipper!r}"
+            )
         return cls(
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             redis_url_given=bool(env.get("REDIS_URL")),
@@ -158,6 +178,9 @@ class Settings:
             public_url=(
                 _http_url(env, "JOBLOOK_PUBLIC_URL") or _default_public_url(env, port)
             ).rstrip("/"),
+            shipper=shipper,
+            fluentd=env.get("JOBLOOK_FLUENTD") or None,
+            fluentd_conf=Path(env.get("JOBLOOK_FLUENTD_CONF") or DEFAULT_FLUENTD_CONF),
         )
 
 

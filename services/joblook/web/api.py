@@ -96,7 +96,7 @@ def permlog(query: PermlogQuery) -> Response:
         raise ApiError(404, "unknown task", {"task_id": task_id})
     if query.format == "text":
         return Response(
-            _text(_store(), task_id, query.after_seq),
+            _text(_store(), task_id, query.after_seq, _settings().feed_event_bytes),
             mimetype="text/plain",
             headers={"Content-Disposition": f'attachment; filename="{task_id}.log"'},
         )
@@ -113,10 +113,11 @@ def permlog(query: PermlogQuery) -> Response:
     return Response(body, mimetype="application/json")
 
 
-def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
-    # Runs after the request returned (a streamed body), so it gets the store passed in.
+def _text(store: LogStore, task_id: str, after_seq: int, max_bytes: int) -> Iterator[str]:
+    # Runs after the request returned (a streamed body), so it gets the store passed in. Each
+    # read is bounded in bytes too, so a log of huge lines costs no more memory than a live event.
     while True:
-        raw_records = store.read(task_id, after_seq, TEXT_PAGE)
+        raw_records, _more = store.read_event(task_id, after_seq, TEXT_PAGE, max_bytes)
         if not raw_records:
             return
         yield record.output_text(decode_records(raw_records))

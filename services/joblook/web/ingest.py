@@ -124,7 +124,7 @@ def sync() -> dict[str, int]:
     Output that reports progress or metrics (a tqdm bar, `{"metrics": {...}}`) updates the task
     as its record is stored, once. One invalid record refuses the whole batch (400, its index in
     `detail`). Bodies may be up
-    to 64 MiB, with the records of at most `JOBLOOK_SYNC_MAX_TASKS` (1,000) tasks (413 beyond).
+    to 64 MiB, with the records of at most `JOBLOOK_SYNC_MAX_TASKS` (10,000) tasks (413 beyond).
     Records of a task never enqueued (or whose log expired) are acknowledged but not stored.
     NDJSON is also accepted as application/ndjson, application/jsonl and
     application/x-jsonlines.
