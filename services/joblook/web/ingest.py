@@ -107,9 +107,9 @@ def _store() -> LogStore:
 
 
 @bp.post("/sync")
-# The hand-written parse below is the hot path: record.from_mapping checks a batch four times
-# faster than the models would; the document's Record comes from models.py, and a test holds the
-# two to the same answers.
+# The hot path keeps its hand-written check: record.from_mapping checks and builds a record in a
+# quarter of the time the Record model takes (see models.py). The document's Record comes from
+# models.py, and a test holds the two to the same answers; so the model validates nothing here.
 @spec.validate(
     json=SyncRequest,
     resp=replies({200: SyncReply}, 503),
