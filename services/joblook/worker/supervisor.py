@@ -20,11 +20,13 @@ from joblook.worker.cancellation import CancelSignal
 from joblook.worker.killing import TreeKill, kill_tree
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.pump import OutputPump
+from joblook.worker.signals import SignalWakeup
 
 EXIT_POLL = 0.05
 """Without a pidfd: seconds between checks of whether a shell with closed pipes has exited."""
 _CANCEL = "cancel"  # selector key data, beside the pump's stream names
 _EXITED = "exited"
+_SIGNAL = "signal"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class Supervisor(Closing):
             self._selector.register(self._pidfd, selectors.EVENT_READ, _EXITED)
         if cancel is not None:
             self._selector.register(cancel.fileno(), selectors.EVENT_READ, _CANCEL)
+        self._wakeup = SignalWakeup()
+        wakeup_fd = self._wakeup.fileno()
+        if wakeup_fd is not None:
+            self._selector.register(wakeup_fd, selectors.EVENT_READ, _SIGNAL)
 
     def run(self) -> Stop | None:
         """Copy output until the pipes close and the shell exits; None unless it was killed."""
@@ -83,6 +89,7 @@ class Supervisor(Closing):
 
     def close(self) -> None:
         self._selector.close()
+        self._wakeup.close()
         if self._pidfd is not None:
             os.close(self._pidfd)
         for pipe in (self._proc.stdout, self._proc.stderr):
@@ -112,6 +119,9 @@ class Supervisor(Closing):
     def _handle(self, key: selectors.SelectorKey) -> None:
         if self._pump.handles(key):
             self._pump.read(key)
+            return
+        if key.data == _SIGNAL:
+            self._wakeup.clear()  # its handler has run (or raised) by now; keep watching
             return
         self._selector.unregister(key.fd)  # both stay readable: one event is all they have to say
         if key.data == _CANCEL:
