@@ -92,9 +92,7 @@ class Supervisor(Closing):
         self._wakeup.close()
         if self._pidfd is not None:
             os.close(self._pidfd)
-        for pipe in (self._proc.stdout, self._proc.stderr):
-            if pipe is not None:
-                pipe.close()
+        close_pipes(self._proc)
 
     def _done(self) -> bool:
         if self._kill is not None:
@@ -133,6 +131,13 @@ class Supervisor(Closing):
         if self._kill is None:
             self.stop = stop
             self._kill = TreeKill(self._proc, self._grace)
+
+
+def close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    """Close our ends of the command's stdout and stderr."""
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _pidfd(pid: int) -> int | None:
