@@ -6,7 +6,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -29,24 +28,26 @@ def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float 
 
 
 @contextlib.contextmanager
-def once_exists(path: Path, action: Callable[[], object], timeout: float = 120) -> Iterator[None]:
-    """Run ``action`` in a thread as soon as ``path`` exists, while the ``with`` block runs.
+def once(
+    check: Callable[[], object], what: str, action: Callable[[], object], timeout: float = 120
+) -> Iterator[None]:
+    """Run ``action`` in a thread as soon as ``check()`` is truthy, while the ``with`` block runs.
 
-    ``action`` runs even if ``path`` never shows up, because the block may be waiting for it
-    (a cancel, a signal) to end; the wait's failure is then raised after the block.
+    ``action`` runs even if the wait times out, because the block may be waiting for it (a
+    cancel, a signal) to end; the wait's failure is then raised after the block.
     """
     failures: list[BaseException] = []
 
     def wait_then_act() -> None:
         try:
             try:
-                wait_for(path.exists, timeout, f"{path.name} to exist")
+                wait_for(check, timeout, what)
             finally:
                 action()
         except BaseException as exc:  # raised in the test's thread, below
             failures.append(exc)
 
-    thread = threading.Thread(target=wait_then_act, name=f"once-{path.name}-exists")
+    thread = threading.Thread(target=wait_then_act, name=f"once {what}")
     thread.start()
     try:
         yield

@@ -25,7 +25,7 @@ from joblook.worker.logcap import elision_marker
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Outcome, execute
 from joblook.worker.tasks import run
-from tests.support.waiting import once_exists
+from tests.support.waiting import once
 from tests.unit.worker.test_runner import PY, final, read_records
 from tests.unit.worker.test_runner_limits import PipeCancel
 
@@ -104,7 +104,7 @@ def test_while_eliding_only_the_head_is_written_and_a_cancel_still_writes_the_ta
             cancel.fire()  # whatever happened: the task waits for it (sleep 300)
 
     try:
-        with once_exists(done, cancel_with_the_head_seen_live):
+        with once(done.exists, "seq to finish", cancel_with_the_head_seen_live):
             cmd = f"seq 1 100000; touch {done}; sleep 300"
             outcome, records = capped(cmd, tmp_path / "logs", cancel=cancel, kill_grace=1)
     finally:
@@ -139,7 +139,7 @@ def test_an_interrupted_task_still_writes_the_marker_and_the_tail(tmp_path: Path
     try:
         # At the main thread: the one in select(), which must wake for it (signals.py).
         with (
-            once_exists(done, lambda: signal.pthread_kill(main, signal.SIGUSR1)),
+            once(done.exists, "seq to finish", lambda: signal.pthread_kill(main, signal.SIGUSR1)),
             pytest.raises(Interrupted),
         ):
             capped(f"seq 1 100000; touch {done}; sleep 300", tmp_path, kill_grace=1)

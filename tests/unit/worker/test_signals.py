@@ -18,8 +18,8 @@ from joblook.worker.chunker import Chunker
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.pump import OutputPump
 from joblook.worker.runner import execute
-from tests.support.waiting import once_exists
-from tests.unit.worker.test_log_cap import CAP, SEQ_100K, head_and_tail
+from tests.support.waiting import once
+from tests.unit.worker.test_log_cap import CAP, SEQ_100K, head_and_tail, text
 from tests.unit.worker.test_runner import final, read_records
 
 
@@ -45,14 +45,22 @@ def test_a_signal_that_interrupts_no_system_call_still_stops_a_quiet_command(
 ) -> None:
     # Sent to the helper thread itself: its C-level handler runs there, so the main thread's
     # select() is not interrupted, just as when the signal lands a moment before select() starts.
-    done = tmp_path / "done"
+    # Sent once the command's first line is logged: the supervisor is waiting, not starting.
     task_id = str(uuid.uuid4())
+    log_file = tmp_path / "logs" / f"{task_id}.jsonl"
+
+    def ready_logged() -> bool:
+        return log_file.exists() and "ready" in text(read_records(log_file))
+
+    def signal_this_thread() -> None:
+        signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)
+
     with (
-        once_exists(done, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)),
+        once(ready_logged, "ready to be logged", signal_this_thread),
         pytest.raises(Interrupted),
     ):
-        execute(task_id, f"touch {done}; sleep 30", tmp_path / "logs", kill_grace=1)
-    status = final(read_records(tmp_path / "logs" / f"{task_id}.jsonl"))
+        execute(task_id, "echo ready; sleep 30", tmp_path / "logs", kill_grace=1)
+    status = final(read_records(log_file))
     assert status.log == "interrupted (Interrupted); killed by signal SIGTERM"
 
 
