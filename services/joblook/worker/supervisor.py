@@ -1,7 +1,8 @@
 """Watch one running command: copy its output, and kill its tree on a cancel or a timeout.
 
-One selector waits on everything at once: the two pipes, the cancel signal's descriptor and a
-pidfd of the shell (so a shell that closed its pipes is still seen to exit). A kill does not stop
+One selector waits on everything at once: the two pipes, the cancel signal's descriptor, a
+pidfd of the shell (so a shell that closed its pipes is still seen to exit) and a pipe that
+signals write to (so a signal handler runs at once, ``signals.py``). A kill does not stop
 the copying: the pipes are read until end of file, or until every process of the tree is gone,
 so a grandchild that keeps a pipe open cannot hold the task after the kill.
 """
