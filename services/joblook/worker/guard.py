@@ -37,7 +37,9 @@ class Guard(Closing):
 
     def watch(self, session: int) -> None:
         """Start a guardian for the command whose session (and process group) is ``session``."""
-        read_end, write_end = os.pipe()  # not inherited: only this process holds the write end
+        read_end, self._write_end = os.pipe()  # not inherited: only we hold the write end
+        # Kept before the guardian starts: an interruption (a signal handler raising) right after
+        # the start must still find it in close(), release the guardian and not leave it waiting.
         try:
             self._guardian = subprocess.Popen(
                 ["/bin/sh", "-c", _WAIT_THEN_GUARD, "joblook-guardian", sys.executable,
@@ -47,10 +49,9 @@ class Guard(Closing):
                 start_new_session=True,  # a kill of the worker's process group spares it
             )  # fmt: skip
         except OSError as exc:
-            os.close(write_end)
+            os.close(self._write_end)
+            self._write_end = None
             logger.warning("no guardian for %s: %s", self._log_file.name, exc)
-        else:
-            self._write_end = write_end
         finally:
             os.close(read_end)
 
@@ -62,7 +63,8 @@ class Guard(Closing):
             os.write(self._write_end, RELEASE)
         os.close(self._write_end)
         self._write_end = None
-        assert self._guardian is not None
+        if self._guardian is None:  # interrupted while it started: it got the release all the same
+            return
         try:
             self._guardian.wait(EXIT_WAIT)  # a few ms: it only has to start and read one byte
         except subprocess.TimeoutExpired:

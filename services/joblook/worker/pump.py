@@ -15,6 +15,7 @@ import time
 from joblook.record import STDERR, STDOUT
 from joblook.worker.chunker import Chunker
 from joblook.worker.logfile import TaskLogWriter
+from joblook.worker.signals import signals_deferred
 
 READ_SIZE = 64 * 1024
 DRAIN_LIMIT = 1.0
@@ -49,16 +50,21 @@ class OutputPump:
         return key.data in self._chunkers
 
     def read(self, key: selectors.SelectorKey) -> None:
-        """One read from a ready pipe; end of file closes that stream's last line."""
+        """One read from a ready pipe; end of file closes that stream's last line.
+
+        Output read is logged (or held, and counted, for the tail) before any signal handler
+        runs: one raising in between would lose it (``signals.py``).
+        """
         stream, chunker = key.data, self._chunkers[key.data]
-        data = os.read(key.fd, READ_SIZE)
-        if data:
-            self._log.write_output(stream, chunker.feed(data))
-            self._last_read[stream] = time.monotonic()
-        else:
-            self._selector.unregister(key.fd)
-            self._open.discard(key.fd)
-            self._log.write_output(stream, chunker.finish())
+        with signals_deferred():
+            data = os.read(key.fd, READ_SIZE)  # the pipe is ready: this does not block
+            if data:
+                self._log.write_output(stream, chunker.feed(data))
+                self._last_read[stream] = time.monotonic()
+            else:
+                self._selector.unregister(key.fd)
+                self._open.discard(key.fd)
+                self._log.write_output(stream, chunker.finish())
 
     def pause_timeout(self) -> float | None:
         """None (block) unless a stream holds a partial line: then until its pause ends."""
@@ -72,7 +78,8 @@ class OutputPump:
         now = time.monotonic()
         for stream, chunker in self._chunkers.items():
             if chunker.has_pending and now - self._last_read[stream] >= self._pause:
-                self._log.write_output(stream, chunker.flush())
+                with signals_deferred():
+                    self._log.write_output(stream, chunker.flush())
 
     def drain(self) -> None:
         """Copy what the pipes hold now, without waiting for more (the writers are dead)."""
@@ -87,4 +94,5 @@ class OutputPump:
     def finish(self) -> None:
         """Write every stream's held-back partial line: no more output will be read."""
         for stream, chunker in self._chunkers.items():
-            self._log.write_output(stream, chunker.finish())
+            with signals_deferred():
+                self._log.write_output(stream, chunker.finish())

@@ -23,8 +23,9 @@ from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
 from joblook.worker.cancellation import CancelSignal
 from joblook.worker.commandenv import command_environment
 from joblook.worker.guard import Guard
+from joblook.worker.killing import kill_tree
 from joblook.worker.logfile import TaskLogWriter
-from joblook.worker.supervisor import Supervisor
+from joblook.worker.supervisor import Supervisor, close_pipes
 
 logger = logging.getLogger(__name__)
 
@@ -136,16 +137,25 @@ def _run(
         # non-string one (a message forged on the broker). Escaping here left the task STARTED.
         logger.error("task %s: could not start %r: %r", log.task_id, cmd, exc)
         return Outcome(State.FAILURE, None, f"could not start: {exc}")
-    guard.watch(proc.pid)
-    with Supervisor(
-        proc, log, timeout=timeout, cancel=cancel, kill_grace=kill_grace, pause_flush=pause_flush
-    ) as supervisor:
-        try:
-            stop = supervisor.run()
-            exit_code, how = describe_exit(proc.wait())
-        except BaseException as exc:
-            _interrupted(proc, supervisor, log, exc)
-            raise
+    supervisor: Supervisor | None = None
+    try:  # from here on, an interruption must not leave the command running
+        guard.watch(proc.pid)
+        supervisor = Supervisor(
+            proc,
+            log,
+            timeout=timeout,
+            cancel=cancel,
+            kill_grace=kill_grace,
+            pause_flush=pause_flush,
+        )
+        stop = supervisor.run()
+        exit_code, how = describe_exit(proc.wait())
+    except BaseException as exc:
+        _interrupted(proc, supervisor, log, exc, kill_grace)
+        raise
+    finally:
+        if supervisor is not None:
+            supervisor.close()
     if stop is not None:
         logger.info("task %s: %s (%s)", log.task_id, stop.message, how)
         return Outcome(stop.state, exit_code, stop.message)
@@ -165,12 +175,23 @@ def _spawn(cmd: Command) -> subprocess.Popen[bytes]:
 
 
 def _interrupted(
-    proc: subprocess.Popen[bytes], supervisor: Supervisor, log: TaskLogWriter, exc: BaseException
+    proc: subprocess.Popen[bytes],
+    supervisor: Supervisor | None,
+    log: TaskLogWriter,
+    exc: BaseException,
+    kill_grace: float,
 ) -> None:
-    """Kill the command's process tree, keep what it wrote, and end the log with FAILURE."""
+    """Kill the command's process tree, keep what it wrote, and end the log with FAILURE.
+
+    Without a supervisor (interrupted while it was being set up) the output is not copied.
+    """
     logger.warning("task %s interrupted by %r; killing its processes", log.task_id, exc)
     try:
-        supervisor.interrupt()
+        if supervisor is None:
+            kill_tree(proc, kill_grace)
+            close_pipes(proc)
+        else:
+            supervisor.interrupt()
     except (OSError, ValueError):
         logger.exception("task %s: could not write its last output", log.task_id)
     exit_code, how = describe_exit(proc.wait())

@@ -1,7 +1,8 @@
 """Watch one running command: copy its output, and kill its tree on a cancel or a timeout.
 
-One selector waits on everything at once: the two pipes, the cancel signal's descriptor and a
-pidfd of the shell (so a shell that closed its pipes is still seen to exit). A kill does not stop
+One selector waits on everything at once: the two pipes, the cancel signal's descriptor, a
+pidfd of the shell (so a shell that closed its pipes is still seen to exit) and a pipe that
+signals write to (so a signal handler runs at once, ``signals.py``). A kill does not stop
 the copying: the pipes are read until end of file, or until every process of the tree is gone,
 so a grandchild that keeps a pipe open cannot hold the task after the kill.
 """
@@ -20,11 +21,13 @@ from joblook.worker.cancellation import CancelSignal
 from joblook.worker.killing import TreeKill, kill_tree
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.pump import OutputPump
+from joblook.worker.signals import SignalWakeup
 
 EXIT_POLL = 0.05
 """Without a pidfd: seconds between checks of whether a shell with closed pipes has exited."""
 _CANCEL = "cancel"  # selector key data, beside the pump's stream names
 _EXITED = "exited"
+_SIGNAL = "signal"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class Supervisor(Closing):
             self._selector.register(self._pidfd, selectors.EVENT_READ, _EXITED)
         if cancel is not None:
             self._selector.register(cancel.fileno(), selectors.EVENT_READ, _CANCEL)
+        self._wakeup = SignalWakeup()
+        wakeup_fd = self._wakeup.fileno()
+        if wakeup_fd is not None:
+            self._selector.register(wakeup_fd, selectors.EVENT_READ, _SIGNAL)
 
     def run(self) -> Stop | None:
         """Copy output until the pipes close and the shell exits; None unless it was killed."""
@@ -83,11 +90,10 @@ class Supervisor(Closing):
 
     def close(self) -> None:
         self._selector.close()
+        self._wakeup.close()
         if self._pidfd is not None:
             os.close(self._pidfd)
-        for pipe in (self._proc.stdout, self._proc.stderr):
-            if pipe is not None:
-                pipe.close()
+        close_pipes(self._proc)
 
     def _done(self) -> bool:
         if self._kill is not None:
@@ -113,6 +119,9 @@ class Supervisor(Closing):
         if self._pump.handles(key):
             self._pump.read(key)
             return
+        if key.data == _SIGNAL:
+            self._wakeup.clear()  # its handler has run (or raised) by now; keep watching
+            return
         self._selector.unregister(key.fd)  # both stay readable: one event is all they have to say
         if key.data == _CANCEL:
             assert self._cancel is not None
@@ -123,6 +132,13 @@ class Supervisor(Closing):
         if self._kill is None:
             self.stop = stop
             self._kill = TreeKill(self._proc, self._grace)
+
+
+def close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    """Close our ends of the command's stdout and stderr."""
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _pidfd(pid: int) -> int | None:

@@ -25,7 +25,7 @@ from joblook.worker.logcap import elision_marker
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Outcome, execute
 from joblook.worker.tasks import run
-from tests.support.waiting import wait_for
+from tests.support.waiting import once
 from tests.unit.worker.test_runner import PY, final, read_records
 from tests.unit.worker.test_runner_limits import PipeCancel
 
@@ -97,18 +97,17 @@ def test_while_eliding_only_the_head_is_written_and_a_cancel_still_writes_the_ta
 ) -> None:
     done, cancel, seen_live = tmp_path / "done", PipeCancel(), []
 
-    def cancel_once_done() -> None:
-        wait_for(done.exists, 10, "seq to finish")
-        seen_live.extend(read_records(next((tmp_path / "logs").glob("*.jsonl"))))
-        cancel.fire()
+    def cancel_with_the_head_seen_live() -> None:
+        try:
+            seen_live.extend(read_records(next((tmp_path / "logs").glob("*.jsonl"))))
+        finally:
+            cancel.fire()  # whatever happened: the task waits for it (sleep 300)
 
-    trigger = threading.Thread(target=cancel_once_done)
-    trigger.start()
     try:
-        cmd = f"seq 1 100000; touch {done}; sleep 300"
-        outcome, records = capped(cmd, tmp_path / "logs", cancel=cancel, kill_grace=1)
+        with once(done.exists, "seq to finish", cancel_with_the_head_seen_live):
+            cmd = f"seq 1 100000; touch {done}; sleep 300"
+            outcome, records = capped(cmd, tmp_path / "logs", cancel=cancel, kill_grace=1)
     finally:
-        trigger.join()
         cancel.close()
     assert outcome.state == State.REVOKED
     assert SEQ_100K.startswith(text(seen_live)) and len(text(seen_live)) <= CAP // 2
@@ -135,20 +134,17 @@ def test_an_interrupted_task_still_writes_the_marker_and_the_tail(tmp_path: Path
 
     done, main = tmp_path / "done", threading.main_thread().ident
     assert main is not None
-
-    def interrupt_once_done() -> None:  # at the main thread: it is the one in select()
-        wait_for(done.exists, 10, "seq to finish")
-        signal.pthread_kill(main, signal.SIGALRM)
-
-    poke = threading.Thread(target=interrupt_once_done)
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    poke.start()
+    # SIGUSR1, not SIGALRM: pytest-timeout's alarm must not turn a hang into an Interrupted pass.
+    previous = signal.signal(signal.SIGUSR1, interrupt)
     try:
-        with pytest.raises(Interrupted):
+        # At the main thread: the one in select(), which must wake for it (signals.py).
+        with (
+            once(done.exists, "seq to finish", lambda: signal.pthread_kill(main, signal.SIGUSR1)),
+            pytest.raises(Interrupted),
+        ):
             capped(f"seq 1 100000; touch {done}; sleep 300", tmp_path, kill_grace=1)
     finally:
-        poke.join()
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGUSR1, previous)
     (path,) = tmp_path.glob("*.jsonl")
     records = read_records(path)
     _, tail = head_and_tail(records, SEQ_100K)
