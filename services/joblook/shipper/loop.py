@@ -49,7 +49,6 @@ class Shipper:
     ) -> None:
         self.settings = settings
         self.backoff = backoff or Backoff()
-        self.failed_attempts = 0
         self._store = PositionStore(settings.positions_file)
         self._rescan_interval = rescan_interval
         self._max_lines = max_lines
@@ -130,7 +129,6 @@ class Shipper:
 
     def _back_off(self, failure: Retry) -> None:
         """One loud line per failed attempt, then a pause that ``stop()`` cuts short."""
-        self.failed_attempts += 1
         delay = self.backoff.next_delay()
         level = logging.ERROR if failure.status in _LOUD_STATUSES else logging.WARNING
         log.log(level, "shipping stalled: %s; retrying in %.2f s", failure, delay)
