@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import orjson
 import redis
 
-from joblook import progress
+from joblook import keys, progress
 from joblook.progress import Finding
 from joblook.record import OutputRecord, Record
 
@@ -35,12 +35,12 @@ class SeriesKeys:
     lists: str
 
     @classmethod
-    def of(cls, prefix: str, task_id: str) -> SeriesKeys:
+    def of(cls, task_id: str) -> SeriesKeys:
         return cls(
-            parked=f"{prefix}:findings:{task_id}",
-            index=f"{prefix}:series:{task_id}",
-            state=f"{prefix}:seriesstate:{task_id}",
-            lists=f"{prefix}:points:{task_id}:",
+            parked=keys.findings(task_id),
+            index=keys.series(task_id),
+            state=keys.series_state(task_id),
+            lists=keys.points_prefix(task_id),
         )
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from joblook import record
+from joblook import keys, record
 from joblook.store.logstore import LogStore
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class LiveFeed:
         while not self._closed.is_set():
             try:
                 pubsub = self._pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self.store.channel)
+                pubsub.subscribe(keys.APPENDED)
                 self._wake()  # anything appended while we were not listening
                 backoff = 0.1
                 while not self._closed.is_set():

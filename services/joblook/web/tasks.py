@@ -9,12 +9,12 @@ from flask import Blueprint, Response, current_app, request
 from joblook import record
 from joblook.record import State
 from joblook.settings import Settings
+from joblook.store.cancellation import read_cancel, request_cancel
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
 from joblook.store.taskinfo import TERMINAL
 from joblook.web import auth, validation
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
-from joblook.worker.cancellation import read_cancel, request_cancel
 
 bp = Blueprint("tasks", __name__)
 

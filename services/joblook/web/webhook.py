@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 import orjson
 import urllib3
 
+from joblook import keys
 from joblook.record import State
 from joblook.store.ended import EndedQueue
 from joblook.store.logstore import LogStore, TaskInfo
@@ -97,7 +98,7 @@ class WebhookSender:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
-        self._queue = EndedQueue(store.redis, store.ended, ABANDONED_AFTER)
+        self._queue = EndedQueue(store.redis, ABANDONED_AFTER)
         self._url = url
         self._public_url = public_url
         self._post = post
@@ -138,7 +139,7 @@ class WebhookSender:
         parent = self._store.task(parent_id)
         if parent is None or not State(parent.state).is_terminal:
             return
-        mark = f"{self._store.ended}:reported:{parent_id}"
+        mark = keys.reported(parent_id)
         if self._store.redis.set(mark, "1", nx=True, ex=PARENT_MARK_SECONDS):
             self._queue.add(parent_id)
 

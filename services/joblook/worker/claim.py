@@ -16,9 +16,10 @@ import time
 
 import redis
 
+from joblook import keys
+
 logger = logging.getLogger(__name__)
 
-CLAIM_KEY_PREFIX = "joblook:claim:"
 CLAIM_TTL = 30 * 24 * 60 * 60
 """Seconds a claim is kept: far longer than any message waits to be delivered again."""
 CLAIM_PATIENCE = 60.0
@@ -28,10 +29,6 @@ RETRY_DELAY = 1.0
 
 class ClaimUnavailable(Exception):
     """Redis could not be asked within :data:`CLAIM_PATIENCE`; the command must not run."""
-
-
-def claim_key(task_id: str) -> str:
-    return f"{CLAIM_KEY_PREFIX}{task_id}"
 
 
 def owner_name() -> str:
@@ -50,9 +47,9 @@ def claim(
     deadline = time.monotonic() + patience
     while True:
         try:
-            if client.set(claim_key(task_id), owner, nx=True, ex=CLAIM_TTL):
+            if client.set(keys.claim(task_id), owner, nx=True, ex=CLAIM_TTL):
                 return None
-            holder = client.get(claim_key(task_id))
+            holder = client.get(keys.claim(task_id))
             return holder.decode("utf-8", "replace") if holder else "an earlier delivery"
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             if time.monotonic() + RETRY_DELAY > deadline:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from joblook.record import State
 from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
-from joblook.worker.cancellation import CancelSignal
+from joblook.worker.cancelwatch import CancelSignal
 from joblook.worker.commandenv import command_environment
 from joblook.worker.guard import Guard
 from joblook.worker.logfile import TaskLogWriter

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from joblook.closing import Closing
 from joblook.record import State
-from joblook.worker.cancellation import CancelSignal
+from joblook.worker.cancelwatch import CancelSignal
 from joblook.worker.killing import TreeKill, kill_tree
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.pump import OutputPump

@@ -8,7 +8,7 @@ import itertools
 import orjson
 import pytest
 
-from joblook import record
+from joblook import keys, record
 from joblook.record import OutputRecord, State
 from joblook.store import metrics
 from joblook.store.logstore import LogStore
@@ -158,12 +158,12 @@ def test_ended_tasks_are_queued_once_for_the_webhook(redis_url: str) -> None:
     ending = [out(1, "x\n"), record.status(TASK, 2, State.FAILURE, 3)]
     store.append(ending)
     store.append(ending)
-    assert store.redis.lrange(store.ended, 0, -1) == [TASK.encode()]
+    assert store.redis.lrange(keys.ENDED, 0, -1) == [TASK.encode()]
 
 
 def test_no_queue_of_ended_tasks_without_a_webhook(store: LogStore) -> None:
     store.append([record.status(TASK, 1, State.SUCCESS, 0)])
-    assert store.redis.llen(store.ended) == 0
+    assert store.redis.llen(keys.ENDED) == 0
 
 
 def test_metric_series_expire_with_the_finished_log(redis_url: str) -> None:

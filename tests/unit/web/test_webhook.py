@@ -12,7 +12,7 @@ import orjson
 import pytest
 import urllib3
 
-from joblook import record
+from joblook import keys, record
 from joblook.record import OutputRecord, State
 from joblook.store.logstore import LogStore
 from joblook.web import webhook
@@ -129,7 +129,7 @@ def test_a_receiver_that_never_answers_is_given_up_on(queueing: LogStore) -> Non
     assert [later - earlier for earlier, later in itertools.pairwise(sent)] == list(
         webhook.RETRY_DELAYS
     )
-    assert not queueing.redis.exists(f"{queueing.ended}:failures")  # nothing left behind
+    assert not queueing.redis.exists(keys.ENDED_FAILURES)  # nothing left behind
 
 
 def test_a_task_waiting_to_be_retried_holds_up_no_other(queueing: LogStore) -> None:
@@ -226,6 +226,6 @@ def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> Non
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN]
     assert receiver.bodies[-1]["state"] == "FAILURE" and receiver.bodies[-1]["exit_code"] == 2
     assert receiver.bodies[-1]["url"] == f"{PUBLIC}/task?task_id={CHAIN}"
-    queueing.redis.rpush(queueing.ended, SECOND)  # the last step's end handled a second time
+    queueing.redis.rpush(keys.ENDED, SECOND)  # the last step's end handled a second time
     assert hooks.deliver_next()
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN, SECOND]

@@ -10,7 +10,7 @@ import redis
 
 from joblook.record import State, StatusRecord, from_json
 from joblook.settings import Settings
-from joblook.worker.cancellation import request_cancel
+from joblook.store.cancellation import request_cancel
 from joblook.worker.celery_app import (
     DEFAULT_TIMEOUT_KEY,
     KILL_GRACE_KEY,
