@@ -20,6 +20,7 @@ import orjson
 import redis
 
 from joblook import keys, record
+from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
 from joblook.store.metrics import SeriesKeys
@@ -102,9 +103,13 @@ class LogStore:
         pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
         pipe.execute()
 
-    def append(self, records: Iterable[Record]) -> Appended:
-        """Store records (any tasks, any order, duplicates allowed), and what their output says
-        about progress and metrics."""
+    def append(
+        self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None
+    ) -> Appended:
+        """Store records (any tasks, any order, duplicates allowed), and ``findings``: what their
+        output says about progress and metrics (``progress.findings(records)``), applied with the
+        records they came from."""
+        findings = findings or {}
         by_task = sorted(records, key=attrgetter("task_id", "seq"))
         pipe = self.redis.pipeline(transaction=False)
         task_ids = []
@@ -115,7 +120,7 @@ class LogStore:
             task_keys += [keys.RUNNING, series.parked, series.index, series.state, keys.ENDED]
             args: list[object] = [keys.APPENDED, task_id, self._keep_for, series.lists]
             args += [self._queue_ended, metrics.MAX_SERIES, metrics.MAX_POINTS]
-            args += metrics.findings_args(batch)
+            args += metrics.findings_args(findings.get(task_id, []))
             for r in batch:
                 args.extend(_script_args(r))
             self._append(keys=task_keys, args=args, client=pipe)

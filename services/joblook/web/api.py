@@ -8,7 +8,7 @@ import orjson
 from celery import Celery
 from flask import Blueprint, Response, current_app, request
 
-from joblook import record
+from joblook import progress, record
 from joblook.jobs import Job
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
@@ -228,7 +228,8 @@ def sync() -> dict[str, int]:
     records = ingest.parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)
     if not records:
         return {"received": 0, "stored": 0}
-    appended = _store().append(ingest.enqueued_only(_store(), records))
+    kept = ingest.enqueued_only(_store(), records)
+    appended = _store().append(kept, progress.findings(kept))
     broadcast.task_changed(_store(), appended.state_changed)
     current_app.extensions["joblook.livestats"].note(appended)
     return {"received": len(records), "stored": appended.stored}
