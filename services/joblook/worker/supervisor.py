@@ -77,7 +77,7 @@ class Supervisor(Closing):
 
     def interrupt(self) -> None:
         """Something went wrong in the caller: kill the tree now and keep what it wrote."""
-        kill_tree(self._proc, self._grace)
+        kill_tree(self._proc.pid, self._grace, self._proc.poll)
         self._pump.drain()
         self._pump.finish()
 
@@ -122,7 +122,7 @@ class Supervisor(Closing):
     def _begin_kill(self, stop: Stop) -> None:
         if self._kill is None:
             self.stop = stop
-            self._kill = TreeKill(self._proc, self._grace)
+            self._kill = TreeKill(self._proc.pid, self._grace, self._proc.poll)
 
 
 def _pidfd(pid: int) -> int | None:
