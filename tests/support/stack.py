@@ -15,12 +15,12 @@ from typing import Any
 
 import requests
 
-from joblook.record import State
+from joblook.record import TERMINAL_STATES
 from tests.support.processes import JOBLOOK, Service, free_port
 from tests.support.socketclient import InOrderClient
 from tests.support.waiting import wait_for
 
-TERMINAL = {s.value for s in State if s.is_terminal}
+TERMINAL = TERMINAL_STATES  # the states a task ends in, for the tests that import it from here
 
 
 def redis_argv(port: int, directory: Path) -> list[str]:

@@ -268,9 +268,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Config": {
         "type": "object",
-        "required": ["flower_url", "stall_seconds"],
+        "required": ["flower_url", "stall_seconds", "states", "terminal_states"],
         "properties": {
             "flower_url": {"type": "string"},
+            "states": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Every task state, in lifecycle order.",
+            },
+            "terminal_states": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The states a task ends in.",
+            },
             "stall_seconds": {
                 "type": "number",
                 "exclusiveMinimum": 0,

@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
 
+from joblook.record import TERMINAL_STATES, State
 from joblook.settings import Settings
 from joblook.web import auth, validation
 from joblook.web.errors import ApiError
@@ -112,7 +113,13 @@ def config() -> dict[str, object]:
     """
     settings: Settings = current_app.extensions["joblook.settings"]
     auth.require(request, settings.token, "the API")
-    return {"flower_url": flower_url(settings), "stall_seconds": settings.stall_seconds}
+    return {
+        "flower_url": flower_url(settings),
+        "stall_seconds": settings.stall_seconds,
+        # The pages' only copy of the task states (web/static/states.js): from the record.
+        "states": [state.value for state in State],
+        "terminal_states": sorted(TERMINAL_STATES),
+    }
 
 
 def flower_url(settings: Settings) -> str:
