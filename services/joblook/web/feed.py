@@ -34,6 +34,7 @@ import orjson
 import redis
 
 from joblook import keys, record
+from joblook.settings import DEFAULT_FEED_EVENT_BYTES
 from joblook.store.logstore import LogStore
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,6 @@ SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notific
 LISTEN_TIMEOUT_SECONDS = 1.0  # how long close() may wait for the listener to notice
 BUSY_RECHECK_SECONDS = 0.005  # while a subscriber is held back: how soon to look again
 MAX_RECHECK_SECONDS = 1.0  # ... doubling up to this while the same subscribers stay held
-DEFAULT_EVENT_BYTES = 1024 * 1024  # records (as a JSON array) per event; JOBLOOK_FEED_EVENT_BYTES
 
 
 class LiveFeed:
@@ -63,7 +63,7 @@ class LiveFeed:
         emit: Emit,
         spawn: Spawn,
         backlog: Backlog | None = None,
-        event_bytes: int = DEFAULT_EVENT_BYTES,
+        event_bytes: int = DEFAULT_FEED_EVENT_BYTES,
     ) -> None:
         self.store = store
         self.event_bytes = event_bytes
