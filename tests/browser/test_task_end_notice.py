@@ -46,52 +46,84 @@ def notifying(browser: Browser, stack: Stack, console_errors: list[str]) -> Iter
     assert console_errors == []
 
 
+class Gate:
+    """A command that runs until the test opens its gate, so a page surely sees it running,
+    however slowly the page loads."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "open"
+
+    def then(self, rest: str) -> str:
+        return f"for i in $(seq 600); do [ -e {self.path} ] && break; sleep 0.05; done; {rest}"
+
+    def open(self) -> None:
+        self.path.touch()
+
+
+@pytest.fixture
+def gate(tmp_path: Path) -> Gate:
+    return Gate(tmp_path)
+
+
+def ended_title(mark: str, cmd: str) -> str:
+    """The tab title of an ended task: its mark and the command's first 40 characters."""
+    return f"{mark} {cmd[:40]}…" if len(cmd) > 40 else f"{mark} {cmd}"
+
+
 def shown(page: Page) -> list[dict[str, Any]]:
     notifications: list[dict[str, Any]] = page.evaluate("window.notificationsShown")
     return notifications
 
 
-def test_an_opted_in_page_notifies_once_when_the_task_ends(stack: Stack, notifying: Page) -> None:
-    task_id = stack.enqueue("sleep 2; exit 3")
+def test_an_opted_in_page_notifies_once_when_the_task_ends(
+    stack: Stack, notifying: Page, gate: Gate
+) -> None:
+    cmd = gate.then("exit 3")
+    task_id = stack.enqueue(cmd)
     open_task(notifying, stack, task_id)
     button = notifying.locator("#notify")
     expect(button).to_be_visible()
     expect(button).to_have_attribute("aria-pressed", "false")
     button.click()
     expect(button).to_have_attribute("aria-pressed", "true")
+    gate.open()
     expect(notifying.locator("#state")).to_have_text("FAILURE", timeout=10_000)
-    expect(notifying).to_have_title("✗ sleep 2; exit 3")
+    expect(notifying).to_have_title(ended_title("✗", cmd))
     notifying.wait_for_function("() => window.notificationsShown.length > 0")
     notifying.wait_for_timeout(500)  # a second one would come with the refresh that follows
     [notice] = shown(notifying)
-    assert notice["title"] == "✗ sleep 2; exit 3"
+    assert notice["title"] == ended_title("✗", cmd)
     assert re.fullmatch(r"FAILURE, exit code 3 after \d+\.\ds", notice["body"]), notice
     expect(button).to_be_hidden()
 
 
 def test_the_choice_is_remembered_and_a_success_is_marked_with_a_tick(
-    stack: Stack, notifying: Page
+    stack: Stack, notifying: Page, gate: Gate
 ) -> None:
     first = stack.enqueue("sleep 30")
     open_task(notifying, stack, first)
     notifying.locator("#notify").click()
     expect(notifying.locator("#notify")).to_have_attribute("aria-pressed", "true")
     stack.http.delete(stack.url(f"/tasks/{first}"), timeout=10)
-    second = stack.enqueue("sleep 1; echo done")
+    cmd = gate.then("echo done")
+    second = stack.enqueue(cmd)
     open_task(notifying, stack, second)  # a new page: nobody clicks this time
     expect(notifying.locator("#notify")).to_have_attribute("aria-pressed", "true")
-    expect(notifying).to_have_title("✓ sleep 1; echo done", timeout=10_000)
+    gate.open()
+    expect(notifying).to_have_title(ended_title("✓", cmd), timeout=10_000)
     notifying.wait_for_function("() => window.notificationsShown.length > 0")
-    assert [n["title"] for n in shown(notifying)] == ["✓ sleep 1; echo done"]
+    assert [n["title"] for n in shown(notifying)] == [ended_title("✓", cmd)]
 
 
 def test_without_opting_in_there_is_no_notification_only_the_title(
-    stack: Stack, notifying: Page
+    stack: Stack, notifying: Page, gate: Gate
 ) -> None:
-    task_id = stack.enqueue("sleep 1")
+    cmd = gate.then("true")
+    task_id = stack.enqueue(cmd)
     open_task(notifying, stack, task_id)
     expect(notifying.locator("#notify")).to_be_visible()
-    expect(notifying).to_have_title("✓ sleep 1", timeout=10_000)
+    gate.open()
+    expect(notifying).to_have_title(ended_title("✓", cmd), timeout=10_000)
     notifying.wait_for_timeout(500)
     assert shown(notifying) == []
 

@@ -18,6 +18,8 @@ from operator import attrgetter
 
 import orjson
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from joblook import keys, record
 from joblook.progress import Found
@@ -35,6 +37,7 @@ LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
 # clients; past it, callers queue for up to POOL_WAIT_SECONDS, then get a ConnectionError (503).
 POOL_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 20.0
+RECONNECT_TRIES = 1
 
 
 @dataclass(slots=True)
@@ -74,11 +77,17 @@ class LogStore:
     ) -> LogStore:
         # A blocking pool: when every connection is busy (a thousand viewers subscribing at once
         # in the web), a caller waits its turn instead of failing with "Too many connections".
+        # A connection Redis closed (it restarted) is retried once on a new one, so the first
+        # request after a restart is answered instead of failing with 503. What this store
+        # writes is safe to send twice: appends are idempotent on (task, seq), task fields are
+        # set to fixed values, and a webhook claim sent twice is taken back after a minute.
         pool = redis.BlockingConnectionPool.from_url(
             url,
             max_connections=POOL_CONNECTIONS,
             timeout=POOL_WAIT_SECONDS,
             health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_TRIES),
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError],
         )
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 

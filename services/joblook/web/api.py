@@ -152,7 +152,7 @@ def permlog() -> Response:
         raise ApiError(404, "unknown task", {"task_id": task_id})
     if fmt == "text":
         return Response(
-            _text(_store(), task_id, after_seq),
+            _text(_store(), task_id, after_seq, _settings().feed_event_bytes),
             mimetype="text/plain",
             headers={"Content-Disposition": f'attachment; filename="{task_id}.log"'},
         )
@@ -169,10 +169,11 @@ def permlog() -> Response:
     return Response(body, mimetype="application/json")
 
 
-def _text(store: LogStore, task_id: str, after_seq: int) -> Iterator[str]:
-    # Runs after the request returned (a streamed body), so it gets the store passed in.
+def _text(store: LogStore, task_id: str, after_seq: int, max_bytes: int) -> Iterator[str]:
+    # Runs after the request returned (a streamed body), so it gets the store passed in. Each
+    # read is bounded in bytes too, so a log of huge lines costs no more memory than a live event.
     while True:
-        raw = store.read(task_id, after_seq, TEXT_PAGE)
+        raw, _more = store.read_event(task_id, after_seq, TEXT_PAGE, max_bytes)
         if not raw:
             return
         yield record.output_text(decode_records(raw))

@@ -210,7 +210,7 @@ def task_log(task_id: str) -> Response:
     follow = validation.choice(request.args, "follow", ("0", "1")) == "1"
     fmt = validation.choice(request.args, "format", ("text", "jsonl"))
     feed: LiveFeed = current_app.extensions["joblook.feed"]
-    pages = _pages(_store(), feed, task_id, follow)
+    pages = _pages(_store(), feed, task_id, follow, _settings().feed_event_bytes)
     body = _as_text(pages) if fmt == "text" else _as_jsonl(pages)
     mimetype = "text/plain" if fmt == "text" else "application/x-ndjson"
     # X-Accel-Buffering: a proxy in front must pass each piece on at once.
@@ -218,12 +218,13 @@ def task_log(task_id: str) -> Response:
 
 
 def _pages(
-    store: LogStore, feed: LiveFeed, task_id: str, follow: bool
+    store: LogStore, feed: LiveFeed, task_id: str, follow: bool, max_bytes: int
 ) -> Iterator[tuple[list[bytes], list[dict[str, object]]]]:
-    """Stored records in order, page by page; when following, wait for more until the end."""
+    """Stored records in order, page by page (each at most ``max_bytes``, as a live event is);
+    when following, wait for more until the end."""
     after = 0
     while True:
-        raw = store.read(task_id, after, PAGE)
+        raw, _more = store.read_event(task_id, after, PAGE, max_bytes)
         if raw:
             objs = decode_records(raw)
             after += len(raw)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+
+import redis
 
 from joblook.store import logstore
 from joblook.store.logstore import LogStore
+from tests.support.processes import Service, free_port
+from tests.support.stack import redis_argv
+from tests.support.waiting import wait_for
 
 TASK = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -39,3 +45,28 @@ def test_a_caller_finding_every_connection_busy_waits_for_one_to_come_back(
     finally:
         store.redis.close()
         pool.disconnect()
+
+
+def test_a_restarted_redis_is_answered_through_connections_it_closed(tmp_path: Path) -> None:
+    port = free_port()
+    server = Service("redis", redis_argv(port, tmp_path), {}, tmp_path)
+    server.start()
+    store = LogStore.from_url(f"redis://127.0.0.1:{port}/0")
+    try:
+        wait_for(lambda: _answers(store), 10, "redis to start")
+        store.create_task(TASK, "train")
+        server.kill()  # every pooled connection is now dead; Redis keeps the task in its AOF
+        server.start()
+        wait_for(lambda: _answers(LogStore.from_url(f"redis://127.0.0.1:{port}/0")), 10, "redis")
+        info = store.task(TASK)  # on the connection the crash closed: reconnects, not an error
+        assert info is not None and info.cmd == "train"
+    finally:
+        store.redis.close()
+        server.stop()
+
+
+def _answers(store: LogStore) -> bool:
+    try:
+        return store.ping()
+    except redis.ConnectionError:
+        return False
