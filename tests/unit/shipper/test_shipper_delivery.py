@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from joblook import record
+from joblook.retry import Backoff
 from joblook.settings import Settings
-from joblook.shipper.backoff import Backoff
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 from tests.unit.shipper.shipper_fakes import (

@@ -10,6 +10,7 @@ import redis
 from celery import Task
 
 from joblook.record import State, StatusRecord, from_json
+from joblook.retry import Backoff
 from joblook.settings import Settings
 from joblook.store.cancellation import request_cancel
 from joblook.taskqueue import RUN_TASK, make_celery
@@ -196,7 +197,9 @@ def test_a_chain_step_that_cannot_be_claimed_fails_and_closes_the_steps_after_it
 ) -> None:
     unreachable = worker_env(tmp_path, f"redis://127.0.0.1:{free_port()}/0")
     run = worker_celery(Settings.from_env(unreachable)).tasks[RUN_TASK]
-    monkeypatch.setattr("joblook.worker.claim.RETRY_DELAY", 1e9)  # give up at the first refusal
+    monkeypatch.setattr(
+        "joblook.worker.claim.RETRY", Backoff.fixed(1e9)
+    )  # give up at the first refusal
     task_id, later = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
     result = run.apply(args=["true"], kwargs={"later_steps": later}, task_id=task_id)
     assert result.state == "FAILURE"  # what Celery and Flower show...
