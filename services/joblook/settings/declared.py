@@ -80,8 +80,9 @@ SETTINGS: tuple[Setting, ...] = (
     # ---- Access
     Setting(
         "JOBLOOK_AUTH", "auth", ACCESS, p.choice("token", "none"), default="token",
-        help="`token` or `none`. `none` turns authentication off and is only accepted when "
-        "`JOBLOOK_HOST` is a loopback address: anyone who reaches the API can run commands.",
+        help="`token` or `none`. `none` turns authentication off (both tokens then read as unset) "
+        "and is only accepted when `JOBLOOK_HOST` is a loopback address: anyone who reaches the "
+        "API can run commands.",
     ),
     Setting(
         "JOBLOOK_ALLOWED_COMMANDS", "allowed_commands", ACCESS, p.pattern,
