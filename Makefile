@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := web/node_modules/.installed
 
-.PHONY: install run test lint format clean system-deps bench screenshots docs-settings
+.PHONY: install run test test-fast lint format clean system-deps bench screenshots docs-settings
 
 install: $(PY_STAMP) $(JS_STAMP)
 
@@ -34,6 +34,10 @@ run: install
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit tests alone: no browser, no Docker, no apt-get; under a minute.
+test-fast: install
+	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
 # The README's pictures, taken by the browser tests that make them (a plain test run keeps its
 # screenshots in a temporary folder).

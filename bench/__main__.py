@@ -1,5 +1,5 @@
-"""``python -m bench [--quick] [--out DIR] [--only NAME ...]``: run the benchmarks, print the
-table, write ``<DIR>/<profile>-<UTC timestamp>.json``."""
+"""``python -m bench [--quick | --compose] [--out DIR] [--only NAME ...]``: run the benchmarks,
+print the table, write ``<DIR>/<profile>-<UTC timestamp>.json``."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enqueue, fanout, latency, machine, relay, report, throughput
-from bench.profiles import FULL, QUICK, Profile
+from bench import compose, enqueue, fanout, fluentd, latency, machine, relay, report, throughput
+from bench.profiles import COMPOSE, FULL, QUICK, Profile
 from bench.stack import Stack, bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NAMES = ("latency", "throughput", "fanout", "enqueue", "relay")
+NAMES = ("latency", "throughput", "fanout", "enqueue", "relay", "fluentd")
+# Each on a stack of its own; the others share one stack with joblook's shipper.
+OWN_STACK = ("fluentd",)
 
 log = logging.getLogger("bench")
 
@@ -39,13 +41,24 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
     }
 
 
+def _on_own_stack(profile: Profile, root: Path) -> dict[str, Callable[[], Any]]:
+    return {"fluentd": lambda: fluentd.run(profile, root / "fluentd-stack")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="seconds-long run with small N")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON")
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these (no table)")
+    parser.add_argument(
+        "--compose",
+        action="store_true",
+        help="latency and throughput locally and through docker compose, and its up --build times",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
+    if args.compose:
+        return _compose(args.out)
     profile = QUICK if args.quick else FULL
     chosen = args.only or list(NAMES)
     document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(profile).copy()}
@@ -54,20 +67,47 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
         root = Path(tmp)
         benchmarks = _benchmarks(profile, root)
-        with bench_stack(root / "stack") as stack:
-            for name in chosen:
-                log.info("%s ...", name)
-                results[name] = benchmarks[name](stack)
-                log.info("%s: %s", name, results[name])
+        shared = [name for name in chosen if name not in OWN_STACK]
+        if shared:
+            with bench_stack(root / "stack") as stack:
+                for name in shared:
+                    log.info("%s ...", name)
+                    results[name] = benchmarks[name](stack)
+                    log.info("%s: %s", name, results[name])
+        own = _on_own_stack(profile, root)
+        for name in (n for n in chosen if n in OWN_STACK):
+            log.info("%s ...", name)
+            results[name] = own[name]()
+            log.info("%s: %s", name, results[name])
     document["results"] = results
     document["seconds"] = round(time.monotonic() - started, 1)
     document["load_average_after"] = machine.describe()["load_average"]
-    table = report.rows(results) if len(chosen) == len(NAMES) else []
+    if len(chosen) == len(NAMES):
+        table = report.rows(results)
+    else:  # the Fluentd rows stand on their own, e.g. while tuning fluent.conf
+        table = report.fluentd_rows(results["fluentd"]) if results.get("fluentd") else []
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{profile.name}-{stamp}.json"
     report.write(path, document, table)
     if table:
         print(report.render(table))
+    print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
+    return 0
+
+
+def _compose(out: Path) -> int:
+    document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(COMPOSE).copy()}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
+        results = compose.run(COMPOSE.latency_seconds, COMPOSE.throughput_lines, Path(tmp))
+    document["results"] = results
+    document["seconds"] = round(time.monotonic() - started, 1)
+    document["load_average_after"] = machine.describe()["load_average"]
+    rows = report.compose_rows(results)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{COMPOSE.name}-{stamp}.json"
+    report.write(path, {**document, "compose_table": rows}, [])
+    print(report.render_rows(rows))
     print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
     return 0
 

@@ -25,12 +25,23 @@ def command(count: int, rate: float, go_file: Path | None = None) -> str:
     return shlex.join(argv)
 
 
+def inline_command(count: int, rate: float, delay: float) -> str:
+    """The shell command that runs this script's source with the runner's own ``python``, for a
+    worker that cannot see the bench's files (a container). It waits ``delay`` seconds first, in
+    place of a go file, so the viewer can subscribe before the first line."""
+    source = Path(__file__).read_text(encoding="utf-8")
+    args = f"--count {count} --rate {rate} --delay {delay}"
+    return f"python - {args} <<'JOBLOOK_PRINTER'\n{source}JOBLOOK_PRINTER\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--rate", type=float, required=True, help="lines per second")
     parser.add_argument("--go-file", default=None)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait first")
     args = parser.parse_args(argv)
+    time.sleep(args.delay)
     if args.go_file and not _wait_for(args.go_file, GO_FILE_WAIT):
         print("no go file: giving up", file=sys.stderr)
         return 1

@@ -44,3 +44,19 @@ QUICK = Profile(
     first_lines=5,
     relay_lines=1000,
 )
+
+# python -m bench --compose: latency and throughput only (local and through compose), larger than
+# QUICK so the percentiles mean something, smaller than FULL so the compose stack's build and two
+# ups fit in a few minutes. The other fields are unused by it.
+COMPOSE = Profile(
+    name="compose",
+    latency_seconds=10,
+    throughput_lines=200_000,
+    fanout_viewers=(),
+    fanout_seconds=0,
+    fanout_processes=0,
+    enqueue_requests=0,
+    enqueue_clients=0,
+    first_lines=0,
+    relay_lines=0,
+)

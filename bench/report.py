@@ -64,7 +64,23 @@ def rows(results: dict[str, Any]) -> list[Row]:
         _row("enqueue -> first line p99", enq["first_line"]["p99_ms"], "ms"),
         _row("reference relay (1 POST per line)", relay, "lines/s"),
     ]
+    if results.get("fluentd"):
+        table += fluentd_rows(results["fluentd"], relay)
     return table
+
+
+def fluentd_rows(fluentd: dict[str, Any], relay: float | None = None) -> list[Row]:
+    """The Fluentd path against the shipper's targets (issue #15)."""
+    latency, through, fan = fluentd["latency"], fluentd["throughput"], fluentd["fanout"]
+    lost = latency["lost"] + through["lost_in_store"] + through["lost_at_subscriber"] + fan["lost"]
+    return [
+        _row("Fluentd: latency p50 (100 lines/s)", latency["p50_ms"], "ms", (AT_MOST, 5)),
+        _row("Fluentd: latency p99 (100 lines/s)", latency["p99_ms"], "ms", (AT_MOST, 50)),
+        _row(f"Fluentd: throughput into store ({through['lines']:,} lines)",
+             through["store_lines_per_s"], "lines/s", (AT_LEAST, 30_000), relay),
+        _row(f"Fluentd: fan-out {fan['viewers']} viewers: p99", fan["p99_ms"], "ms"),
+        _row("Fluentd: lines lost (all runs)", lost, "lines", (AT_MOST, 0)),
+    ]  # fmt: skip
 
 
 def render(table: list[Row]) -> str:
@@ -74,6 +90,48 @@ def render(table: list[Row]) -> str:
         met = "" if r.met is None else ("yes" if r.met else "NO")
         ratio = "" if r.vs_relay is None else f"{r.vs_relay:g}x"
         lines.append((r.metric, _number(r.value), r.unit, r.target, met, ratio))
+    return _columns(lines)
+
+
+def compose_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The compose profile: each figure for the local path and for compose, side by side, with
+    compose's target (issue #14) and whether compose met it."""
+    local, compose = results["local"], results["compose"]
+    rows: list[tuple[str, ...]] = [("metric", "local", "compose", "unit", "target", "met")]
+
+    def add(metric: str, here: float | None, there: float, unit: str,
+            goal: tuple[str, bool] | None = None) -> None:  # fmt: skip
+        target, met = goal if goal else ("", None)
+        shown = "" if met is None else ("yes" if met else "NO")
+        rows.append((metric, "" if here is None else _number(here), _number(there), unit,
+                     target, shown))  # fmt: skip
+
+    lat_l, lat_c = local["latency"], compose["latency"]
+    add("latency p50 (100 lines/s)", lat_l["p50_ms"], lat_c["p50_ms"], "ms",
+        ("<= 10", lat_c["p50_ms"] <= 10))  # fmt: skip
+    add("latency p99 (100 lines/s)", lat_l["p99_ms"], lat_c["p99_ms"], "ms",
+        ("<= 50", lat_c["p99_ms"] <= 50))  # fmt: skip
+    add("lines lost (latency)", lat_l["lost"] + lat_l["duplicates"],
+        lat_c["lost"] + lat_c["duplicates"], "lines",
+        ("0", lat_c["lost"] + lat_c["duplicates"] == 0))  # fmt: skip
+    thr_l, thr_c = local["throughput"], compose["throughput"]
+    add(f"into the store ({thr_c['lines']:,} lines)", thr_l["store_lines_per_s"],
+        thr_c["store_lines_per_s"], "lines/s")  # fmt: skip
+    add("lines lost (store)", thr_l["lost_in_store"], thr_c["lost_in_store"], "lines",
+        ("0", thr_c["lost_in_store"] == 0))  # fmt: skip
+    up = compose["up"]
+    add("first up --build (no build cache)", None, up["first_up_build_s"], "s")
+    add("  of which the build", None, up["first_build_s"], "s")
+    add("cached up --build", None, up["cached_up_build_s"], "s")
+    return rows
+
+
+def render_rows(rows: list[tuple[str, ...]]) -> str:
+    return _columns(rows)
+
+
+def _columns(lines: list[tuple[str, ...]]) -> str:
+    header = lines[0]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for i, line in enumerate(lines):

@@ -1,7 +1,8 @@
 """The local stack under measurement: the same real processes the integration tests start.
 
 ``tests/support`` has no pytest dependency, so the benchmarks reuse its ``Stack`` as is: Redis,
-``joblook web`` (eventlet), ``joblook worker`` and ``joblook shipper`` on free 127.0.0.1 ports.
+``joblook web`` (eventlet), ``joblook worker`` and ``joblook shipper`` (or Fluentd) on free
+127.0.0.1 ports.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ BENCH_ENV = {"JOBLOOK_LOG_LEVEL": "WARNING"}
 
 
 @contextmanager
-def bench_stack(root: Path, concurrency: int = 4) -> Iterator[Stack]:
-    """A stack for the benchmarks, stopped afterwards."""
-    with running_stack(root, extra_env=BENCH_ENV, concurrency=concurrency) as stack:
+def bench_stack(root: Path, concurrency: int = 4, shipper: str = "joblook") -> Iterator[Stack]:
+    """A stack for the benchmarks, stopped afterwards; ``shipper`` is "joblook" or "fluentd"."""
+    with running_stack(root, BENCH_ENV, concurrency, shipper=shipper) as stack:
         yield stack
 
 

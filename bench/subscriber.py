@@ -14,18 +14,20 @@ import aiohttp
 
 from bench.wire import Connection
 from joblook.closing import Closing
-from joblook.record import State
+from joblook.record import TERMINAL_STATES
 
 OnRecords = Callable[[list[dict[str, Any]], float], None]
-TERMINAL = frozenset(s.value for s in State if s.is_terminal)
+TERMINAL = TERMINAL_STATES
 T = TypeVar("T")
 
 
 class Subscriber(Closing):
     """Connects on ``__enter__``; ``subscribe`` a task; ``wait_finished`` for its last record."""
 
-    def __init__(self, base_url: str, on_records: OnRecords) -> None:
+    def __init__(self, base_url: str, on_records: OnRecords, token: str | None = None) -> None:
         self.base_url = base_url
+        # Sent with the handshake as a bearer header, which the web checks like ``auth.token``.
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._on_records = on_records
         self._finished: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -72,7 +74,7 @@ class Subscriber(Closing):
         return self._run(self._connection.call(event, data))
 
     async def _open(self) -> None:
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(headers=self._headers)
         self._connection = Connection(self._session, self.base_url, self._on_event)
         await self._connection.open()
         asyncio.get_running_loop().create_task(self._watch_close(self._connection))

@@ -9,9 +9,13 @@ import pytest
 import redis
 
 from joblook.store.logstore import LogStore
+from tests.support import fluentd
 from tests.support.processes import Service, free_port
 from tests.support.stack import Stack, redis_argv, running_stack
+from tests.support.tools import missing_tool
 from tests.support.waiting import wait_for
+
+SHIPPERS = ("joblook", "fluentd")
 
 
 @pytest.fixture(scope="session")
@@ -56,4 +60,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def fresh_stack(tmp_path: Path) -> Iterator[Stack]:
     """A stack of its own, for a test that kills or restarts services."""
     with running_stack(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(params=SHIPPERS)
+def shipper(request: pytest.FixtureRequest) -> str:
+    """Each kind of shipper in turn: joblook's own, then real Fluentd (skipped when there is none,
+    except on CI, where that fails)."""
+    kind: str = request.param
+    require_shipper(kind)
+    return kind
+
+
+def require_shipper(kind: str) -> None:
+    """Skip a test of Fluentd when no fluentd runs here (fail it on CI)."""
+    if kind == "fluentd" and fluentd.find() is None:
+        missing_tool("no fluentd: set JOBLOOK_FLUENTD, or run ../shared/fluentd/install-deps")
+
+
+@pytest.fixture
+def shipper_stack(tmp_path: Path, shipper: str) -> Iterator[Stack]:
+    """A stack of its own with each kind of shipper in turn, for the delivery guarantees."""
+    with running_stack(tmp_path, shipper=shipper) as running:
         yield running

@@ -1,9 +1,12 @@
 """``joblook up``: the whole stack on one machine, supervised by honcho.
 
 Starts Redis (unless REDIS_URL is given), web, worker, shipper and Flower, each with the same
-command the containers run. Ctrl-C or SIGTERM stops them all; because this process is a child
-subreaper, anything they leave behind (a command's process group outliving a killed worker) is
-re-parented here and killed too, so nothing survives ``joblook up``.
+command the containers run. With ``--shipper fluentd`` (or JOBLOOK_SHIPPER=fluentd), Fluentd runs
+the repository's ``fluentd/fluent.conf`` in the shipper's place, as compose does.
+
+Ctrl-C or SIGTERM stops them all; because this process is a child subreaper, anything they
+leave behind (a command's process group outliving a killed worker) is re-parented here and killed
+too, so nothing survives ``joblook up``.
 """
 
 from __future__ import annotations
@@ -14,14 +17,15 @@ import ctypes
 import logging
 import os
 import shlex
+import socket
 import sys
 from pathlib import Path
 
 import psutil
 from honcho.manager import Manager
 
-from joblook import localredis, logs, security
-from joblook.settings import Settings
+from joblook import fluentd, localredis, logs, security
+from joblook.settings import SHIPPERS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +38,15 @@ def serve(args: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="joblook up", description="Start Redis, web, worker, shipper and Flower together."
     )
-    parser.parse_args(args)
+    parser.add_argument(
+        "--shipper",
+        choices=SHIPPERS,
+        help="what ships task logs to /sync (default: JOBLOOK_SHIPPER, else joblook's shipper)",
+    )
+    options = parser.parse_args(args)
     env = dict(os.environ)
+    if options.shipper:
+        env["JOBLOOK_SHIPPER"] = options.shipper
     generated = security.fill_in_tokens(env)
     flower_login = security.fill_in_flower_login(env)
     settings = Settings.from_env(env)
@@ -48,7 +59,10 @@ def serve(args: list[str]) -> int:
         env["REDIS_URL"] = localredis.url(settings, password)
         manager.add_process("redis", localredis.command(settings, password), env=env)
     for name in SERVICES:
-        manager.add_process(name, shlex.join([*joblook_command(), name]), env=env)
+        if name == "shipper" and settings.shipper == "fluentd":
+            _add_fluentd(manager, settings, env)
+        else:
+            manager.add_process(name, shlex.join([*joblook_command(), name]), env=env)
     _become_subreaper()
     sys.stdout.write(_banner(settings, generated, flower_login))
     sys.stdout.flush()
@@ -61,6 +75,22 @@ def joblook_command() -> list[str]:
     """How to run ``joblook`` from here: the installed script beside this Python, or the module."""
     script = Path(sys.executable).with_name("joblook")
     return [str(script)] if script.exists() else [sys.executable, "-m", "joblook.cli"]
+
+
+def _add_fluentd(manager: Manager, settings: Settings, env: dict[str, str]) -> None:
+    """Fluentd in the shipper's place. Its forward input takes FLUENTD_PORT when the services log
+    to it (FLUENTD_HOST set), else any free port, so it never collides with another Fluentd."""
+    forward_port = settings.fluentd_port if settings.fluentd_host else _free_port()
+    monitor_port = _free_port()
+    local = fluentd.environment(settings, forward_port, monitor_port)
+    manager.add_process("fluentd", shlex.join(fluentd.command(settings)), env={**env, **local})
+    log.info("Fluentd ships the task logs; its monitor_agent is on 127.0.0.1:%d", monitor_port)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _become_subreaper() -> None:

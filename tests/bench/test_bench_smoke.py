@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support import fluentd
+
 ROOT = Path(__file__).resolve().parents[2]
 MACHINE_KEYS = {"date", "cpu_count", "cpu_model", "ram_gib", "os", "python", "git_commit"}
 
@@ -48,3 +50,10 @@ def test_quick_bench_writes_every_figure_and_loses_no_line(tmp_path: Path) -> No
         assert fan["lost"] == 0 and fan["viewers_complete"] == fan["viewers"], fan
     assert results["enqueue"]["failed"] == 0 and results["enqueue"]["first_line"]["lost"] == 0
     assert results["relay"]["lost"] == 0
+    # The Fluentd path side by side, whenever a fluentd runs here (always on CI: .ci/run).
+    if fluentd.find() is not None:
+        side = results["fluentd"]
+        assert side["latency"]["lost"] == 0 and side["latency"]["in_order"]
+        assert side["throughput"]["lost_in_store"] == side["throughput"]["lost_at_subscriber"] == 0
+        assert side["fanout"]["lost"] == 0
+        assert any(row["metric"].startswith("Fluentd: ") for row in table)

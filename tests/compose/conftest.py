@@ -8,14 +8,15 @@ tool is a failure: a check that silently skips there protects nothing.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
+
+from tests.support.tools import missing_tool
 
 from . import composefile, dockerfile, fluentconf
 
@@ -31,13 +32,6 @@ SECRETS = ("REDIS_PASSWORD", "JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "FLOWER_BASI
 
 # "NAME=value" sets a variable; "# NAME=value" documents its default without setting it.
 _ENV_LINE = re.compile(r"(?P<comment>#\s*)?(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)")
-
-
-def missing_tool(message: str) -> NoReturn:
-    """Skip the test, or fail it on CI where every tool must be present."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true, so this is a failure, not a skip)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

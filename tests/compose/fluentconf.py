@@ -7,8 +7,10 @@
     </section>
 
 Full-line comments are skipped, and so is a whitespace-then-``#`` comment after an unquoted value,
-as Fluentd does. Multi-line values and ``@include`` are not supported: the reader raises rather than
-guess.
+as Fluentd does. A quoted ``#{ENV['NAME'] || 'default'}`` reads as its default: it is how the one
+file takes local values outside containers, and compose sets none of those variables (a contract
+test checks that). Multi-line values and ``@include`` are not supported: the reader raises
+rather than guess.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass, field
 
 _OPEN = re.compile(r"<(?P<name>[\w@]+)(?:\s+(?P<argument>[^>]*))?>")
 _CLOSE = re.compile(r"</(?P<name>[\w@]+)>")
+# Embedded Ruby reading a variable with a fallback: "#{ENV['NAME'] || 'default'}".
+_ENV_DEFAULT = re.compile(r"""#\{ENV\[\s*'(?P<name>\w+)'\s*\]\s*\|\|\s*'(?P<default>[^']*)'\s*\}""")
 _SIZE_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
@@ -90,7 +94,7 @@ def _value(text: str, number: int) -> str:
     if text.startswith('"'):
         if len(text) < 2 or not text.endswith('"'):
             raise FluentConfError(f"line {number}: unterminated or multi-line quoted value")
-        return re.sub(r"\\(.)", _unescape, text[1:-1])
+        return _ENV_DEFAULT.sub(r"\g<default>", re.sub(r"\\(.)", _unescape, text[1:-1]))
     value = re.split(r"\s+#", text, maxsplit=1)[0]
     if value[:1] in ("[", "{") and value[-1:] not in ("]", "}"):
         raise FluentConfError(f"line {number}: multi-line values are not supported")
@@ -99,6 +103,12 @@ def _value(text: str, number: int) -> str:
 
 def _unescape(match: re.Match[str]) -> str:
     return {"n": "\n", "t": "\t", "r": "\r"}.get(match[1], match[1])
+
+
+def defaulted_variables(text: str) -> dict[str, str]:
+    """Variables the configuration reads with a fallback, ``ENV['NAME'] || 'default'``: name ->
+    default."""
+    return {m["name"]: m["default"] for m in _ENV_DEFAULT.finditer(text)}
 
 
 def size_bytes(value: str) -> int:

@@ -20,7 +20,8 @@ from joblook.worker.chunker import MAX_CHUNK_CHARS
 from joblook.worker.logfile import LOG_FILE_MODE
 
 from . import composefile
-from .fluentconf import Section, env_variables, size_bytes, tag_matches
+from .conftest import FLUENT_CONF
+from .fluentconf import Section, defaulted_variables, env_variables, size_bytes, tag_matches
 
 TASK_TAG = "joblook.task"
 
@@ -79,11 +80,14 @@ def test_fluentd_reads_every_line_from_new_files_promptly(fluent_conf: Section) 
     assert tail.get("enable_stat_watcher", "true") == "true", "without inotify: 1 s polling"
 
 
-def test_fluentd_keeps_the_records_time_field(fluent_conf: Section) -> None:
-    # The json parser moves "time" out of the record unless told to keep it; /sync requires it.
+def test_fluentd_passes_each_line_on_as_the_worker_wrote_it(fluent_conf: Section) -> None:
+    # Unparsed, so nothing of the record (its "time" field, say) is moved or re-encoded.
     parse = _tail(fluent_conf).one("parse")
-    assert parse.type == "json"
-    assert parse.params.get("keep_time_key") == "true"
+    assert parse.type == "none"
+    written = _sync(fluent_conf).one("format")
+    assert written.type == "single_value"
+    assert written.params["message_key"] == parse.params["message_key"]
+    assert written.params.get("add_newline", "true") == "true", "one record per line"
 
 
 def test_fluentd_posts_to_the_web_sync_endpoint(
@@ -116,11 +120,12 @@ def test_fluentd_never_prints_its_config_with_the_token(fluent_conf: Section) ->
     assert fluent_conf.one("system").params.get("suppress_config_dump") == "true"
 
 
-def test_fluentd_sends_json_arrays_of_records(fluent_conf: Section) -> None:
+def test_fluentd_sends_ndjson_that_sync_accepts(fluent_conf: Section) -> None:
+    from joblook.web.ingest import NDJSON_TYPES  # noqa: PLC0415  (as SYNC_MAX_BYTES below)
+
     sync = _sync(fluent_conf)
-    assert sync.params["json_array"] == "true"
-    assert sync.params["content_type"] == "application/json"
-    assert sync.one("format").type == "json"
+    assert sync.params.get("json_array", "false") == "false", "lines, not a JSON array"
+    assert sync.params["content_type"] in NDJSON_TYPES
 
 
 def test_fluentd_retries_server_errors_instead_of_dropping_lines(fluent_conf: Section) -> None:
@@ -181,7 +186,7 @@ def test_fluentd_keeps_its_state_on_a_volume(compose: dict[str, Any], fluent_con
         for mount in composefile.mounts(compose["services"]["fluentd"])
         if mount.source in compose["volumes"] and not mount.read_only
     ]
-    assert sync.one("buffer").type == "file", "a memory buffer is lost on restart"
+    assert sync.one("buffer").type in ("file", "file_single"), "a memory buffer is lost on restart"
     for what, path in state_paths.items():
         on_volume = [m for m in volumes if PurePosixPath(path).is_relative_to(m.target)]
         assert on_volume, f"fluentd's {what} ({path}) is not on a writable named volume"
@@ -230,6 +235,18 @@ def test_fluentd_prints_the_tag_each_service_logs_with(
         # Fluentd routes an event to the first <match> whose pattern matches its tag.
         first = next((m for m in label.all("match") if tag_matches(m.argument, tag)), None)
         assert first is not None and first.type == "stdout", f"{tag} is not printed"
+
+
+def test_compose_leaves_fluentds_local_variables_at_their_container_defaults(
+    services: dict[str, Any],
+) -> None:
+    # fluent.conf reads local paths and ports as "#{ENV['NAME'] || 'container default'}" (for
+    # `joblook up --shipper fluentd`); the defaults are what the checks above read, so compose
+    # must not set any of them.
+    text = FLUENT_CONF.read_text(encoding="utf-8")
+    defaulted = defaulted_variables(text)
+    assert {"FLUENTD_TASK_LOGS", "FLUENTD_STATE_DIR", "JOBLOOK_SYNC_URL"} <= defaulted.keys()
+    assert not defaulted.keys() & composefile.environment(services["fluentd"]).keys()
 
 
 def test_the_web_answers_to_the_names_compose_reaches_it_by(

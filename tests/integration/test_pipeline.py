@@ -1,11 +1,28 @@
-"""The whole path, real processes: POST /enqueue -> worker -> file -> shipper -> /sync -> store."""
+"""The whole path, real processes: POST /enqueue -> worker -> file -> shipper -> /sync -> store,
+with joblook's shipper and with Fluentd (which passes the lines on byte for byte, unparsed)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
-from tests.support.stack import Stack, output_of, seqs_of
+import pytest
+
+from tests.conftest import SHIPPERS, require_shipper
+from tests.support.stack import Stack, output_of, running_stack, seqs_of
 from tests.support.waiting import wait_for
+
+
+@pytest.fixture(scope="module", params=SHIPPERS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """A stack for this module with each kind of shipper in turn."""
+    kind: str = request.param
+    require_shipper(kind)
+    with running_stack(tmp_path_factory.mktemp(f"pipeline-{kind}"), shipper=kind) as running:
+        yield running
+
 
 # Prints to both streams, with a unicode line, a \r redraw and no final newline on stderr.
 MIXED = (

@@ -16,13 +16,15 @@ import pytest
 import redis
 import requests
 
+from tests.support import fluentd
 from tests.support.processes import JOBLOOK, alive, free_port
 from tests.support.stack import output_of
+from tests.support.tools import missing_tool
 from tests.support.waiting import wait_for
 
 
 class Up:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *args: str, **extra_env: str) -> None:
         self.web_port, self.flower_port = free_port(), free_port()
         # up starts its own Redis and makes its own tokens
         unset = {"REDIS_URL", "JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "JOBLOOK_AUTH"}
@@ -36,11 +38,12 @@ class Up:
             "FLOWER_PORT": str(self.flower_port),
             "JOBLOOK_REDIS_PORT": str(self.redis_port),
             "JOBLOOK_DATA_DIR": str(self.data_dir),
+            **extra_env,
         }
         self.output = tmp_path / "up.log"
         with self.output.open("wb") as out:
             self.proc = subprocess.Popen(
-                [*JOBLOOK, "up"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                [*JOBLOOK, "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
         self.url = f"http://127.0.0.1:{self.web_port}"
@@ -77,9 +80,8 @@ class Up:
         ]
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
-    running = Up(tmp_path)
+@contextlib.contextmanager
+def started(running: Up) -> Iterator[Up]:
     try:
         wait_for(running.healthy, 60, "joblook up to become healthy", interval=0.2)
     except AssertionError:
@@ -95,6 +97,12 @@ def up(tmp_path: Path) -> Iterator[Up]:
             for proc in descendants:  # only if up itself failed to
                 with contextlib.suppress(psutil.NoSuchProcess):
                     proc.kill()
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    with started(Up(tmp_path)) as running:
+        yield running
 
 
 def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> None:
@@ -171,3 +179,18 @@ def test_flower_needs_the_login_up_prints_and_shows_no_redis_password(up: Up) ->
     password = re.search(r'^requirepass "(\w+)"$', config, re.MULTILINE)
     assert password and password.group(1) not in shown
     assert "joblook_redis_url" not in shown
+
+
+def test_joblook_up_with_fluentd_in_the_shippers_place(tmp_path: Path) -> None:
+    command = fluentd.find()
+    if command is None:
+        missing_tool("no fluentd: set JOBLOOK_FLUENTD, or run ../shared/fluentd/install-deps")
+    with started(Up(tmp_path, "--shipper", "fluentd", JOBLOOK_FLUENTD=command)) as up:
+        task_id = up.enqueue("echo shipped by fluentd")
+        log = wait_for(lambda: (p := up.permlog(task_id))["state"] == "SUCCESS" and p, 30, "it")
+        assert output_of(log["records"], "stdout") == "shipped by fluentd\n"
+        text = up.output.read_text()
+        # honcho names what it started: Fluentd ran, and the shipper did not.
+        assert "fluentd started" in text and "shipper started" not in text
+        # Its positions and buffer are under the data directory, not in container paths.
+        assert (up.data_dir / "fluentd" / "positions" / "task_logs.pos").is_file()

@@ -1,7 +1,9 @@
 """The whole joblook stack as real processes on free ports: Redis, web, worker, shipper.
 
 Each service runs the same command ``joblook up`` and the containers run, so the tests exercise
-what users run. A test can kill -9 and restart any one service.
+what users run. A test can kill -9 and restart any one service. The shipper is joblook's own, or
+real Fluentd running the repository's fluent.conf (``shipper="fluentd"``), as
+``joblook up --shipper fluentd`` runs it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import requests
 
+from joblook import fluentd
 from joblook.record import TERMINAL_STATES
+from joblook.settings import Settings
+from tests.support import fluentd as fluentd_support
 from tests.support.processes import JOBLOOK, Service, free_port
 from tests.support.socketclient import InOrderClient
 from tests.support.waiting import wait_for
@@ -34,10 +40,18 @@ def redis_argv(port: int, directory: Path) -> list[str]:
 
 
 class Stack:
-    """Redis + web + worker + shipper for one test (or one test session)."""
+    """Redis + web + worker + shipper for one test (or one test session).
+
+    ``shipper`` is "joblook" or "fluentd"; ``shipper_env`` is added to the shipper's environment
+    only (a token the web does not share, say)."""
 
     def __init__(
-        self, root: Path, extra_env: dict[str, str] | None = None, concurrency: int = 4
+        self,
+        root: Path,
+        extra_env: dict[str, str] | None = None,
+        concurrency: int = 4,
+        shipper: str = "joblook",
+        shipper_env: dict[str, str] | None = None,
     ) -> None:
         self.root = root
         self.data_dir = root / "var"
@@ -61,9 +75,38 @@ class Stack:
         self.web = Service("web", [*JOBLOOK, "web"], self.env, logs)
         worker_argv = [*JOBLOOK, "worker", "--concurrency", str(concurrency)]
         self.worker = Service("worker", worker_argv, self.env, logs)
-        self.shipper = Service("shipper", [*JOBLOOK, "shipper"], self.env, logs)
+        self.shipper_kind = shipper
+        self.fluentd_monitor: str | None = None
+        shipper_env = {**self.env, **(shipper_env or {})}
+        if shipper == "fluentd":
+            self.shipper = self._fluentd(shipper_env, logs)
+        else:
+            self.shipper = Service("shipper", [*JOBLOOK, "shipper"], shipper_env, logs)
         self.services = [self.redis, self.web, self.worker, self.shipper]
         self.http = requests.Session()
+
+    def _fluentd(self, env: dict[str, str], logs: Path) -> Service:
+        """Fluentd with the command and environment ``joblook up --shipper fluentd`` gives it."""
+        command = fluentd_support.find()
+        assert command, "no fluentd: the fixture should have skipped (tests/support/fluentd.py)"
+        settings = Settings.from_env({**env, "JOBLOOK_FLUENTD": command})
+        monitor_port = free_port()
+        self.fluentd_monitor = f"http://127.0.0.1:{monitor_port}/api/plugins.json"
+        local = fluentd.environment(settings, free_port(), monitor_port)
+        return Service("fluentd", fluentd.command(settings), {**env, **local}, logs)
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The records the shipper set aside because /sync refused them outright (400): the
+        shipper's ``rejected.jsonl``, or the batches in Fluentd's ``secondary_file`` directory."""
+        if self.shipper_kind == "fluentd":
+            files = sorted((self.data_dir / "fluentd" / "failed").glob("*"))
+        else:
+            files = [self.data_dir / "shipper" / "rejected.jsonl"]
+        # Fluentd keeps a batch as out_http buffered it for a JSON array: "{...}\n,{...}\n,".
+        lines = [
+            line.strip(b", ") for f in files if f.is_file() for line in f.read_bytes().split(b"\n")
+        ]
+        return [orjson.loads(line) for line in lines if line]
 
     def add_worker(self, name: str, concurrency: int = 1) -> Service:
         """Another worker on the same Redis (stopped with the stack), started at once."""
@@ -86,12 +129,22 @@ class Stack:
                 reply = self.http.get(self.url("/healthz"), timeout=2)
             except requests.RequestException:
                 return False
-            return reply.status_code == 200 and reply.json()["workers"] >= 1
+            healthy = reply.status_code == 200 and reply.json()["workers"] >= 1
+            return healthy and self._fluentd_ready()
 
         try:
             wait_for(ready, timeout, "the stack to become healthy", interval=0.1)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{self.logs()}") from None
+
+    def _fluentd_ready(self) -> bool:
+        """Fluentd's monitor_agent answers once every plugin has started (true for the shipper)."""
+        if self.fluentd_monitor is None or not self.shipper.running:
+            return self.fluentd_monitor is None
+        try:
+            return requests.get(self.fluentd_monitor, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
 
     def stop(self) -> None:
         self.http.close()
@@ -155,6 +208,9 @@ def running_stack(
     extra_env: dict[str, str] | None = None,
     concurrency: int = 4,
     jobs_yaml: str | None = None,
+    *,
+    shipper: str = "joblook",
+    shipper_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """A stack for the block, stopped after it (also when it fails to start); ``jobs_yaml``
     becomes its jobs file."""
@@ -163,7 +219,7 @@ def running_stack(
         root.mkdir(parents=True, exist_ok=True)
         (root / "jobs.yaml").write_text(jobs_yaml)
         env["JOBLOOK_JOBS_FILE"] = str(root / "jobs.yaml")
-    stack = Stack(root, extra_env=env, concurrency=concurrency)
+    stack = Stack(root, env, concurrency, shipper, shipper_env)
     try:
         stack.start()
         yield stack

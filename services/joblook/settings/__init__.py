@@ -18,6 +18,7 @@ from joblook.settings.declared import (
     DEFAULT_MAX_LOG_BYTES,
     DEFAULT_SYNC_MAX_TASKS,
     SETTINGS,
+    SHIPPERS,
 )
 from joblook.settings.parsers import SettingsError
 
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_KILL_GRACE",
     "DEFAULT_MAX_LOG_BYTES",
     "DEFAULT_SYNC_MAX_TASKS",
+    "SHIPPERS",
     "Settings",
     "SettingsError",
 ]
@@ -73,6 +75,9 @@ class Settings:
     stall_seconds: float
     webhook_url: str | None
     public_url: str
+    shipper: str
+    fluentd: str | None
+    fluentd_conf: Path
 
     @property
     def logs_dir(self) -> Path:
@@ -83,6 +88,11 @@ class Settings:
     def positions_file(self) -> Path:
         """The shipper's read positions, so a restart resumes where it stopped."""
         return self.data_dir / "shipper" / "positions.json"
+
+    @property
+    def fluentd_state_dir(self) -> Path:
+        """Fluentd's positions, file buffer and refused batches, when ``joblook up`` runs it."""
+        return self.data_dir / "fluentd"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -26,11 +26,15 @@ DEFAULT_VISIBILITY_TIMEOUT = 12 * 60 * 60.0
 DEFAULT_FLUENTD_PORT = 24224
 # Distinct tasks one /sync batch may hold: what bounds the work (and memory) of one request. The
 # shipper and Fluentd send far fewer (shipper/loop.py, fluentd/fluent.conf).
-DEFAULT_SYNC_MAX_TASKS = 1000
+DEFAULT_SYNC_MAX_TASKS = 10_000
 # A running task silent for this long gets a "no output for ..." hint on its page.
 DEFAULT_STALL_SECONDS = 600.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
+# The repository's Fluentd configuration, the one compose mounts (not part of the Python package).
+DEFAULT_FLUENTD_CONF = Path(__file__).resolve().parents[3] / "fluentd" / "fluent.conf"
+# What ships task logs to /sync under ``joblook up``: joblook's own shipper, or Fluentd.
+SHIPPERS = ("joblook", "fluentd")
 
 SECRETS = Section("Secrets: required by docker compose")
 ACCESS = Section("Who may run what")
@@ -40,6 +44,7 @@ LOCAL = Section(
     "Compose sets these inside the containers itself; values here do not reach them.",
 )
 TUNING = Section("Tuning and logging")
+IMAGE = Section("Compose only: the image")
 WORKER_LIMITS = Section(
     "Compose only: worker limits",
     "Each worker container runs one command per CPU; these bound what all of them together may "
@@ -177,7 +182,8 @@ SETTINGS: tuple[Setting, ...] = (
         "JOBLOOK_DATA_DIR", "data_dir", LOCAL, p.absolute_path,
         derive=lambda _: Path("./var").absolute(), shown_default="`./var`", example="./var",
         help="Directory for task logs (`logs/<task_id>.jsonl`), the shipper's read positions "
-        "(`shipper/`) and the data of the Redis that `joblook up` starts (`redis/`). In compose: "
+        "(`shipper/`, or `fluentd/` for the Fluentd `joblook up` starts: its positions and "
+        "buffer) and the data of the Redis that `joblook up` starts (`redis/`). In compose: "
         "`/data`, with the task-logs volume on `/data/logs`.",
     ),
     Setting(
@@ -185,8 +191,26 @@ SETTINGS: tuple[Setting, ...] = (
         derive=lambda v: f"http://127.0.0.1:{v['port']}/sync",
         shown_default="`http://127.0.0.1:$JOBLOOK_PORT/sync`",
         example="http://127.0.0.1:8888/sync",
-        help="Where `joblook shipper` POSTs log records. (In compose, Fluentd ships the logs "
-        "instead; see `fluentd/fluent.conf`.)",
+        help="Where `joblook shipper` (or the Fluentd `joblook up` starts) POSTs log records. "
+        "(In compose, Fluentd ships the logs instead; see `fluentd/fluent.conf`.)",
+    ),
+    Setting(
+        "JOBLOOK_SHIPPER", "shipper", LOCAL, p.one_of(*SHIPPERS), default="joblook",
+        help="What `joblook up` runs to ship task logs to `/sync`: `joblook` (its own shipper) or "
+        "`fluentd` (the repository's `fluentd/fluent.conf`, pointed at local paths; like "
+        "`joblook up --shipper fluentd`).",
+    ),
+    Setting(
+        "JOBLOOK_FLUENTD", "fluentd", LOCAL, p.text, shown_default="`fluentd` on `PATH`",
+        example="../shared/fluentd/bin/fluentd",
+        help="The fluentd command `JOBLOOK_SHIPPER=fluentd` runs (Fluentd >= 1.17; in a checkout "
+        "beside `../shared`: `../shared/fluentd/bin/fluentd`).",
+    ),
+    Setting(
+        "JOBLOOK_FLUENTD_CONF", "fluentd_conf", LOCAL, p.path, default=DEFAULT_FLUENTD_CONF,
+        shown_default="the repository's `fluentd/fluent.conf`", example="./fluentd/fluent.conf",
+        help="The configuration that Fluentd runs (the same file compose mounts; it is not part "
+        "of the Python package).",
     ),
     Setting(
         "JOBLOOK_WEB_DIR", "web_dir", LOCAL, p.path, default=DEFAULT_WEB_DIR,
@@ -204,8 +228,8 @@ SETTINGS: tuple[Setting, ...] = (
         "JOBLOOK_SYNC_MAX_TASKS", "sync_max_tasks", TUNING, p.count,
         default=DEFAULT_SYNC_MAX_TASKS,
         help="Most tasks one `/sync` batch may hold records of (above it: 413); bounds the work "
-        "of one request. The shipper sends at most 500 tasks' records at once, Fluentd at most "
-        "500 records.",
+        "of one request. The shipper sends at most 5,000 tasks' records at once, Fluentd at most "
+        "5,000 records.",
     ),
     Setting(
         "JOBLOOK_KILL_GRACE", "kill_grace", TUNING, p.seconds_or_zero, default=DEFAULT_KILL_GRACE,
@@ -290,6 +314,13 @@ SETTINGS: tuple[Setting, ...] = (
         '(`{"task_id", "cmd", "state", "exit_code", "duration_seconds", "url"}`, README: '
         '"Webhook"), retried for about a minute if the receiver fails; anything else stops the '
         "services at startup. Unset: no webhook.",
+    ),
+    # ---- Compose only: the image
+    Setting(
+        "JOBLOOK_IMAGE", None, IMAGE, example="joblook:local",
+        help="The tag `docker compose build` gives the one image web, worker and flower run. "
+        "Change it when several checkouts share one Docker engine, so each builds and runs its "
+        "own.",
     ),
     # ---- Compose only: worker limits
     Setting(

@@ -63,6 +63,18 @@ def choice(*allowed: str) -> Parser:
     return parse
 
 
+def one_of(*allowed: str) -> Parser:
+    """One of ``allowed``, in any case (the message lists them)."""
+
+    def parse(name: str, raw: str) -> str:
+        value = raw.lower()
+        if value not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return parse
+
+
 def pattern(name: str, raw: str) -> re.Pattern[str]:
     try:
         return re.compile(raw)

@@ -16,6 +16,7 @@ from joblook.web import (
     errors,
     headers,
     hosts,
+    ingest,
     jsonio,
     openapi,
     pages,
@@ -52,6 +53,7 @@ def create_app(
     headers.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ingest.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
     openapi.init_app(app)

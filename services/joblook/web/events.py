@@ -11,7 +11,7 @@ from joblook import record
 from joblook.web import auth, broadcast
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
-from joblook.web.validation import MAX_INT_ARG
+from joblook.web.models import MAX_SAFE_INTEGER
 
 
 def _feed() -> LiveFeed:
@@ -39,8 +39,11 @@ def on_subscribe(data: Any) -> dict[str, object]:
     after_seq = data.get("after_seq", 0)
     # Bounded as in HTTP queries: past Redis' 64-bit offsets, every read of the task's live feed
     # failed (for all its subscribers) and was retried for good.
-    if type(after_seq) is not int or not 0 <= after_seq <= MAX_INT_ARG:
-        return {"ok": False, "error": f"after_seq must be an integer >= 0 and <= {MAX_INT_ARG}"}
+    if type(after_seq) is not int or not 0 <= after_seq <= MAX_SAFE_INTEGER:
+        return {
+            "ok": False,
+            "error": f"after_seq must be an integer >= 0 and <= {MAX_SAFE_INTEGER}",
+        }
     task_id = data["task_id"]
     if current_app.extensions["joblook.store"].task(task_id) is None:
         return {"ok": False, "error": "unknown task"}

@@ -10,6 +10,7 @@ Refusals are 403: the request was understood, and is not allowed.
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 from joblook.jobs import Job, JobError
 from joblook.settings import Settings
@@ -33,16 +34,14 @@ def check_raw(settings: Settings, jobs: dict[str, Job], cmds: list[str]) -> None
             )
 
 
-def job_argv(jobs: dict[str, Job], name: object, params: object) -> tuple[list[str], str]:
+def job_argv(
+    jobs: dict[str, Job], name: str, params: dict[str, Any] | None
+) -> tuple[list[str], str]:
     """The argv a named job runs with these parameters, and how to show it (shell-quoted)."""
-    if not isinstance(name, str) or name not in jobs:
+    if name not in jobs:
         raise ApiError(400, "unknown job", {"jobs": sorted(jobs)})
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise ApiError(400, "params must be a JSON object")
     try:
-        argv = jobs[name].render(params)
+        argv = jobs[name].render(params or {})
     except JobError as exc:
         raise ApiError(400, str(exc)) from None
     return argv, shlex.join(argv)

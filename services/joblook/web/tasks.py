@@ -5,17 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, request
+from pydantic import ValidationError
 
 from joblook import record
 from joblook.record import TERMINAL_STATES, State
 from joblook.settings import Settings
 from joblook.store.cancellation import read_cancel, request_cancel
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
-from joblook.web import auth, validation
+from joblook.web import auth
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
+from joblook.web.models import (
+    TASKS_MAX,
+    CancelReply,
+    LogQuery,
+    Metrics,
+    TaskIdQuery,
+    TaskList,
+    TasksQuery,
+    TaskWithCancel,
+)
+from joblook.web.spec import other_content, refusal, replies, spec
 
 bp = Blueprint("tasks", __name__)
+auth.protect(bp, "the API")
 
 PAGE = 5_000  # records per store read while streaming
 RECHECK_SECONDS = 5.0  # a follower re-reads the store this often even without a notification
@@ -30,75 +43,30 @@ def _store() -> LogStore:
 
 
 def known_task(task_id: str) -> TaskInfo:
-    info = _store().task(validation.task_id(task_id))
+    """The task a path names; 400 for a malformed id (spectree checks no path), 404 if unknown."""
+    try:
+        TaskIdQuery(task_id=task_id)
+    except ValidationError as exc:
+        raise refusal(exc) from None
+    info = _store().task(task_id)
     if info is None:
         raise ApiError(404, "unknown task", {"task_id": task_id})
     return info
 
 
 @bp.get("/tasks")
-def list_tasks() -> dict[str, object]:
-    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back.
-    ---
-    get:
-      tags: [tasks]
-      parameters:
-        - in: query
-          name: state
-          description: Only tasks in this state.
-          schema: State
-        - in: query
-          name: limit
-          description: At most this many (and never more than 500).
-          schema: {type: integer, minimum: 1, maximum: 9007199254740991, default: 50}
-        - in: query
-          name: before
-          description: Only tasks created before this time (the last one's `created_at`).
-          schema: {type: string, format: date-time}
-      responses:
-        200:
-          description: The tasks.
-          content:
-            application/json:
-              schema: TaskList
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        503: Unavailable
-    """
-    auth.require(request, _settings().token, "the API")
-    limit = validation.int_arg(request.args, "limit", 50, minimum=1) or 50
-    before = validation.timestamp_arg(request.args, "before")
-    state = request.args.get("state") or None
-    if state is not None and state not in State.__members__:
-        raise ApiError(400, f"state must be one of {', '.join(State)}")
-    tasks = _store().list_tasks(limit=min(limit, 500), before=before, state=state)
+@spec.validate(resp=replies({200: TaskList}, 503), tags=["tasks"])
+def list_tasks(query: TasksQuery) -> dict[str, object]:
+    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back."""
+    limit = min(query.limit, TASKS_MAX)
+    tasks = _store().list_tasks(limit=limit, before=query.before, state=query.state)
     return {"tasks": [t.to_json() for t in tasks]}
 
 
 @bp.get("/tasks/<task_id>")
+@spec.validate(resp=replies({200: TaskWithCancel}, 404, 503), tags=["tasks"])
 def get_task(task_id: str) -> dict[str, object]:
-    """What is known about one task.
-    ---
-    get:
-      tags: [tasks]
-      parameters: [TaskIdInPath]
-      responses:
-        200:
-          description: The task.
-          content:
-            application/json:
-              schema:
-                allOf:
-                  - Task
-                  - required: [cancel_requested]
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        503: Unavailable
-    """
-    auth.require(request, _settings().token, "the API")
+    """What is known about one task."""
     info = known_task(task_id)
     ended = info.state in TERMINAL_STATES
     cancel = None if ended else read_cancel(_store().redis, info.task_id)
@@ -107,57 +75,26 @@ def get_task(task_id: str) -> dict[str, object]:
 
 
 @bp.get("/tasks/<task_id>/metrics")
+@spec.validate(resp=replies({200: Metrics}, 404, 503), tags=["logs"])
 def task_metrics(task_id: str) -> Response:
     """The metric series the task's output reported, as `[step, value]` points.
 
     A line that is exactly a JSON object with `metrics` (and an optional `step`, else the last
     step + 1, from 0) adds a point to each named series. Series are in order of first appearance;
     each keeps at most 10,000 points spread evenly over the run, and always its latest point.
-    ---
-    get:
-      tags: [logs]
-      parameters: [TaskIdInPath]
-      responses:
-        200:
-          description: The series; `{}` when the output reported none.
-          content:
-            application/json:
-              schema: Metrics
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     return Response(_store().series(info.task_id), mimetype="application/json")
 
 
 @bp.delete("/tasks/<task_id>")
+@spec.validate(resp=replies({202: CancelReply}, 404, 409, 503), tags=["tasks"])
 def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
     """Cancel a task (every unfinished step of a chain or group).
 
     A queued task never starts; a running one's whole process tree is stopped. 409 when it has
     already ended.
-    ---
-    delete:
-      tags: [tasks]
-      parameters: [TaskIdInPath]
-      responses:
-        202:
-          description: Cancel requested; the task ends REVOKED.
-          content:
-            application/json:
-              schema: CancelReply
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        409: Conflict
-        503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     info = known_task(task_id)
     if info.state in TERMINAL_STATES:
         raise ApiError(409, "the task has already ended", {"state": info.state})
@@ -171,44 +108,16 @@ def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
 
 
 @bp.get("/tasks/<task_id>/log")
-def task_log(task_id: str) -> Response:
+@spec.validate(resp=replies({200: None}, 404, 503), tags=["logs"])
+@other_content(200, "text/plain", "application/x-ndjson")
+def task_log(task_id: str, query: LogQuery) -> Response:
     """The output so far; with ``follow=1``, streamed as it is printed until the task ends.
 
     ``format=text`` (default) is the output of both streams; ``format=jsonl`` is the records,
     one JSON object per line, status records included (what ``joblook submit --follow`` reads).
-    ---
-    get:
-      tags: [logs]
-      parameters:
-        - TaskIdInPath
-        - in: query
-          name: follow
-          description: 1 to keep the response open and stream output until the task ends.
-          schema: {type: string, enum: ["0", "1"], default: "0"}
-        - in: query
-          name: format
-          schema: {type: string, enum: [text, jsonl], default: text}
-      responses:
-        200:
-          description: The output (text) or the records (jsonl), streamed.
-          content:
-            text/plain:
-              schema: {type: string}
-            application/x-ndjson:
-              schema:
-                description: One record per line.
-                type: array
-                items: Record
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        503: Unavailable
     """
-    auth.require(request, _settings().token, "the API")
     known_task(task_id)
-    follow = validation.choice(request.args, "follow", ("0", "1")) == "1"
-    fmt = validation.choice(request.args, "format", ("text", "jsonl"))
+    follow, fmt = query.follow == "1", query.format
     feed: LiveFeed = current_app.extensions["joblook.feed"]
     pages = _pages(_store(), feed, task_id, follow, _settings().feed_event_bytes)
     body = _as_text(pages) if fmt == "text" else _as_jsonl(pages)

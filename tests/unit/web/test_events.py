@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from joblook.web.extensions import socketio
-from joblook.web.validation import MAX_INT_ARG
+from joblook.web.models import MAX_SAFE_INTEGER
 from tests.unit.web.conftest import AppFactory
 
 
-@pytest.mark.parametrize("after_seq", [-1, MAX_INT_ARG + 1, 2**64 - 1, 1.5, "3"])
+@pytest.mark.parametrize("after_seq", [-1, MAX_SAFE_INTEGER + 1, 2**64 - 1, 1.5, "3"])
 def test_subscribe_refuses_an_after_seq_no_store_read_can_use(
     make_app: AppFactory, after_seq: object
 ) -> None:
@@ -23,5 +23,5 @@ def test_subscribe_refuses_an_after_seq_no_store_read_can_use(
         viewer.disconnect()
     assert reply == {
         "ok": False,
-        "error": f"after_seq must be an integer >= 0 and <= {MAX_INT_ARG}",
+        "error": f"after_seq must be an integer >= 0 and <= {MAX_SAFE_INTEGER}",
     }

@@ -177,7 +177,7 @@ def worker_lines() -> list[dict[str, object]]:
 @pytest.mark.parametrize(
     ("content_type", "separator", "wrap"),
     [
-        ("application/json", ",", ("[", "]")),  # json_array true, as fluent.conf sends
+        ("application/json", ",", ("[", "]")),  # json_array true with the json format
         ("application/x-ndjson", "\n", ("", "\n")),  # json_array false with the json format
     ],
 )
@@ -200,6 +200,28 @@ def test_a_batch_exactly_as_fluentd_out_http_sends_it_is_stored(
     assert reply.status_code == 200, reply.data
     assert reply.get_json() == {"received": 3, "stored": 3}
     assert decode_records(store.read(TASK)) == objs
+
+
+def test_the_workers_lines_as_fluent_conf_sends_them_are_stored(
+    make_app: AppFactory, store: LogStore
+) -> None:
+    # fluent.conf passes the lines on unparsed (in_tail "none", out_http "single_value"): the
+    # body is the task file's bytes, one record per line.
+    written = [
+        OutputRecord(TASK, 1, record.timestamp(), record.STDOUT, "über/ü ✓\n"),
+        record.status(TASK, 2, State.SUCCESS, 0, "exited with code 0"),
+    ]
+    body = record.encode_lines(written)
+    app = make_app(JOBLOOK_TOKEN="user-secret", JOBLOOK_SYNC_TOKEN="sync-secret")
+    with app.test_client() as client:
+        reply = client.post(
+            "/sync",
+            data=body,
+            headers={**OUT_HTTP_HEADERS, "Content-Type": "application/x-ndjson"},
+        )
+    assert reply.status_code == 200, reply.data
+    stored = decode_records(store.read(TASK))
+    assert record.encode_lines(record.from_mapping(r) for r in stored) == body
 
 
 def records_of(task_ids: list[str]) -> bytes:
