@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := web/node_modules/.installed
 
-.PHONY: install run test test-fast lint format clean system-deps bench screenshots
+.PHONY: install run test test-fast lint format clean system-deps bench screenshots docs-settings
 
 install: $(PY_STAMP) $(JS_STAMP)
 
@@ -48,6 +48,11 @@ screenshots: install system-deps
 # BENCH_ARGS=--quick for a seconds-long run (see README "Performance").
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The README's settings table and .env.example, from services/joblook/settings/declared.py (a unit
+# test fails while they differ from it).
+docs-settings: install
+	$(BIN)/python -m joblook.settings --write
 
 # ruff skips what .gitignore lists (.venv, node_modules).
 lint: install

@@ -22,7 +22,7 @@ from bench.stats import latency_ms, rate
 from bench.subscriber import Subscriber
 from joblook.record import STDOUT
 from joblook.settings import Settings
-from joblook.worker.celery_app import make_celery
+from joblook.taskqueue import make_celery
 
 
 def run(stack: Stack, requests_count: int, clients: int, first_lines: int) -> dict[str, Any]:

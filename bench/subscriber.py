@@ -14,10 +14,10 @@ import aiohttp
 
 from bench.wire import Connection
 from joblook.closing import Closing
-from joblook.record import State
+from joblook.record import TERMINAL_STATES
 
 OnRecords = Callable[[list[dict[str, Any]], float], None]
-TERMINAL = frozenset(s.value for s in State if s.is_terminal)
+TERMINAL = TERMINAL_STATES
 T = TypeVar("T")
 
 

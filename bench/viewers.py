@@ -19,9 +19,9 @@ import aiohttp
 import orjson
 
 from bench.wire import Connection
-from joblook.record import STDOUT, State
+from joblook.record import STDOUT, TERMINAL_STATES
 
-TERMINAL = frozenset(s.value for s in State if s.is_terminal)
+TERMINAL = TERMINAL_STATES
 CONNECT_CONCURRENCY = 50  # handshakes in flight at once: no thundering herd at the server
 
 

@@ -6,7 +6,7 @@ the traceback, if any), tagged ``joblook.service.<service>`` and timed to the na
 Fluentd being down never stops or crashes the service. A record that cannot be sent waits in
 memory with the others (up to ``BUFFER_BYTES``; past that, all waiting records are dropped and
 stderr says how many bytes). A retry thread sends what waits as soon as Fluentd answers again,
-trying every ``RETRY_SECONDS``; in between, a log call only adds to the buffer, so an unreachable
+trying every ``RETRY`` wait; in between, a log call only adds to the buffer, so an unreachable
 host costs one log call at most ``TIMEOUT_SECONDS`` per interval. The first failure of an outage
 is reported on stderr too. What waits in memory is lost if the process dies before Fluentd is back.
 The timeout does not cover resolving the host name: Docker's DNS answers at once, a slow resolver
@@ -26,9 +26,12 @@ from typing import Any
 from fluent import handler as fluent_handler
 from fluent import sender as fluent_sender
 
+from joblook.retry import Backoff
+
 TAG_PREFIX = "joblook.service"
 BUFFER_BYTES = 1024 * 1024  # fluent-logger's default, stated: what one outage may hold
-RETRY_SECONDS = 5.0
+RETRY = Backoff.fixed(5.0)
+"""Between tries to reach Fluentd while it is away."""
 TIMEOUT_SECONDS = 1.0
 
 
@@ -81,7 +84,7 @@ class _ServiceFields:
 
 class _Sender(fluent_sender.FluentSender):
     """fluent-logger's sender (which keeps unsent records in ``pendings``), plus: no connection
-    attempt within RETRY_SECONDS of a failed one, and a thread that sends what waits."""
+    attempt within a RETRY wait of a failed one, and a thread that sends what waits."""
 
     _retry_at = 0.0
     _said_unreachable = False
@@ -93,12 +96,12 @@ class _Sender(fluent_sender.FluentSender):
         try:
             super()._reconnect()
         except Exception as exc:  # also a host name that does not resolve or is malformed
-            self._retry_at = time.monotonic() + RETRY_SECONDS
+            self._retry_at = time.monotonic() + RETRY.wait(1)
             if not self._said_unreachable:
                 self._said_unreachable = True
                 _say(
                     f"cannot reach Fluentd at {self.host}:{self.port} ({exc}); keeping up to "
-                    f"{self.bufmax} bytes of log records and retrying every {RETRY_SECONDS:g} s"
+                    f"{self.bufmax} bytes of log records and retrying every {RETRY.wait(1):g} s"
                 )
             raise ConnectionError(str(exc)) from exc
         self._said_unreachable = False
@@ -122,7 +125,7 @@ class _Sender(fluent_sender.FluentSender):
                 # Sends ``pendings`` (and nothing new). A failed connect has set _retry_at
                 # already; a connection that fails while sending waits as long.
                 if not super()._send_internal(b""):
-                    self._retry_at = max(self._retry_at, time.monotonic() + RETRY_SECONDS)
+                    self._retry_at = max(self._retry_at, time.monotonic() + RETRY.wait(1))
 
 
 class FluentdHandler(fluent_handler.FluentHandler):

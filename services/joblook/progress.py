@@ -15,16 +15,23 @@ looked at on its own. What counts:
   ``{"metrics": {"loss": 0.31}, "step": 120}``.
 
 Most chunks are ordinary output, so :func:`recognise` rejects them with substring tests before any
-regular expression runs.
+regular expression runs. :func:`findings` looks at a batch of records, as ``/sync`` hands them to
+the store.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import NamedTuple
 
 import orjson
+
+from joblook.record import OutputRecord, Record
 
 MAX_NAME_CHARS = 100
 """A metric's name is at most this long; longer ones are ignored."""
@@ -55,6 +62,39 @@ class Finding:
     eta_seconds: float | None = None
     metrics: tuple[tuple[str, int | float], ...] = ()
     step: int | float | None = None
+
+
+class Found(NamedTuple):
+    """A finding and the record it came from."""
+
+    seq: int
+    finding: Finding
+    time: str
+
+
+def findings(records: Iterable[Record]) -> dict[str, list[Found]]:
+    """What a batch's output says, by task, in seq order: only the findings that decide what the
+    store ends up with (see :func:`_thinned`)."""
+    found: dict[str, list[Found]] = {}
+    for r in sorted(records, key=attrgetter("task_id", "seq")):
+        if isinstance(r, OutputRecord) and (finding := recognise(r.log)) is not None:
+            found.setdefault(r.task_id, []).append(Found(r.seq, finding, r.time))
+    return {task_id: _thinned(task_found) for task_id, task_found in found.items()}
+
+
+def _thinned(found: list[Found]) -> list[Found]:
+    """A bar redrawn 10,000 times a second puts thousands of progress-only frames in one batch, yet
+    only a few matter: the first (it may start the rate's baseline), each one that goes backwards
+    with the one before it (a new bar restarts the baseline), and the last (it wins). Metrics are
+    all kept."""
+    bar = [
+        i for i, f in enumerate(found) if f.finding.progress is not None and not f.finding.metrics
+    ]
+    keep = set(bar[:1] + bar[-1:])
+    for before, after in itertools.pairwise(bar):
+        if found[after].finding.progress < found[before].finding.progress:  # type: ignore[operator]
+            keep.update((before, after))
+    return [f for i, f in enumerate(found) if i in keep or f.finding.metrics]
 
 
 def recognise(log: str) -> Finding | None:

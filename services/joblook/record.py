@@ -52,6 +52,11 @@ class State(enum.StrEnum):
         return self in (State.SUCCESS, State.FAILURE, State.REVOKED)
 
 
+TERMINAL_STATES = frozenset(s.value for s in State if s.is_terminal)
+"""The states a task ends in. The pages get them from ``GET /config``; ``append.lua`` keeps a
+copy that ``tests/unit/store/test_scripts.py`` compares with this."""
+
+
 class RecordError(ValueError):
     """A record that does not match the wire form; the message says which field and why."""
 

@@ -25,7 +25,6 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 FLUENT_CONF = REPO_ROOT / "fluentd" / "fluent.conf"
 IMAGE_DOCKERFILE = REPO_ROOT / "services" / "Dockerfile"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
-SETTINGS_PY = REPO_ROOT / "services" / "joblook" / "settings.py"
 COMPOSE_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "compose-spec.json"
 
 # The values that only ever come from .env.

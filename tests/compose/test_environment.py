@@ -8,28 +8,24 @@ from typing import Any
 
 import pytest
 
+from joblook.settings.declared import SETTINGS
+
 from . import composefile
-from .conftest import REPO_ROOT, SECRETS, SETTINGS_PY
-from .settingsvars import read_variables
+from .conftest import REPO_ROOT, SECRETS
 
 
 @pytest.fixture(scope="module")
 def settings_variables() -> dict[str, bool]:
-    """Variables services/joblook/settings.py reads -> whether it has a default for each."""
-    found = read_variables(SETTINGS_PY)
-    assert found, f"no env.get(...) or _int(env, ...) found in {SETTINGS_PY}"
-    return found
+    """Variables joblook's settings read -> whether they may be left unset (not a secret)."""
+    return {s.env: not s.secret for s in SETTINGS if s.attr is not None}
 
 
 def _set_in_compose(services: dict[str, Any]) -> set[str]:
     return {name for service in services.values() for name in composefile.environment(service)}
 
 
-def test_settings_reader_finds_the_known_variables(settings_variables: dict[str, bool]) -> None:
-    # Guards the parser itself: these are read by settings.py today.
-    assert {"REDIS_URL", "JOBLOOK_PORT", "JOBLOOK_DATA_DIR", "JOBLOOK_SYNC_TOKEN"} <= set(
-        settings_variables
-    )
+def test_the_secrets_compose_requires_are_the_declared_secrets() -> None:
+    assert {s.env for s in SETTINGS if s.secret} == set(SECRETS)
 
 
 def test_every_setting_is_set_in_compose_or_has_a_default(

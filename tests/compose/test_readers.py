@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from . import composefile, dockerfile, fluentconf
-from .settingsvars import read_variables
 
 
 def test_fluentconf_reads_nested_sections_and_parameters() -> None:
@@ -116,29 +114,6 @@ def test_compose_reader_reads_both_volume_syntaxes() -> None:
     ]
 
 
-def test_settings_reader_tells_defaulted_from_required_variables(tmp_path: Path) -> None:
-    source = tmp_path / "settings.py"
-    source.write_text(
-        textwrap.dedent(
-            """
-            def from_env(env):
-                return dict(
-                    a=env.get("WITH_OR") or "x",
-                    b=env.get("WITH_ARG", "x"),
-                    c=env.get("REQUIRED"),
-                    d=_int(env, "WITH_INT", 1),
-                )
-            """
-        )
-    )
-    assert read_variables(source) == {
-        "WITH_OR": True,
-        "WITH_ARG": True,
-        "REQUIRED": False,
-        "WITH_INT": True,
-    }
-
-
 def test_resolved_environment_takes_defaults_and_marks_required_secrets() -> None:
     service = {
         "environment": {
@@ -154,14 +129,3 @@ def test_resolved_environment_takes_defaults_and_marks_required_secrets() -> Non
         "C": "",
         "D": "plain",
     }
-
-
-def test_settings_read_through_a_parsing_helper_are_found(tmp_path: Path) -> None:
-    source = tmp_path / "settings.py"
-    source.write_text(
-        "def f(env):\n"
-        "    a = env.get('PLAIN')\n"
-        "    b = _seconds(env, 'GRACE', allow_zero=True)\n"
-        "    c = _byte_cap(env, 'CAP', 5)\n"
-    )
-    assert read_variables(source) == {"PLAIN": False, "GRACE": True, "CAP": True}

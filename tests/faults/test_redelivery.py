@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from joblook.settings import Settings
-from joblook.worker.celery_app import make_celery
+from joblook.taskqueue import make_celery
 from tests.support.stack import Stack, running_stack
 from tests.support.waiting import wait_for
 

@@ -9,8 +9,8 @@ import pytest
 
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
+from joblook.taskqueue import make_celery
 from joblook.web import launch
-from joblook.worker.celery_app import make_celery
 from tests.support.processes import alive
 from tests.support.stack import TERMINAL, Stack, output_of, running_stack
 from tests.support.waiting import wait_for

@@ -20,12 +20,12 @@ from typing import Any
 
 import requests
 
-from joblook.record import State
+from joblook.record import TERMINAL_STATES
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TERMINAL = {s.value for s in State if s.is_terminal}
+TERMINAL = TERMINAL_STATES
 # What a fresh clone does not have: local state, caches and a developer's own secrets.
 _NOT_IN_A_CLONE = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "var", ".env", "__pycache__", ".pytest_cache", ".ruff_cache",

@@ -19,14 +19,14 @@ import orjson
 import requests
 
 from joblook import fluentd
-from joblook.record import State
+from joblook.record import TERMINAL_STATES
 from joblook.settings import Settings
 from tests.support import fluentd as fluentd_support
 from tests.support.processes import JOBLOOK, Service, free_port
 from tests.support.socketclient import InOrderClient
 from tests.support.waiting import wait_for
 
-TERMINAL = {s.value for s in State if s.is_terminal}
+TERMINAL = TERMINAL_STATES  # the states a task ends in, for the tests that import it from here
 
 
 def redis_argv(port: int, directory: Path) -> list[str]:

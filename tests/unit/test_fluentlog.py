@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from joblook import fluentlog
+from joblook.retry import Backoff
 from tests.support.forward import ForwardReceiver, forward_receiver
 from tests.support.processes import free_port
 
@@ -95,7 +96,7 @@ def test_a_json_message_cannot_overwrite_the_fields(
 def test_records_logged_while_fluentd_is_away_arrive_in_order_once_it_listens(
     make_logger: MakeLogger, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(fluentlog, "RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(fluentlog, "RETRY", Backoff.fixed(0.2))
     port = free_port()  # nothing listens here yet
     logger = make_logger(port)
     for n in range(20):

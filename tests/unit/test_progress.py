@@ -7,7 +7,9 @@ import io
 import pytest
 from tqdm import tqdm
 
-from joblook.progress import Finding, recognise
+from joblook import record
+from joblook.progress import Finding, findings, recognise
+from joblook.record import OutputRecord
 from joblook.worker.chunker import Chunker
 
 
@@ -132,3 +134,18 @@ def test_one_json_line_may_carry_progress_and_metrics() -> None:
 def test_metric_names_must_be_short_and_non_empty() -> None:
     line = '{"metrics": {"": 1, "%s": 2, "ok": 3}}\n' % ("n" * 101)
     assert recognise(line) == Finding(metrics=(("ok", 3),))
+
+
+def test_a_batch_s_findings_come_by_task_in_seq_order_with_redrawn_frames_thinned() -> None:
+    a, b = "1d128c57-0066-4e0f-b16f-109d8b8fbb0e", "2d128c57-0066-4e0f-b16f-109d8b8fbb0e"
+    stamp = record.timestamp()
+
+    def out(task_id: str, seq: int, log: str) -> OutputRecord:
+        return OutputRecord(task_id, seq, stamp, record.STDOUT, log)
+
+    frames = [out(a, seq, f"{seq * 10}%\r") for seq in range(1, 6)]  # 10%..50%: one bar
+    batch = [out(b, 2, '{"metrics": {"loss": 0.5}}\n'), *reversed(frames), out(b, 1, "plain\n")]
+    batch.append(record.status(a, 6, record.State.SUCCESS, 0))
+    found = findings(batch)
+    assert [(f.seq, f.finding.progress) for f in found[a]] == [(1, 0.1), (5, 0.5)]  # first, last
+    assert [(f.seq, f.finding.metrics) for f in found[b]] == [(2, (("loss", 0.5),))]

@@ -1,15 +1,18 @@
 // How both pages show a task's state, times and durations.
+import { config } from "/static/config.js";
 
-const TERMINAL_STATES = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
-const STATE_ORDER = ["PENDING", "STARTED", "SUCCESS", "FAILURE", "REVOKED"];
+// From the server (joblook.record.State): the pages keep no list of their own.
+const TERMINAL_STATES = new Set(config.terminal_states);
+const STATE_ORDER = config.states;
 
 export function isFinished(state) {
   return TERMINAL_STATES.has(state);
 }
 
-/** How far along its lifecycle a state is; a task never moves back, so a higher rank is newer. */
+/** How far along its lifecycle a state is; a task never moves back, so a higher rank is newer.
+ * Every terminal state ranks the same: they are alternatives, not steps. */
 function stateRank(state) {
-  return Math.min(STATE_ORDER.indexOf(state), 2);
+  return isFinished(state) ? STATE_ORDER.length : STATE_ORDER.indexOf(state);
 }
 
 /**

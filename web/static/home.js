@@ -1,5 +1,6 @@
 // The home page: launch a command or a named job, watch the recent tasks change live, link to Flower.
-import { getJSON, postJSON, taskPageUrl } from "/static/api.js";
+import { postJSON, taskPageUrl } from "/static/api.js";
+import { config } from "/static/config.js";
 import { openSocket } from "/static/connection.js";
 import { showErrorIn } from "/static/errors.js";
 import { showJobForms } from "/static/jobforms.js";
@@ -34,10 +35,9 @@ const list = new TaskList({
   older: byId("older"),
 }, showError);
 
-async function showFlowerLink() {
-  const { flower_url: url } = await getJSON("/config");
+function showFlowerLink() {
   const link = byId("flower");
-  link.href = url;
+  link.href = config.flower_url;
   link.hidden = false;
 }
 
@@ -57,6 +57,6 @@ socket.on("connect", () => {
 });
 socket.on("disconnect", () => delete document.body.dataset.live);
 
-showFlowerLink().catch(showError);
+showFlowerLink();
 showJobForms(byId("jobs"), byId("job-forms")).catch(showError);
 socket.connect();

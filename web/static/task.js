@@ -8,6 +8,7 @@
 import { downloadUrl, getJSON } from "/static/api.js";
 import { MetricCharts } from "/static/charts.js";
 import { openSocket } from "/static/connection.js";
+import { config } from "/static/config.js";
 import { isFinished } from "/static/format.js";
 import { LogWriter } from "/static/logwriter.js";
 import { EndNotifier } from "/static/notify.js";
@@ -153,9 +154,7 @@ async function main() {
     return;
   }
   writer.startAfter(startFor(task.records));
-  getJSON("/config")
-    .then((config) => (progress.stallSeconds = config.stall_seconds))
-    .catch((error) => showError(error.message));
+  progress.stallSeconds = config.stall_seconds;
   const socket = openSocket(byId("connection"));
   window.joblook.socket = socket;
   follow(socket);

@@ -14,6 +14,7 @@ import shlex
 import sys
 from typing import Any
 
+from joblook import record
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 
 EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment."
@@ -46,18 +47,18 @@ def _print_records(client: Client, task_id: str, follow: bool) -> dict[str, Any]
     """Print output (stderr to stderr); return the final status record, if one arrived."""
     final = None
     for rec in client.records(task_id, follow=follow):
-        if rec["stream"] == "status":
-            if rec["state"] in ("SUCCESS", "FAILURE", "REVOKED"):
+        if rec["stream"] == record.STATUS:
+            if rec["state"] in record.TERMINAL_STATES:
                 final = rec
             continue
-        out = sys.stderr if rec["stream"] == "stderr" else sys.stdout
+        out = sys.stderr if rec["stream"] == record.STDERR else sys.stdout
         out.write(rec["log"])
         out.flush()
     return final
 
 
 def exit_code_of(status: dict[str, Any]) -> int:
-    if status["state"] == "SUCCESS":
+    if status["state"] == record.State.SUCCESS:
         return 0
     code = status.get("exit_code")
     return code if isinstance(code, int) and code != 0 else 1

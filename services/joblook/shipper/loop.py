@@ -16,8 +16,8 @@ from pathlib import Path
 
 import urllib3
 
+from joblook.retry import Backoff, Retrying
 from joblook.settings import DEFAULT_SYNC_MAX_TASKS, Settings
-from joblook.shipper.backoff import Backoff
 from joblook.shipper.batch import Piece
 from joblook.shipper.delivery import Abandoned, Delivery, Retry
 from joblook.shipper.positions import Position, PositionStore
@@ -32,6 +32,8 @@ MAX_BYTES = 4 * 1024 * 1024  # well under /sync's own limit (64 MiB)
 # backlog of thousands of finished tasks (after an outage) never meets a 413.
 MAX_FILES = DEFAULT_SYNC_MAX_TASKS // 2
 _LOUD_STATUSES = frozenset({401, 403, 404})
+# Between failed POSTs; jittered so that shippers restarted together do not retry in lockstep.
+BACKOFF = Backoff(first=0.05, cap=5.0, jitter=True)
 
 
 class Shipper:
@@ -48,8 +50,7 @@ class Shipper:
         timeout: urllib3.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self.settings = settings
-        self.backoff = backoff or Backoff()
-        self.failed_attempts = 0
+        self.backoff = Retrying(backoff or BACKOFF)
         self._store = PositionStore(settings.positions_file)
         self._rescan_interval = rescan_interval
         self._max_lines = max_lines
@@ -130,8 +131,7 @@ class Shipper:
 
     def _back_off(self, failure: Retry) -> None:
         """One loud line per failed attempt, then a pause that ``stop()`` cuts short."""
-        self.failed_attempts += 1
-        delay = self.backoff.next_delay()
+        delay = self.backoff.failed()
         level = logging.ERROR if failure.status in _LOUD_STATUSES else logging.WARNING
         log.log(level, "shipping stalled: %s; retrying in %.2f s", failure, delay)
         self._wait(_poller(self._wake_read), delay)

@@ -30,6 +30,8 @@ local channel, task_id, keep_for, series_prefix = ARGV[1], ARGV[2], ARGV[3], ARG
 local queue_ended = ARGV[5] == '1'
 local max_series, max_points = tonumber(ARGV[6]), tonumber(ARGV[7])
 local FIELDS = 7
+-- The states a task ends in: record.TERMINAL_STATES (tests/unit/store/test_scripts.py compares).
+local TERMINAL = {SUCCESS = true, FAILURE = true, REVOKED = true}
 local MAX_ENDED = 10000  -- ended tasks waiting for the webhook; older ones are dropped
 local last = redis.call('LLEN', log_key)
 local appended = 0
@@ -65,7 +67,7 @@ local function note_state(state, exit_code, time, message)
         local worker = string.match(message, '^started on (.+)$')
         if worker then redis.call('HSET', task_key, 'worker', worker) end
         redis.call('SADD', running_key, task_id)
-    elseif state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED' then
+    elseif TERMINAL[state] then
         redis.call('HSET', task_key, 'finished_at', time)
         redis.call('SREM', running_key, task_id)
         finished = true

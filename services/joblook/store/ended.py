@@ -17,14 +17,16 @@ from importlib import resources
 
 import redis
 
+from joblook import keys
+
 
 class EndedQueue:
-    def __init__(self, client: redis.Redis, ended_key: str, abandoned_after: float) -> None:
+    def __init__(self, client: redis.Redis, abandoned_after: float) -> None:
         self.redis = client
-        self.ended_key = ended_key
-        self.claims_key = f"{ended_key}:claims"
-        self.retries_key = f"{ended_key}:retries"
-        self.failures_key = f"{ended_key}:failures"
+        self.ended_key = keys.ENDED
+        self.claims_key = keys.ENDED_CLAIMS
+        self.retries_key = keys.ENDED_RETRIES
+        self.failures_key = keys.ENDED_FAILURES
         self.abandoned_after = abandoned_after
         source = resources.files("joblook.store").joinpath("claim.lua").read_text()
         self._claim = client.register_script(source)

@@ -21,12 +21,12 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from joblook import record
+from joblook import keys, record
+from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
-from joblook.worker.heartbeat import alive_key
 
 __all__ = ["Appended", "LogStore", "TaskInfo", "decode_records"]
 
@@ -58,18 +58,13 @@ class LogStore:
     def __init__(
         self,
         client: redis.Redis,
-        prefix: str = "joblook",
         log_ttl: float | None = None,
         queue_ended: bool = False,
     ) -> None:
         """``log_ttl``: seconds a finished task is kept (its log, its metadata); None: for ever.
         ``queue_ended``: put each task that ends on the ``ended`` list (for the webhook)."""
         self.redis = client
-        self.prefix = prefix
-        self.channel = f"{prefix}:appended"
-        self.ended = f"{prefix}:ended"
         self._queue_ended = "1" if queue_ended else ""
-        self._running = f"{prefix}:running"
         self._keep_for = "" if log_ttl is None else str(math.ceil(log_ttl))
         scripts = resources.files("joblook.store")
         self._append = client.register_script(scripts.joinpath("append.lua").read_text())
@@ -96,10 +91,6 @@ class LogStore:
         )
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
-    def _keys(self, task_id: str) -> list[str]:
-        p = self.prefix
-        return [f"{p}:log:{task_id}", f"{p}:pending:{task_id}", f"{p}:task:{task_id}"]
-
     def create_task(
         self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
     ) -> None:
@@ -115,28 +106,33 @@ class LogStore:
         now = record.timestamp()
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(
-            self._keys(task_id)[2],
+            keys.task(task_id),
             mapping={**fields, "state": State.PENDING.value, "exit_code": "", "created_at": now},
         )
-        pipe.zadd(f"{self.prefix}:tasks", {task_id: _epoch_of(now)})
+        pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
         pipe.execute()
 
-    def append(self, records: Iterable[Record]) -> Appended:
-        """Store records (any tasks, any order, duplicates allowed), and what their output says
-        about progress and metrics."""
+    def append(
+        self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None
+    ) -> Appended:
+        """Store records (any tasks, any order, duplicates allowed), and ``findings``: what their
+        output says about progress and metrics (``progress.findings(records)``), applied with the
+        records they came from."""
+        findings = findings or {}
         by_task = sorted(records, key=attrgetter("task_id", "seq"))
         pipe = self.redis.pipeline(transaction=False)
         task_ids = []
         for task_id, group in itertools.groupby(by_task, key=attrgetter("task_id")):
             batch = list(group)
-            series = SeriesKeys.of(self.prefix, task_id)
-            keys = [*self._keys(task_id), self._running, series.parked, series.index, series.state]
-            args: list[object] = [self.channel, task_id, self._keep_for, series.lists]
+            series = SeriesKeys.of(task_id)
+            task_keys = [keys.log(task_id), keys.pending(task_id), keys.task(task_id)]
+            task_keys += [keys.RUNNING, series.parked, series.index, series.state, keys.ENDED]
+            args: list[object] = [keys.APPENDED, task_id, self._keep_for, series.lists]
             args += [self._queue_ended, metrics.MAX_SERIES, metrics.MAX_POINTS]
-            args += metrics.findings_args(batch)
+            args += metrics.findings_args(findings.get(task_id, []))
             for r in batch:
                 args.extend(_script_args(r))
-            self._append(keys=[*keys, self.ended], args=args, client=pipe)
+            self._append(keys=task_keys, args=args, client=pipe)
             task_ids.append(task_id)
         appended = Appended(stored=0, state_changed=[])
         for task_id, reply in zip(task_ids, pipe.execute(), strict=True):
@@ -153,17 +149,17 @@ class LogStore:
 
     def series(self, task_id: str) -> bytes:
         """The task's metric series as ``{"series": {name: [[step, value], ...]}}`` JSON."""
-        return metrics.read_series(self.redis, SeriesKeys.of(self.prefix, task_id))
+        return metrics.read_series(self.redis, SeriesKeys.of(task_id))
 
     def last_seq(self, task_id: str) -> int:
         """The highest seq stored contiguously from 1 (0 when nothing is stored)."""
-        return int(self.redis.llen(self._keys(task_id)[0]))
+        return int(self.redis.llen(keys.log(task_id)))
 
     def last_seqs(self, task_ids: list[str]) -> list[int]:
         """:meth:`last_seq` of each task, in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
         for task_id in task_ids:
-            pipe.llen(self._keys(task_id)[0])
+            pipe.llen(keys.log(task_id))
         return [int(n) for n in pipe.execute()]
 
     def known(self, task_ids: Iterable[str]) -> set[str]:
@@ -171,13 +167,13 @@ class LogStore:
         ids = list(task_ids)
         pipe = self.redis.pipeline(transaction=False)
         for task_id in ids:
-            pipe.exists(self._keys(task_id)[2])
+            pipe.exists(keys.task(task_id))
         return {task_id for task_id, n in zip(ids, pipe.execute(), strict=True) if n}
 
     def read(self, task_id: str, after_seq: int = 0, limit: int | None = None) -> list[bytes]:
         """Encoded records with seq > after_seq, in seq order, at most ``limit`` of them."""
         end = -1 if limit is None else after_seq + limit - 1
-        return self.redis.lrange(self._keys(task_id)[0], after_seq, end)
+        return self.redis.lrange(keys.log(task_id), after_seq, end)
 
     def read_event(
         self, task_id: str, after_seq: int, limit: int, max_bytes: int
@@ -186,7 +182,7 @@ class LogStore:
         as a JSON array at most ``max_bytes`` long (but always the first one, however big).
         Also whether more may follow at once (the limit or the bytes cut the read short)."""
         more, *records = self._read_event(
-            keys=[self._keys(task_id)[0]], args=[after_seq, limit, max_bytes]
+            keys=[keys.log(task_id)], args=[after_seq, limit, max_bytes]
         )
         return records, bool(more)
 
@@ -216,9 +212,8 @@ class LogStore:
             return []
         pipe = self.redis.pipeline(transaction=False)
         for task_id in task_ids:
-            log_key, _pending, task_key = self._keys(task_id)
-            pipe.hgetall(task_key)
-            pipe.llen(log_key)
+            pipe.hgetall(keys.task(task_id))
+            pipe.llen(keys.log(task_id))
         replies = iter(pipe.execute())
         infos: list[TaskInfo | None] = []
         for task_id, raw, count in zip(task_ids, replies, replies, strict=False):
@@ -240,13 +235,13 @@ class LogStore:
         offset = 0
         while offset < LIST_SCAN_LIMIT:
             task_ids = self.redis.zrevrangebyscore(
-                f"{self.prefix}:tasks", newest, "-inf", start=offset, num=LIST_PAGE
+                keys.TASKS, newest, "-inf", start=offset, num=LIST_PAGE
             )
             infos = self.tasks([raw.decode() for raw in task_ids])
             gone = [raw for raw, info in zip(task_ids, infos, strict=True) if info is None]
             if gone:
-                self.redis.zrem(f"{self.prefix}:tasks", *gone)
-                self.redis.delete(*(self._keys(raw.decode())[2] for raw in gone))
+                self.redis.zrem(keys.TASKS, *gone)
+                self.redis.delete(*(keys.task(raw.decode()) for raw in gone))
             found += [i for i in infos if i is not None and state in (None, i.state)]
             if len(found) >= limit or len(task_ids) < LIST_PAGE:
                 break
@@ -255,24 +250,23 @@ class LogStore:
 
     def running_tasks(self) -> list[str]:
         """Ids of the tasks whose log says STARTED and not yet how they ended."""
-        return sorted(raw.decode() for raw in self.redis.smembers(self._running))
+        return sorted(raw.decode() for raw in self.redis.smembers(keys.RUNNING))
 
     def heartbeats(self, task_ids: list[str]) -> list[bool]:
         """For each task, whether its heartbeat key exists (a worker runs it, or it just ended)."""
         pipe = self.redis.pipeline(transaction=False)
         for task_id in task_ids:
-            pipe.exists(alive_key(task_id))
+            pipe.exists(keys.alive(task_id))
         return [bool(found) for found in pipe.execute()]
 
     def mark_lost(self, task_id: str, message: str) -> bool:
         """Fail a STARTED task that has no heartbeat; False if it ended or beats again meanwhile."""
-        log_key, pending_key, task_key = self._keys(task_id)
-        series = SeriesKeys.of(self.prefix, task_id)
-        keys = [task_key, self._running, alive_key(task_id), log_key, pending_key]
-        keys += [series.parked, series.index, series.state, self.ended]
+        series = SeriesKeys.of(task_id)
+        lost_keys = [keys.task(task_id), keys.RUNNING, keys.alive(task_id), keys.log(task_id)]
+        lost_keys += [keys.pending(task_id), series.parked, series.index, series.state, keys.ENDED]
         args = [task_id, message, record.timestamp(), self._keep_for, series.lists]
         args += [self._queue_ended]
-        return bool(self._lost(keys=keys, args=args))
+        return bool(self._lost(keys=lost_keys, args=args))
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

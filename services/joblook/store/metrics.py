@@ -1,5 +1,5 @@
-"""Progress and metric series in the store: how findings travel to ``append.lua``, how series are
-read back.
+"""Progress and metric series in the store: how findings (``joblook.progress``, found by the
+caller) travel to ``append.lua``, how series are read back.
 
 ``append.lua`` applies a record's finding (``joblook.progress``) only when it appends the record,
 in seq order: the task hash keeps the latest ``progress`` and ``eta_seconds``, and each metric has
@@ -11,15 +11,13 @@ point. A task has at most MAX_SERIES series; further names are ignored.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
 import orjson
 import redis
 
-from joblook import progress
-from joblook.progress import Finding
-from joblook.record import OutputRecord, Record
+from joblook import keys
+from joblook.progress import Finding, Found
 
 MAX_SERIES = 32
 MAX_POINTS = 10_000
@@ -35,45 +33,21 @@ class SeriesKeys:
     lists: str
 
     @classmethod
-    def of(cls, prefix: str, task_id: str) -> SeriesKeys:
+    def of(cls, task_id: str) -> SeriesKeys:
         return cls(
-            parked=f"{prefix}:findings:{task_id}",
-            index=f"{prefix}:series:{task_id}",
-            state=f"{prefix}:seriesstate:{task_id}",
-            lists=f"{prefix}:points:{task_id}:",
+            parked=keys.findings(task_id),
+            index=keys.series(task_id),
+            state=keys.series_state(task_id),
+            lists=keys.points_prefix(task_id),
         )
 
 
-def findings_args(batch: list[Record]) -> list[object]:
-    """append.lua's N, then N (seq, finding) pairs: what one task's batch (in seq order) says
-    about progress and metrics."""
-    found = [
-        (r.seq, finding, r.time)
-        for r in batch
-        if isinstance(r, OutputRecord) and (finding := progress.recognise(r.log)) is not None
-    ]
-    args: list[object] = [0]
-    for seq, finding, time in _thinned(found):
+def findings_args(found: list[Found]) -> list[object]:
+    """append.lua's N, then N (seq, finding) pairs: one task's findings, in seq order."""
+    args: list[object] = [len(found)]
+    for seq, finding, time in found:
         args += [seq, finding_arg(finding, time)]
-    args[0] = (len(args) - 1) // 2
     return args
-
-
-def _thinned(
-    found: list[tuple[int, Finding, str]],
-) -> list[tuple[int, Finding, str]]:
-    """The findings that decide what the store ends up with. A bar redrawn 10,000 times a second
-    puts thousands of progress-only frames in one batch, yet only a few matter: the first (it may
-    start the rate's baseline), each one that goes backwards with the one before it (a new bar
-    restarts the baseline), and the last (it wins). Metrics are all kept."""
-    bar = [
-        i for i, (_seq, f, _time) in enumerate(found) if f.progress is not None and not f.metrics
-    ]
-    keep = set(bar[:1] + bar[-1:])
-    for before, after in itertools.pairwise(bar):
-        if found[after][1].progress < found[before][1].progress:  # type: ignore[operator]
-            keep.update((before, after))
-    return [item for i, item in enumerate(found) if i in keep or found[i][1].metrics]
 
 
 def finding_arg(finding: Finding, time: str) -> bytes:

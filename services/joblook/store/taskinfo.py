@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 
-from joblook.record import State
-
-TERMINAL = frozenset(s.value for s in State if s.is_terminal)
+from joblook.record import TERMINAL_STATES, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +74,7 @@ class TaskInfo:
             "timeout": self.timeout,
             "progress": self.progress,
             # An estimate is only worth showing while the task runs.
-            "eta_seconds": None if self.state in TERMINAL else self.eta_seconds,
+            "eta_seconds": None if self.state in TERMINAL_STATES else self.eta_seconds,
             "last_output_at": self.last_output_at,
         }
         if self.kind is not None:
@@ -89,7 +87,7 @@ class TaskInfo:
         """A parent as its steps make it: running while any runs, ended when all have ended."""
         states = [s.state for s in steps]
         started = [s.started_at for s in steps if s.started_at]
-        if steps and all(state in TERMINAL for state in states):
+        if steps and all(state in TERMINAL_STATES for state in states):
             failed = [s for s in steps if s.state == State.FAILURE]
             if failed:
                 state, exit_code = State.FAILURE.value, failed[0].exit_code

@@ -7,6 +7,7 @@ from flask import Flask
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
+from joblook.taskqueue import make_celery
 from joblook.web import (
     api,
     auth,
@@ -25,7 +26,6 @@ from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
 from joblook.web.workers import WorkerCount
-from joblook.worker.celery_app import make_celery
 
 
 def create_app(

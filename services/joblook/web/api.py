@@ -140,7 +140,13 @@ def list_jobs() -> dict[str, object]:
 def config() -> dict[str, object]:
     """What the pages need to know about this deployment."""
     settings = _settings()
-    return {"flower_url": flower_url(settings), "stall_seconds": settings.stall_seconds}
+    return {
+        "flower_url": flower_url(settings),
+        "stall_seconds": settings.stall_seconds,
+        # The pages' only copy of the task states (web/static/config.js): from the record.
+        "states": [state.value for state in record.State],
+        "terminal_states": sorted(record.TERMINAL_STATES),
+    }
 
 
 def flower_url(settings: Settings) -> str:

@@ -33,7 +33,9 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from joblook import record
+from joblook import keys, record
+from joblook.retry import Backoff, Retrying
+from joblook.settings import DEFAULT_FEED_EVENT_BYTES
 from joblook.store.logstore import LogStore
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,8 @@ SAFETY_NET_SECONDS = 5.0  # re-check the store this often even without a notific
 LISTEN_TIMEOUT_SECONDS = 1.0  # how long close() may wait for the listener to notice
 BUSY_RECHECK_SECONDS = 0.005  # while a subscriber is held back: how soon to look again
 MAX_RECHECK_SECONDS = 1.0  # ... doubling up to this while the same subscribers stay held
-DEFAULT_EVENT_BYTES = 1024 * 1024  # records (as a JSON array) per event; JOBLOOK_FEED_EVENT_BYTES
+SUBSCRIBE_RETRY = Backoff(first=0.1, cap=5.0)  # after losing the Redis subscription
+PUMP_RETRY = Backoff.fixed(0.5)  # after a task's pump failed to read or send
 
 
 class LiveFeed:
@@ -63,7 +66,7 @@ class LiveFeed:
         emit: Emit,
         spawn: Spawn,
         backlog: Backlog | None = None,
-        event_bytes: int = DEFAULT_EVENT_BYTES,
+        event_bytes: int = DEFAULT_FEED_EVENT_BYTES,
     ) -> None:
         self.store = store
         self.event_bytes = event_bytes
@@ -171,13 +174,13 @@ class LiveFeed:
             event.set()
 
     def _listen(self) -> None:
-        backoff = 0.1
+        retrying = Retrying(SUBSCRIBE_RETRY)
         while not self._closed.is_set():
             try:
                 pubsub = self._pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self.store.channel)
+                pubsub.subscribe(keys.APPENDED)
                 self._wake()  # anything appended while we were not listening
-                backoff = 0.1
+                retrying.reset()
                 while not self._closed.is_set():
                     # Returns the moment a message arrives; the timeout only lets close() in.
                     message = pubsub.get_message(timeout=LISTEN_TIMEOUT_SECONDS)
@@ -187,9 +190,9 @@ class LiveFeed:
             except Exception:
                 if self._closed.is_set():
                     return
-                log.exception("live feed lost its Redis subscription; retrying in %.1fs", backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                delay = retrying.failed()
+                log.exception("live feed lost its Redis subscription; retrying in %.1fs", delay)
+                time.sleep(delay)
 
 
 class _TaskFeed:
@@ -218,7 +221,7 @@ class _TaskFeed:
                 still_held, sent = self._deliver(None if full else held)
             except Exception:
                 log.exception("live feed for %s failed; retrying", self.task_id)
-                time.sleep(0.5)
+                time.sleep(PUMP_RETRY.wait(1))
                 self.wakeup.set()
                 continue
             if full:

@@ -13,7 +13,7 @@ import logging
 import orjson
 from flask import Blueprint, current_app, request
 
-from joblook import record
+from joblook import progress, record
 from joblook.record import Record, RecordError
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
@@ -133,7 +133,8 @@ def sync() -> dict[str, int]:
     records = parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)
     if not records:
         return {"received": 0, "stored": 0}
-    appended = _store().append(enqueued_only(_store(), records))
+    kept = enqueued_only(_store(), records)
+    appended = _store().append(kept, progress.findings(kept))
     broadcast.task_changed(_store(), appended.state_changed)
     current_app.extensions["joblook.livestats"].note(appended)
     return {"received": len(records), "stored": appended.stored}

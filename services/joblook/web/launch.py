@@ -13,7 +13,7 @@ from celery.canvas import Signature
 
 from joblook import record
 from joblook.store.logstore import LogStore
-from joblook.worker.celery_app import RUN_TASK
+from joblook.taskqueue import RUN_TASK
 
 KINDS = ("chain", "group")
 ARROWS = {"chain": " → ", "group": " ∥ "}

@@ -415,3 +415,5 @@ class Config(Shape):
     stall_seconds: float = Field(
         gt=0, description="A running task silent this long may be stalled (JOBLOOK_STALL_SECONDS)."
     )
+    states: list[str] = Field(description="Every task state, in lifecycle order.")
+    terminal_states: list[str] = Field(description="The states a task ends in.")

@@ -9,12 +9,12 @@ import urllib3
 
 from joblook import logs, security
 from joblook.settings import Settings
+from joblook.taskqueue import make_celery
 from joblook.web import connections, create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
 from joblook.web.workers import celery_ping
-from joblook.worker.celery_app import make_celery
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
 
 from joblook import record
-from joblook.record import State
+from joblook.record import TERMINAL_STATES, State
 from joblook.settings import Settings
+from joblook.store.cancellation import read_cancel, request_cancel
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
-from joblook.store.taskinfo import TERMINAL
 from joblook.web import auth
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
@@ -26,7 +26,6 @@ from joblook.web.models import (
     TaskWithCancel,
 )
 from joblook.web.spec import other_content, refusal, replies, spec
-from joblook.worker.cancellation import read_cancel, request_cancel
 
 bp = Blueprint("tasks", __name__)
 auth.protect(bp, "the API")
@@ -69,7 +68,8 @@ def list_tasks(query: TasksQuery) -> dict[str, object]:
 def get_task(task_id: str) -> dict[str, object]:
     """What is known about one task."""
     info = known_task(task_id)
-    cancel = read_cancel(_store().redis, info.task_id) if info.state not in TERMINAL else None
+    ended = info.state in TERMINAL_STATES
+    cancel = None if ended else read_cancel(_store().redis, info.task_id)
     requested = {"by": cancel.by, "at": cancel.at} if cancel else None
     return info.to_json() | {"cancel_requested": requested}
 
@@ -96,12 +96,12 @@ def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
     already ended.
     """
     info = known_task(task_id)
-    if info.state in TERMINAL:
+    if info.state in TERMINAL_STATES:
         raise ApiError(409, "the task has already ended", {"state": info.state})
     store = _store()
     targets = [info] if info.kind is None else [s for s in map(store.task, info.steps) if s]
     by = f"api ({request.remote_addr or 'unknown'})"
-    cancelled = [t.task_id for t in targets if t.state not in TERMINAL]
+    cancelled = [t.task_id for t in targets if t.state not in TERMINAL_STATES]
     for target in cancelled:
         request_cancel(store.redis, target, by)
     return {"task_id": task_id, "cancel_requested": cancelled}, 202

@@ -12,9 +12,9 @@ with a Redis ``SET NX`` (so two web processes, or two steps ending together, sen
 queues it like any other end.
 
 A 2xx reply delivers it; anything else (an error status, a refused connection, a timeout) is tried
-again 1, 2, 4... seconds later, RETRY_DELAYS in all, then given up with a warning. A task waiting
-for its next try holds up no other: the sender reports other ends meanwhile. /sync never waits for
-any of this.
+again 1, 2, 4... seconds later (``RETRY``), then given up with a warning. A task waiting for its
+next try holds up no other: the sender reports other ends meanwhile. /sync never waits for any of
+this.
 """
 
 from __future__ import annotations
@@ -28,13 +28,16 @@ from urllib.parse import urlencode
 import orjson
 import urllib3
 
+from joblook import keys
 from joblook.record import State
+from joblook.retry import Backoff
 from joblook.store.ended import EndedQueue
 from joblook.store.logstore import LogStore, TaskInfo
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+# Retried after 1, 2, 4, 8, 16 and 32 s; given up after the seventh try, about a minute.
+RETRY = Backoff(first=1.0, cap=32.0, tries=7)
 TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
 POLL_SECONDS = 1.0  # how often an idle sender looks for ended tasks
 # Far longer than one POST with its timeouts: a claim this old was abandoned by a sender that died.
@@ -97,7 +100,7 @@ class WebhookSender:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
-        self._queue = EndedQueue(store.redis, store.ended, ABANDONED_AFTER)
+        self._queue = EndedQueue(store.redis, ABANDONED_AFTER)
         self._url = url
         self._public_url = public_url
         self._post = post
@@ -117,8 +120,8 @@ class WebhookSender:
         status = self._post(self._url, orjson.dumps(payload(info, self._public_url)))
         if not 200 <= status < 300:
             failures = self._queue.failed(task_id)
-            if failures <= len(RETRY_DELAYS):
-                delay = RETRY_DELAYS[failures - 1]
+            delay = RETRY.delay(failures)
+            if delay is not None:
                 log.info(
                     "webhook for %s got %s; retrying in %.0f s",
                     task_id,
@@ -138,7 +141,7 @@ class WebhookSender:
         parent = self._store.task(parent_id)
         if parent is None or not State(parent.state).is_terminal:
             return
-        mark = f"{self._store.ended}:reported:{parent_id}"
+        mark = keys.reported(parent_id)
         if self._store.redis.set(mark, "1", nx=True, ex=PARENT_MARK_SECONDS):
             self._queue.add(parent_id)
 

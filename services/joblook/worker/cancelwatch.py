@@ -12,12 +12,14 @@ import logging
 import os
 import threading
 import time
+from typing import Protocol
 
 import redis
 from redis.client import PubSub
 
+from joblook import keys
 from joblook.closing import Closing
-from joblook.worker.cancellation import CANCEL_CHANNEL, CancelRequest, cancel_key
+from joblook.store.cancellation import CancelRequest
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +32,21 @@ RETRY_DELAY = 1.0
 CONNECT_TIMEOUT = 5.0
 
 
+class CancelSignal(Protocol):
+    """What the runner watches: a file descriptor that turns readable once a cancel arrives."""
+
+    def fileno(self) -> int:
+        """Readable (and staying readable) once ``request`` is set."""
+        ...
+
+    @property
+    def request(self) -> CancelRequest | None:
+        """The cancel request, or None while there is none."""
+        ...
+
+
 class CancelWatcher(Closing):
-    """A :class:`~joblook.worker.cancellation.CancelSignal` fed by Redis; use it as a context."""
+    """A :class:`CancelSignal` fed by Redis; use it as a context."""
 
     def __init__(self, redis_url: str, task_id: str, *, check_interval: float = CHECK_INTERVAL):
         self.task_id = task_id
@@ -94,13 +109,13 @@ class CancelWatcher(Closing):
     def _subscribe(self) -> PubSub:
         """Subscribe and wait for Redis to confirm it: from then on no message is missed."""
         self._pubsub = pubsub = self._client.pubsub()
-        pubsub.subscribe(CANCEL_CHANNEL)
+        pubsub.subscribe(keys.CANCEL)
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while time.monotonic() < deadline:
             message = pubsub.get_message(timeout=deadline - time.monotonic())
             if message is not None and message["type"] in ("subscribe", b"subscribe"):
                 return pubsub
-        raise redis.TimeoutError(f"no confirmation of SUBSCRIBE {CANCEL_CHANNEL}")
+        raise redis.TimeoutError(f"no confirmation of SUBSCRIBE {keys.CANCEL}")
 
     def _lose(self, exc: redis.RedisError) -> None:
         log = logger.debug if self._lost else logger.warning
@@ -115,7 +130,7 @@ class CancelWatcher(Closing):
 
     def _check(self, *, published: bool) -> None:
         """Read the hash; a request found (or a message, even without a hash) wakes the runner."""
-        fields = self._client.hgetall(cancel_key(self.task_id))
+        fields = self._client.hgetall(keys.cancel(self.task_id))
         if fields or published:
             self._request = CancelRequest.from_fields(fields)
             os.write(self._wake_write, b"!")

@@ -12,26 +12,23 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 
 import redis
 
+from joblook import keys, retry
+
 logger = logging.getLogger(__name__)
 
-CLAIM_KEY_PREFIX = "joblook:claim:"
 CLAIM_TTL = 30 * 24 * 60 * 60
 """Seconds a claim is kept: far longer than any message waits to be delivered again."""
 CLAIM_PATIENCE = 60.0
 """Seconds a worker keeps trying to reach Redis to claim a task before it gives up on it."""
-RETRY_DELAY = 1.0
+RETRY = retry.Backoff.fixed(1.0)
+"""While Redis cannot be reached: a try a second, for CLAIM_PATIENCE."""
 
 
 class ClaimUnavailable(Exception):
     """Redis could not be asked within :data:`CLAIM_PATIENCE`; the command must not run."""
-
-
-def claim_key(task_id: str) -> str:
-    return f"{CLAIM_KEY_PREFIX}{task_id}"
 
 
 def owner_name() -> str:
@@ -47,15 +44,18 @@ def claim(
     Retries while Redis is unreachable, for at most ``patience`` seconds; then raises
     :class:`ClaimUnavailable` rather than run a command that may already be running elsewhere.
     """
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            if client.set(claim_key(task_id), owner, nx=True, ex=CLAIM_TTL):
-                return None
-            holder = client.get(claim_key(task_id))
-            return holder.decode("utf-8", "replace") if holder else "an earlier delivery"
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            if time.monotonic() + RETRY_DELAY > deadline:
-                raise ClaimUnavailable(f"cannot reach Redis to claim the task: {exc}") from exc
-            logger.warning("task %s: cannot claim it yet (%s); retrying", task_id, exc)
-            time.sleep(RETRY_DELAY)
+
+    def attempt() -> str | None:
+        if client.set(keys.claim(task_id), owner, nx=True, ex=CLAIM_TTL):
+            return None
+        holder = client.get(keys.claim(task_id))
+        return holder.decode("utf-8", "replace") if holder else "an earlier delivery"
+
+    def say(exc: Exception, _delay: float) -> None:
+        logger.warning("task %s: cannot claim it yet (%s); retrying", task_id, exc)
+
+    unreachable = (redis.ConnectionError, redis.TimeoutError)
+    try:
+        return retry.call(attempt, RETRY, unreachable, patience=patience, on_retry=say)
+    except unreachable as exc:
+        raise ClaimUnavailable(f"cannot reach Redis to claim the task: {exc}") from exc

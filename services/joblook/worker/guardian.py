@@ -16,14 +16,12 @@ that ends normally costs a shell's start (about a millisecond), not Python's.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
-import time
 from pathlib import Path
 
-POLL = 0.05
+from joblook.worker.killing import kill_tree
+
 RELEASE = b"x\n"
 """What the worker writes when its task ended normally: one line, for the waiting shell."""
 
@@ -32,21 +30,9 @@ def main(argv: list[str]) -> int:
     session, log_file, grace = int(argv[0]), Path(argv[1]), float(argv[2])
     if os.read(0, len(RELEASE)) == RELEASE:
         return 0
-    _kill_tree(session, grace)
+    kill_tree(session, grace)
     _end_log(log_file)
     return 0
-
-
-def _kill_tree(session: int, grace: float) -> None:
-    """Every process of the command's session and their descendants: TERM, then KILL."""
-    members = _tree(session)
-    _signal(members, signal.SIGTERM)
-    _signal(members, signal.SIGCONT)  # a stopped process acts on SIGTERM only once continued
-    deadline = time.monotonic() + grace
-    while members and time.monotonic() < deadline:
-        time.sleep(POLL)
-        members = {pid for pid in members if _running(pid)}
-    _signal(members | _tree(session), signal.SIGKILL)
 
 
 def _end_log(log_file: Path) -> None:
@@ -63,47 +49,6 @@ def _end_log(log_file: Path) -> None:
     with TaskLogWriter(log_file.parent, task_id) as log:
         log.write_status(State.FAILURE, None, message)
     print(f"joblook guardian: task {task_id}: {message}", file=sys.stderr)
-
-
-def _tree(session: int) -> set[int]:
-    """Processes in ``session`` (or its process group), plus all their descendants."""
-    parents: dict[int, int] = {}
-    roots: set[int] = set()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(int(entry.name))
-        if fields is None or fields[0] == "Z":
-            continue
-        pid, ppid, group, sid = int(entry.name), int(fields[1]), int(fields[2]), int(fields[3])
-        parents[pid] = ppid
-        if session in (group, sid):
-            roots.add(pid)
-    found, frontier = set(roots), set(roots)
-    while frontier:
-        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
-        found |= frontier
-    return found
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    """``/proc/PID/stat`` after the command name: state, ppid, pgrp, session, ..."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw.rpartition(")")[2].split()
-
-
-def _running(pid: int) -> bool:
-    fields = _stat_fields(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def _signal(pids: set[int], sig: signal.Signals) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
 
 
 if __name__ == "__main__":

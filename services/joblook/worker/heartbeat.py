@@ -14,18 +14,14 @@ import threading
 
 import redis
 
+from joblook import keys
 from joblook.closing import Closing
 from joblook.worker.claim import owner_name
 
 logger = logging.getLogger(__name__)
 
-ALIVE_KEY_PREFIX = "joblook:alive:"
 ENDED = "ended"
 ENDED_TTL = 24 * 60 * 60
-
-
-def alive_key(task_id: str) -> str:
-    return f"{ALIVE_KEY_PREFIX}{task_id}"
 
 
 def beat_interval(lost_after: float) -> float:
@@ -43,7 +39,7 @@ class Heartbeat(Closing):
 
     def __init__(self, client: redis.Redis, task_id: str, lost_after: float) -> None:
         self._client = client
-        self._key = alive_key(task_id)
+        self._key = keys.alive(task_id)
         self._interval = beat_interval(lost_after)
         self._ttl = beat_ttl(lost_after)
         self._owner = owner_name()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from joblook.record import State
 from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
-from joblook.worker.cancellation import CancelSignal
+from joblook.worker.cancelwatch import CancelSignal
 from joblook.worker.commandenv import command_environment
 from joblook.worker.guard import Guard
 from joblook.worker.killing import kill_tree
@@ -32,9 +32,6 @@ logger = logging.getLogger(__name__)
 Command = str | list[str]
 """A shell command line, or an argv to run without a shell."""
 
-CANNOT_START = 127
-"""Returned (status exit_code null) when /bin/sh itself could not start, like a shell's 127."""
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -43,12 +40,6 @@ class Outcome:
     state: State
     exit_code: int | None
     message: str
-
-
-def run_command(task_id: str, cmd: Command, logs_dir: Path, *, pause_flush: float = 0.1) -> int:
-    """Run ``cmd`` without a limit; return its exit code (see :func:`execute`)."""
-    outcome = execute(task_id, cmd, logs_dir, pause_flush=pause_flush)
-    return CANNOT_START if outcome.exit_code is None else outcome.exit_code
 
 
 def execute(

@@ -10,7 +10,7 @@ from celery import signals
 
 from joblook import fluentlog, logs, security
 from joblook.settings import Settings
-from joblook.worker.celery_app import celery_app
+from joblook.worker.app import worker_celery
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +24,9 @@ WORKER_ARGS = [
 
 def serve(args: list[str]) -> int:
     """Run the Celery worker until it stops; ``args`` go to Celery (e.g. ``--concurrency 4``)."""
-    _celery_logs_to_fluentd(Settings.from_env())
-    return _start(["worker", *WORKER_ARGS, *args])
+    settings = Settings.from_env()
+    _celery_logs_to_fluentd(settings)
+    return _start(settings, ["worker", *WORKER_ARGS, *args])
 
 
 def serve_flower(args: list[str]) -> int:
@@ -34,7 +35,9 @@ def serve_flower(args: list[str]) -> int:
     security.check_flower(settings, args)
     # Before Flower starts: tornado adds its own stderr handler only to a root logger without one.
     logs.setup("flower", settings)
-    return _start(["flower", f"--port={settings.flower_port}", f"--address={settings.host}", *args])
+    return _start(
+        settings, ["flower", f"--port={settings.flower_port}", f"--address={settings.host}", *args]
+    )
 
 
 def _celery_logs_to_fluentd(settings: Settings) -> None:
@@ -53,10 +56,10 @@ def _celery_logs_to_fluentd(settings: Settings) -> None:
     signals.after_setup_task_logger.connect(to_fluentd, weak=False)
 
 
-def _start(argv: list[str]) -> int:
+def _start(settings: Settings, argv: list[str]) -> int:
     logger.debug("celery %s", " ".join(argv))
     try:
-        code = celery_app.start(argv)
+        code = worker_celery(settings).start(argv)
     except click.ClickException as exc:  # a bad argument: say so like the celery command would
         exc.show()
         return exc.exit_code

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from joblook.closing import Closing
 from joblook.record import State
-from joblook.worker.cancellation import CancelSignal
+from joblook.worker.cancelwatch import CancelSignal
 from joblook.worker.killing import TreeKill, kill_tree
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.pump import OutputPump
@@ -84,7 +84,7 @@ class Supervisor(Closing):
 
     def interrupt(self) -> None:
         """Something went wrong in the caller: kill the tree now and keep what it wrote."""
-        kill_tree(self._proc, self._grace)
+        kill_tree(self._proc.pid, self._grace, self._proc.poll)
         self._pump.drain()
         self._pump.finish()
 
@@ -131,7 +131,7 @@ class Supervisor(Closing):
     def _begin_kill(self, stop: Stop) -> None:
         if self._kill is None:
             self.stop = stop
-            self._kill = TreeKill(self._proc, self._grace)
+            self._kill = TreeKill(self._proc.pid, self._grace, self._proc.poll)
 
 
 def close_pipes(proc: subprocess.Popen[bytes]) -> None:

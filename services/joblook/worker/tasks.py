@@ -17,22 +17,28 @@ from celery.exceptions import Ignore
 
 from joblook.record import State
 from joblook.worker.cancelwatch import CancelWatcher
-from joblook.worker.celery_app import (
-    DEFAULT_TIMEOUT_KEY,
-    KILL_GRACE_KEY,
-    LOGS_DIR_KEY,
-    MAX_LOG_BYTES_KEY,
-    REDIS_URL_KEY,
-    RUN_TASK,
-    WORKER_LOST_KEY,
-    celery_app,
-)
 from joblook.worker.claim import ClaimUnavailable, claim, owner_name
 from joblook.worker.heartbeat import Heartbeat
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Command, execute
 
 logger = logging.getLogger(__name__)
+
+# Where, in the app's configuration, the task finds what ``worker_celery(settings)`` put there.
+LOGS_DIR_KEY = "joblook_logs_dir"
+"""The directory for the tasks' log files."""
+KILL_GRACE_KEY = "joblook_kill_grace"
+"""Seconds between SIGTERM and SIGKILL when a command is cancelled or times out."""
+DEFAULT_TIMEOUT_KEY = "joblook_default_timeout"
+"""Seconds a command may run when its task names no timeout (None: no limit)."""
+MAX_LOG_BYTES_KEY = "joblook_max_log_bytes"
+"""Bytes of output a task's log keeps: past them, the head and the tail with a marker between."""
+REDIS_URL_KEY = "broker_url"
+"""The Redis where a task claims its id (claim.py) and watches for cancels (cancelwatch.py): the
+broker's. Celery's own key, because Celery masks its password wherever it shows its configuration
+(``inspect conf``, Flower's worker page); a joblook key would show it in clear."""
+WORKER_LOST_KEY = "joblook_worker_lost_after"
+"""Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``)."""
 
 
 class CommandFailed(Exception):
@@ -47,12 +53,12 @@ class CommandFailed(Exception):
         return self.reason or f"command exited with code {self.exit_code}"
 
 
-@celery_app.task(name=RUN_TASK, bind=True, throws=(CommandFailed,))
 def run(
     self: Task, cmd: Command, timeout: float | None = None, later_steps: list[str] | None = None
 ) -> dict[str, int]:
-    """Run ``cmd`` (a string with ``/bin/sh -c``, a list as an argv without a shell); its output
-    goes to ``<logs_dir>/<task id>.jsonl``.
+    """The run task (``worker_celery`` registers it as ``RUN_TASK``): run ``cmd`` (a string with
+    ``/bin/sh -c``, a list as an argv without a shell); its output goes to
+    ``<logs_dir>/<task id>.jsonl``.
 
     ``timeout`` (seconds) defaults to ``JOBLOOK_DEFAULT_TIMEOUT``; past it the command is killed.
     ``later_steps``: the task ids after this one in a chain, closed as REVOKED unless it succeeds

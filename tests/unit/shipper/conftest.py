@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from joblook.retry import Backoff
 from joblook.settings import Settings
-from joblook.shipper.backoff import Backoff
 from tests.unit.shipper.shipper_fakes import ShipperThread, SyncServer, TaskLog, settings_for
 
 
@@ -33,7 +33,7 @@ def start_shipper(settings: Settings) -> Iterator[Callable[..., ShipperThread]]:
     running: list[ShipperThread] = []
 
     def start(custom: Settings | None = None, **options: Any) -> ShipperThread:
-        options.setdefault("backoff", Backoff(first=0.02, cap=0.2))
+        options.setdefault("backoff", Backoff(first=0.02, cap=0.2, jitter=True))
         options.setdefault("rescan_interval", 30.0)  # so inotify alone must find every line
         shipper = ShipperThread(custom or settings, **options)
         running.append(shipper)

@@ -9,7 +9,6 @@ import orjson
 import pytest
 
 from joblook.shipper import batch
-from joblook.shipper.backoff import Backoff
 from joblook.shipper.batch import Piece
 from joblook.shipper.positions import Position, PositionStore
 from joblook.shipper.reader import read_piece
@@ -134,13 +133,3 @@ def test_an_unreadable_positions_file_loads_as_empty(
     store.path.write_bytes(b"{not json")
     assert store.load() == {}
     assert "unreadable positions file" in caplog.text
-
-
-def test_backoff_doubles_with_jitter_up_to_its_cap() -> None:
-    backoff = Backoff(first=0.05, cap=5.0)
-    delays = [backoff.next_delay() for _ in range(12)]
-    for attempt, delay in enumerate(delays):
-        step = min(5.0, 0.05 * 2**attempt)
-        assert step / 2 <= delay <= step
-    backoff.reset()
-    assert backoff.next_delay() <= 0.05

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from joblook import record
+from joblook.retry import Backoff
 from joblook.settings import Settings
-from joblook.shipper.backoff import Backoff
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 from tests.unit.shipper.shipper_fakes import (
@@ -84,7 +84,7 @@ def test_retries_on_a_failing_answer_then_delivers_everything_in_order(
     shipper = start_shipper()
     task = new_task()
     written = task.output(20)
-    wait_for(lambda: shipper.shipper.failed_attempts >= 3, 5, "3 failed attempts")
+    wait_for(lambda: shipper.shipper.backoff.failures >= 3, 5, "3 failed attempts")
     written += task.output(20)
     wait_for(lambda: len(sync_server.records()) >= 40, 5, "40 lines")
     assert sync_server.records() == written
@@ -98,7 +98,7 @@ def test_retries_while_the_server_is_down_then_delivers_everything_in_order(
     shipper = start_shipper(settings)
     task = TaskLog(settings.logs_dir)
     written = task.output(10)
-    wait_for(lambda: shipper.shipper.failed_attempts >= 3, 5, "refused attempts")
+    wait_for(lambda: shipper.shipper.backoff.failures >= 3, 5, "refused attempts")
     written += task.output(10)
     server.start()
     try:
@@ -171,7 +171,7 @@ def test_stopping_cuts_a_backoff_short(tmp_path: Path, start_shipper: StartShipp
     settings = settings_for(tmp_path / "data", SyncServer(free_port()).url)  # never up
     shipper = start_shipper(settings, backoff=Backoff(first=5.0, cap=5.0))
     TaskLog(settings.logs_dir).output(1)
-    wait_for(lambda: shipper.shipper.failed_attempts, 5, "a failed attempt")
+    wait_for(lambda: shipper.shipper.backoff.failures, 5, "a failed attempt")
     stopping = time.monotonic()
     shipper.stop()
     assert time.monotonic() - stopping < 1.0

@@ -7,10 +7,9 @@ import uuid
 import pytest
 import redis
 
-from joblook import record
+from joblook import keys, record
 from joblook.record import State
 from joblook.store.logstore import LogStore
-from joblook.worker.heartbeat import alive_key
 from tests.unit.store.test_logstore import OTHER, TASK, out
 
 
@@ -46,7 +45,7 @@ def test_a_running_task_without_heartbeat_is_failed_as_lost(store: LogStore) -> 
 
 def test_a_task_with_a_heartbeat_is_never_failed_as_lost(store: LogStore) -> None:
     started(store)
-    store.redis.set(alive_key(TASK), "node-1:42", ex=10)
+    store.redis.set(keys.alive(TASK), "node-1:42", ex=10)
     assert store.heartbeats([TASK]) == [True]
     assert not store.mark_lost(TASK, "worker lost")
     info = store.task(TASK)
@@ -56,25 +55,25 @@ def test_a_task_with_a_heartbeat_is_never_failed_as_lost(store: LogStore) -> Non
 def test_finished_logs_expire_after_the_configured_time(redis_url: str, store: LogStore) -> None:
     keeping = LogStore(redis.Redis.from_url(redis_url), log_ttl=3600)
     started(keeping)
-    assert keeping.redis.ttl(f"joblook:log:{TASK}") == -1  # running: kept
+    assert keeping.redis.ttl(keys.log(TASK)) == -1  # running: kept
     keeping.append([record.status(TASK, 3, State.SUCCESS, 0)])
-    for key in (f"joblook:log:{TASK}", f"joblook:task:{TASK}"):
+    for key in (keys.log(TASK), keys.task(TASK)):
         assert 3590 <= keeping.redis.ttl(key) <= 3600
 
 
 def test_finished_logs_are_kept_for_ever_by_default(store: LogStore) -> None:
     started(store)
     store.append([record.status(TASK, 3, State.SUCCESS, 0)])
-    assert store.redis.ttl(f"joblook:log:{TASK}") == -1
-    assert store.redis.ttl(f"joblook:task:{TASK}") == -1
+    assert store.redis.ttl(keys.log(TASK)) == -1
+    assert store.redis.ttl(keys.task(TASK)) == -1
 
 
 def test_an_expired_task_leaves_the_listing(store: LogStore) -> None:
     started(store)
     started(store, OTHER)
-    store.redis.delete(f"joblook:log:{TASK}", f"joblook:task:{TASK}")  # as its expiry would
+    store.redis.delete(keys.log(TASK), keys.task(TASK))  # as its expiry would
     assert [info.task_id for info in store.list_tasks(10)] == [OTHER]
-    assert store.redis.zscore("joblook:tasks", TASK) is None  # and the index forgets it
+    assert store.redis.zscore(keys.TASKS, TASK) is None  # and the index forgets it
 
 
 def test_a_chain_goes_when_its_last_step_has_expired(store: LogStore) -> None:
@@ -82,14 +81,14 @@ def test_a_chain_goes_when_its_last_step_has_expired(store: LogStore) -> None:
     started(store, OTHER)
     parent = "7d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a"
     store.create_parent(parent, "chain", "train && test", [TASK, OTHER])
-    store.redis.delete(f"joblook:log:{TASK}", f"joblook:task:{TASK}")
+    store.redis.delete(keys.log(TASK), keys.task(TASK))
     info = store.task(parent)
     assert info is not None and info.state == "STARTED"  # what is left of it still counts
-    store.redis.delete(f"joblook:log:{OTHER}", f"joblook:task:{OTHER}")
+    store.redis.delete(keys.log(OTHER), keys.task(OTHER))
     assert store.task(parent) is None
-    assert store.redis.exists(f"joblook:task:{parent}")  # reading it changes nothing...
+    assert store.redis.exists(keys.task(parent))  # reading it changes nothing...
     assert parent not in [info.task_id for info in store.list_tasks(10)]
-    assert not store.redis.exists(f"joblook:task:{parent}")  # ...the listing tidies it away
+    assert not store.redis.exists(keys.task(parent))  # ...the listing tidies it away
 
 
 def test_a_group_is_read_in_two_round_trips_however_many_steps_it_has(

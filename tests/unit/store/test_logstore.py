@@ -7,7 +7,7 @@ import time
 
 import orjson
 
-from joblook import record
+from joblook import keys, record
 from joblook.record import OutputRecord, State
 from joblook.store.logstore import LogStore, decode_records
 
@@ -90,7 +90,7 @@ def test_an_unknown_task_is_none(store: LogStore) -> None:
 
 def test_appending_publishes_the_new_last_seq(store: LogStore) -> None:
     pubsub = store.redis.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(store.channel)
+    pubsub.subscribe(keys.APPENDED)
     pubsub.get_message(timeout=1)
     store.append([out(1), out(2)])
     store.append([out(2)])  # a duplicate: nothing new, so no message

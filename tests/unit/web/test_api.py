@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from joblook import record
+from joblook.record import TERMINAL_STATES
 from tests.unit.web.conftest import AppFactory
 
 
@@ -71,16 +72,19 @@ def test_config_tells_the_pages_where_flower_is_and_when_a_task_looks_stalled(
     make_app: AppFactory,
 ) -> None:
     with make_app().test_client() as client:
-        assert client.get("/config").get_json() == {
-            "flower_url": "http://127.0.0.1:5555/",  # JOBLOOK_PUBLIC_URL's host
-            "stall_seconds": 600.0,
-        }
+        config = client.get("/config").get_json()
+        assert config["flower_url"] == "http://127.0.0.1:5555/"  # JOBLOOK_PUBLIC_URL's host
+        assert config["stall_seconds"] == 600.0
     custom = make_app(JOBLOOK_FLOWER_URL="https://flower.example/", JOBLOOK_STALL_SECONDS="30")
     with custom.test_client() as client:
-        assert client.get("/config").get_json() == {
-            "flower_url": "https://flower.example/",
-            "stall_seconds": 30.0,
-        }
+        config = client.get("/config").get_json()
+        assert (config["flower_url"], config["stall_seconds"]) == ("https://flower.example/", 30.0)
+
+
+def test_config_gives_the_pages_the_task_states_from_the_record(client: FlaskClient) -> None:
+    config = client.get("/config").get_json()
+    assert config["states"] == ["PENDING", "STARTED", "SUCCESS", "FAILURE", "REVOKED"]
+    assert set(config["terminal_states"]) == TERMINAL_STATES == {"SUCCESS", "FAILURE", "REVOKED"}
 
 
 def test_browser_libraries_come_from_node_modules_by_name_only(client: FlaskClient) -> None:

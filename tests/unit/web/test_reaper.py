@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import redis
 
-from joblook import record
+from joblook import keys, record
 from joblook.record import State
 from joblook.store.logstore import LogStore
 from joblook.web.reaper import Reaper
-from joblook.worker.heartbeat import alive_key
 from tests.support.processes import free_port
 from tests.unit.store.test_logstore import TASK, out
 
@@ -51,9 +50,9 @@ def test_a_heartbeat_that_comes_back_resets_the_count(store: LogStore) -> None:
     reaper = make_reaper(store, clock, announced)
     reaper.sweep()
     clock.now += LOST_AFTER / 4
-    store.redis.set(alive_key(TASK), "node-1:1", ex=30)
+    store.redis.set(keys.alive(TASK), "node-1:1", ex=30)
     reaper.sweep()
-    store.redis.delete(alive_key(TASK))
+    store.redis.delete(keys.alive(TASK))
     clock.now += LOST_AFTER / 4
     assert reaper.sweep() == []  # missing again, but only just
     assert announced == []

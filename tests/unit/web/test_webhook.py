@@ -12,7 +12,7 @@ import orjson
 import pytest
 import urllib3
 
-from joblook import record
+from joblook import keys, record
 from joblook.record import OutputRecord, State
 from joblook.store.logstore import LogStore
 from joblook.web import webhook
@@ -124,12 +124,12 @@ def test_a_receiver_that_never_answers_is_given_up_on(queueing: LogStore) -> Non
     run_task(queueing, State.SUCCESS, 0)
     receiver, clock = Receiver(*[500] * 20), Clock()
     hooks = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=[].append, clock=clock)
-    sent = deliver_due(hooks, clock, until=1000.0 + 2 * sum(webhook.RETRY_DELAYS))
-    assert len(receiver.bodies) == len(webhook.RETRY_DELAYS) + 1
-    assert [later - earlier for earlier, later in itertools.pairwise(sent)] == list(
-        webhook.RETRY_DELAYS
-    )
-    assert not queueing.redis.exists(f"{queueing.ended}:failures")  # nothing left behind
+    sent = deliver_due(hooks, clock, until=1000.0 + 200)
+    assert len(receiver.bodies) == 7  # README: "After seven tries, about a minute"
+    assert [later - earlier for earlier, later in itertools.pairwise(sent)] == [
+        1.0, 2.0, 4.0, 8.0, 16.0, 32.0
+    ]  # fmt: skip
+    assert not queueing.redis.exists(keys.ENDED_FAILURES)  # nothing left behind
 
 
 def test_a_task_waiting_to_be_retried_holds_up_no_other(queueing: LogStore) -> None:
@@ -140,7 +140,7 @@ def test_a_task_waiting_to_be_retried_holds_up_no_other(queueing: LogStore) -> N
     assert hooks.deliver_next() and hooks.deliver_next()  # no time passed between them
     assert [b["task_id"] for b in receiver.bodies] == [TASK, SECOND]
     assert not hooks.deliver_next()  # the first task's retry is not due yet
-    clock.now += webhook.RETRY_DELAYS[0]
+    clock.now += 1.0  # the first retry's delay
     assert hooks.deliver_next()
     assert [b["task_id"] for b in receiver.bodies] == [TASK, SECOND, TASK]
 
@@ -226,6 +226,6 @@ def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> Non
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN]
     assert receiver.bodies[-1]["state"] == "FAILURE" and receiver.bodies[-1]["exit_code"] == 2
     assert receiver.bodies[-1]["url"] == f"{PUBLIC}/task?task_id={CHAIN}"
-    queueing.redis.rpush(queueing.ended, SECOND)  # the last step's end handled a second time
+    queueing.redis.rpush(keys.ENDED, SECOND)  # the last step's end handled a second time
     assert hooks.deliver_next()
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN, SECOND]

@@ -1,4 +1,4 @@
-"""The Celery app's configuration and the thin task, run eagerly: no broker involved."""
+"""The Celery apps' configuration and the thin task, run eagerly: no broker involved."""
 
 from __future__ import annotations
 
@@ -7,31 +7,32 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery import Task
 
 from joblook.record import State, StatusRecord, from_json
+from joblook.retry import Backoff
 from joblook.settings import Settings
-from joblook.worker.cancellation import request_cancel
-from joblook.worker.celery_app import (
+from joblook.store.cancellation import request_cancel
+from joblook.taskqueue import RUN_TASK, make_celery
+from joblook.worker.app import worker_celery
+from joblook.worker.tasks import (
     DEFAULT_TIMEOUT_KEY,
     KILL_GRACE_KEY,
     LOGS_DIR_KEY,
     REDIS_URL_KEY,
-    RUN_TASK,
-    celery_app,
-    make_celery,
+    CommandFailed,
 )
-from joblook.worker.tasks import CommandFailed, run
 from tests.support.processes import free_port
 
 
 def test_app_uses_redis_for_broker_and_results_and_json_only(tmp_path: Path) -> None:
     settings = Settings.from_env({"REDIS_URL": "redis://cache:6380/3", "JOBLOOK_DATA_DIR": "/d"})
-    conf = make_celery(settings).conf
-    assert conf.broker_url == conf.result_backend == "redis://cache:6380/3"
-    assert (conf.task_serializer, conf.result_serializer) == ("json", "json")
-    assert list(conf.accept_content) == ["json"]
-    assert conf[LOGS_DIR_KEY] == "/d/logs"
-    assert "joblook.worker.tasks" in conf.include
+    for app in (make_celery(settings), worker_celery(settings)):
+        conf = app.conf
+        assert conf.broker_url == conf.result_backend == "redis://cache:6380/3"
+        assert (conf.task_serializer, conf.result_serializer) == ("json", "json")
+        assert list(conf.accept_content) == ["json"]
+    assert worker_celery(settings).conf[LOGS_DIR_KEY] == "/d/logs"
 
 
 def test_the_task_gets_the_cancel_redis_and_the_kill_limits_from_settings() -> None:
@@ -40,13 +41,13 @@ def test_the_task_gets_the_cancel_redis_and_the_kill_limits_from_settings() -> N
         "JOBLOOK_KILL_GRACE": "4",
         "JOBLOOK_DEFAULT_TIMEOUT": "60",
     }
-    conf = make_celery(Settings.from_env(env)).conf
+    conf = worker_celery(Settings.from_env(env)).conf
     assert conf[REDIS_URL_KEY] == "redis://cache:6380/3"
     assert (conf[KILL_GRACE_KEY], conf[DEFAULT_TIMEOUT_KEY]) == (4.0, 60.0)
 
 
 def test_long_non_idempotent_jobs_are_never_hoarded_nor_rerun() -> None:
-    conf = celery_app.conf
+    conf = make_celery(Settings.from_env({})).conf
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_acks_late is False
     assert conf.broker_transport_options["visibility_timeout"] >= 12 * 3600
@@ -58,24 +59,33 @@ def test_the_visibility_timeout_comes_from_settings() -> None:
 
 
 def test_flower_gets_the_events_it_needs() -> None:
-    conf = celery_app.conf
+    conf = make_celery(Settings.from_env({})).conf
     assert conf.task_track_started
     assert conf.worker_send_task_events
     assert conf.task_send_sent_event
 
 
 def test_run_task_is_registered_under_the_name_the_web_server_sends() -> None:
-    assert run.name == RUN_TASK
-    assert celery_app.tasks[RUN_TASK].name == RUN_TASK
+    settings = Settings.from_env({})
+    assert worker_celery(settings).tasks[RUN_TASK].name == RUN_TASK
+    assert RUN_TASK not in make_celery(settings).tasks  # the sending side holds no worker code
+
+
+def worker_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    """Task logs under ``tmp_path``, claims and cancels in a real Redis, a short kill grace."""
+    return {"JOBLOOK_DATA_DIR": str(tmp_path), "REDIS_URL": redis_url, "JOBLOOK_KILL_GRACE": "1"}
 
 
 @pytest.fixture
-def logs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Path:
-    """Point the task's log files at a temporary directory, its cancel watch at a real Redis."""
-    monkeypatch.setitem(celery_app.conf, LOGS_DIR_KEY, str(tmp_path))
-    monkeypatch.setitem(celery_app.conf, REDIS_URL_KEY, redis_url)
-    monkeypatch.setitem(celery_app.conf, KILL_GRACE_KEY, 1.0)
-    return tmp_path
+def run(tmp_path: Path, redis_url: str) -> Task:
+    """The run task of a worker app built for the test (see ``worker_env``)."""
+    return worker_celery(Settings.from_env(worker_env(tmp_path, redis_url))).tasks[RUN_TASK]
+
+
+@pytest.fixture
+def logs_dir(tmp_path: Path) -> Path:
+    """Where the ``run`` fixture's task writes its log files."""
+    return tmp_path / "logs"
 
 
 def last_status(logs_dir: Path, task_id: str) -> StatusRecord:
@@ -84,7 +94,7 @@ def last_status(logs_dir: Path, task_id: str) -> StatusRecord:
     return last
 
 
-def test_successful_command_returns_its_exit_code(logs_dir: Path) -> None:
+def test_successful_command_returns_its_exit_code(run: Task, logs_dir: Path) -> None:
     task_id = str(uuid.uuid4())
     result = run.apply(args=["echo hi"], task_id=task_id)
     assert result.get() == {"exit_code": 0}
@@ -93,7 +103,7 @@ def test_successful_command_returns_its_exit_code(logs_dir: Path) -> None:
     assert last.state == State.SUCCESS
 
 
-def test_failing_command_fails_the_task_so_flower_shows_failure(logs_dir: Path) -> None:
+def test_failing_command_fails_the_task_so_flower_shows_failure(run: Task, logs_dir: Path) -> None:
     task_id = str(uuid.uuid4())
     result = run.apply(args=["exit 3"], task_id=task_id)
     assert result.state == "FAILURE"
@@ -103,7 +113,7 @@ def test_failing_command_fails_the_task_so_flower_shows_failure(logs_dir: Path) 
     assert (logs_dir / f"{task_id}.jsonl").is_file()
 
 
-def test_timeout_kwarg_kills_the_command_and_fails_the_task(logs_dir: Path) -> None:
+def test_timeout_kwarg_kills_the_command_and_fails_the_task(run: Task, logs_dir: Path) -> None:
     task_id = str(uuid.uuid4())
     result = run.apply(args=["sleep 300"], kwargs={"timeout": 0.3}, task_id=task_id)
     assert result.state == "FAILURE"
@@ -115,16 +125,21 @@ def test_timeout_kwarg_kills_the_command_and_fails_the_task(logs_dir: Path) -> N
 
 
 def test_default_timeout_applies_when_the_task_names_none(
-    logs_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, logs_dir: Path, redis_url: str
 ) -> None:
-    monkeypatch.setitem(celery_app.conf, DEFAULT_TIMEOUT_KEY, 0.3)
+    env = worker_env(tmp_path, redis_url) | {"JOBLOOK_DEFAULT_TIMEOUT": "0.3"}
+    app = worker_celery(Settings.from_env(env))
+    assert app.conf[DEFAULT_TIMEOUT_KEY] == 0.3
+    run = app.tasks[RUN_TASK]
     task_id = str(uuid.uuid4())
     result = run.apply(args=["sleep 300"], task_id=task_id)
     assert str(result.result) == "timed out after 0.3 s"
     assert last_status(logs_dir, task_id).log == "timed out after 0.3 s"
 
 
-def test_task_cancelled_in_the_queue_never_runs_its_command(logs_dir: Path, redis_url: str) -> None:
+def test_task_cancelled_in_the_queue_never_runs_its_command(
+    run: Task, logs_dir: Path, redis_url: str
+) -> None:
     task_id, marker = str(uuid.uuid4()), logs_dir / "ran"
     with redis.Redis.from_url(redis_url) as client:
         request_cancel(client, task_id, "api")
@@ -139,7 +154,9 @@ def test_task_cancelled_in_the_queue_never_runs_its_command(logs_dir: Path, redi
     assert status.log.endswith(" before it started")
 
 
-def test_a_failed_chain_step_closes_the_steps_after_it_as_revoked(logs_dir: Path) -> None:
+def test_a_failed_chain_step_closes_the_steps_after_it_as_revoked(
+    run: Task, logs_dir: Path
+) -> None:
     task_id, later = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
     run.apply(args=["exit 3"], kwargs={"later_steps": later}, task_id=task_id)
     for step in later:
@@ -150,13 +167,13 @@ def test_a_failed_chain_step_closes_the_steps_after_it_as_revoked(logs_dir: Path
         assert status.log == f"not run: step {task_id} ended FAILURE"
 
 
-def test_a_successful_chain_step_leaves_the_later_steps_to_run(logs_dir: Path) -> None:
+def test_a_successful_chain_step_leaves_the_later_steps_to_run(run: Task, logs_dir: Path) -> None:
     later = str(uuid.uuid4())
     assert run.apply(args=["true"], kwargs={"later_steps": [later]}).get() == {"exit_code": 0}
     assert not (logs_dir / f"{later}.jsonl").exists()
 
 
-def test_a_task_delivered_twice_runs_its_command_once(logs_dir: Path) -> None:
+def test_a_task_delivered_twice_runs_its_command_once(run: Task, logs_dir: Path) -> None:
     task_id, marker = str(uuid.uuid4()), logs_dir / "runs"
     assert run.apply(args=[f"echo run >> {marker}"], task_id=task_id).get() == {"exit_code": 0}
     again = run.apply(args=[f"echo run >> {marker}"], task_id=task_id)
@@ -166,7 +183,7 @@ def test_a_task_delivered_twice_runs_its_command_once(logs_dir: Path) -> None:
 
 
 def test_command_failed_survives_the_json_result_backend() -> None:
-    backend = celery_app.backend
+    backend = worker_celery(Settings.from_env({})).backend
     restored = backend.exception_to_python(backend.prepare_exception(CommandFailed(137)))
     assert isinstance(restored, CommandFailed)
     assert restored.exit_code == 137
@@ -176,10 +193,13 @@ def test_command_failed_survives_the_json_result_backend() -> None:
 
 
 def test_a_chain_step_that_cannot_be_claimed_fails_and_closes_the_steps_after_it(
-    logs_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, logs_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(celery_app.conf, REDIS_URL_KEY, f"redis://127.0.0.1:{free_port()}/0")
-    monkeypatch.setattr("joblook.worker.claim.RETRY_DELAY", 1e9)  # give up at the first refusal
+    unreachable = worker_env(tmp_path, f"redis://127.0.0.1:{free_port()}/0")
+    run = worker_celery(Settings.from_env(unreachable)).tasks[RUN_TASK]
+    monkeypatch.setattr(
+        "joblook.worker.claim.RETRY", Backoff.fixed(1e9)
+    )  # give up at the first refusal
     task_id, later = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
     result = run.apply(args=["true"], kwargs={"later_steps": later}, task_id=task_id)
     assert result.state == "FAILURE"  # what Celery and Flower show...

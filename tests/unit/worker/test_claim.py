@@ -7,7 +7,8 @@ import uuid
 import pytest
 import redis
 
-from joblook.worker.claim import CLAIM_TTL, ClaimUnavailable, claim, claim_key
+from joblook import keys
+from joblook.worker.claim import CLAIM_TTL, ClaimUnavailable, claim
 from tests.support.processes import free_port
 
 
@@ -26,7 +27,7 @@ def test_the_first_claim_wins_and_later_ones_name_the_holder(client: redis.Redis
 def test_a_claim_expires_long_after_any_redelivery(client: redis.Redis) -> None:
     task_id = str(uuid.uuid4())
     claim(client, task_id, "host-a:1")
-    assert CLAIM_TTL - 5 <= client.ttl(claim_key(task_id)) <= CLAIM_TTL
+    assert CLAIM_TTL - 5 <= client.ttl(keys.claim(task_id)) <= CLAIM_TTL
 
 
 def test_an_unreachable_redis_refuses_the_claim_instead_of_running_twice() -> None:

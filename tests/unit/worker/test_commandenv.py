@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from joblook.settings.declared import SETTINGS
 from joblook.worker.commandenv import command_environment, withheld
-from tests.compose.settingsvars import read_variables
-
-SETTINGS_PY = Path(__file__).resolve().parents[3] / "services" / "joblook" / "settings.py"
 
 
 def test_every_variable_joblook_reads_is_withheld_from_commands() -> None:
-    read = read_variables(SETTINGS_PY)
+    read = [s.env for s in SETTINGS if s.attr is not None]
     assert {"JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "REDIS_URL", "FLOWER_BASIC_AUTH"} <= set(read)
     assert [name for name in read if not withheld(name)] == []
 

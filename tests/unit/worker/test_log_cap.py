@@ -13,18 +13,13 @@ import pytest
 
 from joblook.record import STATUS, STDERR, STDOUT, OutputRecord, State, StatusRecord
 from joblook.settings import DEFAULT_MAX_LOG_BYTES, Settings, SettingsError
+from joblook.taskqueue import RUN_TASK
 from joblook.worker import logfile
-from joblook.worker.celery_app import (
-    LOGS_DIR_KEY,
-    MAX_LOG_BYTES_KEY,
-    REDIS_URL_KEY,
-    celery_app,
-    make_celery,
-)
+from joblook.worker.app import worker_celery
 from joblook.worker.logcap import elision_marker
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Outcome, execute
-from joblook.worker.tasks import run
+from joblook.worker.tasks import MAX_LOG_BYTES_KEY
 from tests.support.waiting import once
 from tests.unit.worker.test_runner import PY, final, read_records
 from tests.unit.worker.test_runner_limits import PipeCancel
@@ -228,14 +223,12 @@ def test_bad_max_log_bytes_is_a_settings_error_naming_the_variable(raw: str) -> 
         Settings.from_env({"JOBLOOK_MAX_LOG_BYTES": raw})
 
 
-def test_the_task_caps_its_log_at_the_configured_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str
-) -> None:
-    conf = make_celery(Settings.from_env({"JOBLOOK_MAX_LOG_BYTES": "4096"})).conf
-    assert conf[MAX_LOG_BYTES_KEY] == 4096
-    for key, value in {LOGS_DIR_KEY: str(tmp_path), REDIS_URL_KEY: redis_url}.items():
-        monkeypatch.setitem(celery_app.conf, key, value)
-    monkeypatch.setitem(celery_app.conf, MAX_LOG_BYTES_KEY, CAP)
+def test_the_task_caps_its_log_at_the_configured_size(tmp_path: Path, redis_url: str) -> None:
+    env = {"JOBLOOK_DATA_DIR": str(tmp_path), "REDIS_URL": redis_url}
+    app = worker_celery(Settings.from_env(env | {"JOBLOOK_MAX_LOG_BYTES": str(CAP)}))
+    assert app.conf[MAX_LOG_BYTES_KEY] == CAP
     task_id = str(uuid.uuid4())
-    assert run.apply(args=["seq 1 100000"], task_id=task_id).get() == {"exit_code": 0}
-    head_and_tail(read_records(tmp_path / f"{task_id}.jsonl"), SEQ_100K)
+    assert app.tasks[RUN_TASK].apply(args=["seq 1 100000"], task_id=task_id).get() == {
+        "exit_code": 0
+    }
+    head_and_tail(read_records(tmp_path / "logs" / f"{task_id}.jsonl"), SEQ_100K)

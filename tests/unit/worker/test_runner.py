@@ -1,4 +1,4 @@
-"""run_command really runs /bin/sh; these tests read back the log file it writes."""
+"""execute really runs /bin/sh; these tests read back the log file it writes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 
 from joblook.record import STDERR, STDOUT, OutputRecord, State, StatusRecord, from_json
 from joblook.worker.chunker import MAX_CHUNK_CHARS
-from joblook.worker.runner import CANNOT_START, run_command
+from joblook.worker.runner import execute
 
 PY = shlex.quote(sys.executable)
 
@@ -29,9 +29,12 @@ def read_records(path: Path) -> list[OutputRecord | StatusRecord]:
     return [from_json(line) for line in complete.splitlines()]
 
 
-def run(cmd: str | list[str], logs_dir: Path) -> tuple[int, list[OutputRecord | StatusRecord]]:
+def run(
+    cmd: str | list[str], logs_dir: Path
+) -> tuple[int | None, list[OutputRecord | StatusRecord]]:
+    """Run ``cmd``; its exit code (None when it could not start) and the records it logged."""
     task_id = str(uuid.uuid4())
-    exit_code = run_command(task_id, cmd, logs_dir)
+    exit_code = execute(task_id, cmd, logs_dir).exit_code
     records = read_records(logs_dir / f"{task_id}.jsonl")
     assert {r.task_id for r in records} == {task_id}
     return exit_code, records
@@ -107,7 +110,7 @@ def test_shell_that_cannot_start_is_a_failure_without_exit_code(
 
     monkeypatch.setattr(subprocess, "Popen", no_fork)
     exit_code, records = run("true", tmp_path)
-    assert exit_code == CANNOT_START
+    assert exit_code is None
     assert [r.seq for r in records] == [1, 2]
     assert (final(records).state, final(records).exit_code) == (State.FAILURE, None)
     assert "could not start" in final(records).log
@@ -122,7 +125,7 @@ def test_a_command_that_cannot_be_executed_ends_failure_not_started(
     tmp_path: Path, cmd: str | list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     exit_code, records = run(cmd, tmp_path)
-    assert exit_code == CANNOT_START
+    assert exit_code is None
     assert [r.seq for r in records] == [1, 2]
     assert (final(records).state, final(records).exit_code) == (State.FAILURE, None)
     assert "could not start" in final(records).log
@@ -167,7 +170,7 @@ def watch_live(
     """Run ``cmd`` in a thread; return the file's records as of when ``seen`` first matched."""
     task_id = str(uuid.uuid4())
     path = logs_dir / f"{task_id}.jsonl"
-    runner = threading.Thread(target=run_command, args=(task_id, cmd, logs_dir))
+    runner = threading.Thread(target=execute, args=(task_id, cmd, logs_dir))
     runner.start()
     try:
         deadline = time.monotonic() + 5
@@ -209,7 +212,7 @@ def test_interruption_kills_the_process_group_and_still_writes_failure(tmp_path:
     signal.setitimer(signal.ITIMER_REAL, 0.5)
     try:
         with pytest.raises(Interrupted):
-            run_command(task_id, "sleep 30 & echo $!; printf 'half'; wait", tmp_path)
+            execute(task_id, "sleep 30 & echo $!; printf 'half'; wait", tmp_path)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -238,7 +241,7 @@ def assert_gone(pid: int) -> None:
 def test_an_argv_runs_without_a_shell_so_metacharacters_stay_literal(tmp_path: Path) -> None:
     marker = tmp_path / "injected"
     argv = ["printf", "%s|", "; touch " + str(marker), "$(id)", "a b"]
-    assert run_command(str(uuid.uuid4()), argv, tmp_path) == 0
+    assert execute(str(uuid.uuid4()), argv, tmp_path).exit_code == 0
     (log,) = tmp_path.glob("*.jsonl")
     records = [from_json(line) for line in log.read_text().splitlines()]
     stdout = "".join(r.log for r in records if r.stream == STDOUT)
@@ -247,4 +250,6 @@ def test_an_argv_runs_without_a_shell_so_metacharacters_stay_literal(tmp_path: P
 
 
 def test_an_argv_whose_program_does_not_exist_fails_without_a_shell(tmp_path: Path) -> None:
-    assert run_command(str(uuid.uuid4()), ["no-such-program-joblook"], tmp_path) == 127
+    outcome = execute(str(uuid.uuid4()), ["no-such-program-joblook"], tmp_path)
+    assert (outcome.state, outcome.exit_code) == (State.FAILURE, None)
+    assert outcome.message.startswith("could not start")

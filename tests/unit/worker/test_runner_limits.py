@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from joblook.record import STDOUT, State, StatusRecord
-from joblook.worker.cancellation import CancelRequest
+from joblook.store.cancellation import CancelRequest
 from joblook.worker.runner import Outcome, execute
 from tests.support.waiting import wait_for
 from tests.unit.worker.test_runner import final, output, read_records

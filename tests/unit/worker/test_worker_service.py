@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from celery import Celery
 
 from joblook.worker import service
-from joblook.worker.celery_app import celery_app
 
 
 @pytest.fixture
@@ -13,11 +13,11 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Capture what would be passed to ``celery`` instead of running it."""
     calls: list[list[str]] = []
 
-    def fake_start(argv: list[str]) -> int:
+    def fake_start(app: Celery, argv: list[str]) -> int:
         calls.append(argv)
         return 0
 
-    monkeypatch.setattr(celery_app, "start", fake_start)
+    monkeypatch.setattr(Celery, "start", fake_start)
     return calls
 
 

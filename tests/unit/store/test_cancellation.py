@@ -12,14 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from joblook import keys
 from joblook.record import STDOUT, State
-from joblook.worker.cancellation import (
-    CANCEL_CHANNEL,
-    CancelRequest,
-    cancel_key,
-    read_cancel,
-    request_cancel,
-)
+from joblook.store.cancellation import CancelRequest, read_cancel, request_cancel
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.runner import execute
 from tests.support.waiting import wait_for
@@ -46,15 +41,15 @@ def readable_within(watcher: CancelWatcher, seconds: float) -> bool:
 def test_request_cancel_writes_the_hash_and_publishes_the_task_id(client: redis.Redis) -> None:
     task_id = new_id()
     with client.pubsub() as pubsub:
-        pubsub.subscribe(CANCEL_CHANNEL)
+        pubsub.subscribe(keys.CANCEL)
         wait_for(lambda: pubsub.get_message(timeout=0.1), 5, "the subscription")
         assert request_cancel(client, task_id, "api") is True
         message = wait_for(lambda: pubsub.get_message(timeout=0.1), 5, "the cancel message")
     assert message["data"] == task_id.encode()
-    fields = client.hgetall(cancel_key(task_id))
+    fields = client.hgetall(keys.cancel(task_id))
     assert fields[b"by"] == b"api"
     assert fields[b"at"].endswith(b"Z")
-    assert 0 < client.ttl(cancel_key(task_id)) <= 7 * 24 * 3600
+    assert 0 < client.ttl(keys.cancel(task_id)) <= 7 * 24 * 3600
 
 
 def test_the_first_cancel_request_is_the_one_kept(client: redis.Redis) -> None:
@@ -73,7 +68,7 @@ def test_no_request_reads_as_none(client: redis.Redis) -> None:
 
 def test_watcher_sees_a_cancel_made_before_it_started(redis_url: str, client: redis.Redis) -> None:
     task_id = new_id()
-    client.hset(cancel_key(task_id), mapping={"by": "api", "at": "2026-01-01T00:00:00Z"})
+    client.hset(keys.cancel(task_id), mapping={"by": "api", "at": "2026-01-01T00:00:00Z"})
     with CancelWatcher(redis_url, task_id) as watcher:
         assert watcher.request == CancelRequest("api", "2026-01-01T00:00:00Z")
         assert readable_within(watcher, 0)
@@ -98,7 +93,7 @@ def test_watcher_finds_a_request_whose_message_was_lost(
 ) -> None:
     task_id = new_id()
     with CancelWatcher(redis_url, task_id, check_interval=0.2) as watcher:
-        client.hset(cancel_key(task_id), mapping={"by": "api", "at": "now"})  # no PUBLISH
+        client.hset(keys.cancel(task_id), mapping={"by": "api", "at": "now"})  # no PUBLISH
         assert readable_within(watcher, 5)
         assert watcher.request == CancelRequest("api", "now")
 

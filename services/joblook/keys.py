@@ -1,0 +1,85 @@
+"""Every Redis key and channel name joblook uses, built here and nowhere else (like rq's keys.py).
+
+The names are the wire contract between processes (web, worker, guardian, an older or newer
+replica), so they never change: all start with ``joblook:``. The Lua scripts receive them as
+KEYS; the series lists, one per metric, are the one family a script builds itself, from
+:func:`points_prefix` plus the series' number.
+"""
+
+from __future__ import annotations
+
+PREFIX = "joblook"
+
+# Store-wide.
+TASKS = f"{PREFIX}:tasks"
+"""Sorted set of every task id, scored by creation time (epoch seconds)."""
+RUNNING = f"{PREFIX}:running"
+"""Set of the ids of tasks whose log says STARTED and not yet how they ended."""
+APPENDED = f"{PREFIX}:appended"
+"""Channel: ``<task_id> <last_seq>`` after each append that stored records."""
+ENDED = f"{PREFIX}:ended"
+"""List of ended task ids waiting for the webhook."""
+ENDED_CLAIMS = f"{ENDED}:claims"
+"""Sorted set: ended ids a webhook sender is delivering, scored by when it claimed them."""
+ENDED_RETRIES = f"{ENDED}:retries"
+"""Sorted set: ended ids whose delivery failed, scored by when the next try is due."""
+ENDED_FAILURES = f"{ENDED}:failures"
+"""Hash: ended id -> failed deliveries so far."""
+CANCEL = f"{PREFIX}:cancel"
+"""Channel: the id of each task someone asked to cancel."""
+
+
+# Per task.
+def log(task_id: str) -> str:
+    """List of the task's encoded records; index = seq - 1."""
+    return f"{PREFIX}:log:{task_id}"
+
+
+def pending(task_id: str) -> str:
+    """Sorted set of records that arrived ahead of a gap, scored by seq."""
+    return f"{PREFIX}:pending:{task_id}"
+
+
+def task(task_id: str) -> str:
+    """Hash of what is known about the task (command, state, times, progress...)."""
+    return f"{PREFIX}:task:{task_id}"
+
+
+def findings(task_id: str) -> str:
+    """Hash: seq -> the progress/metrics finding of a record parked ahead of a gap."""
+    return f"{PREFIX}:findings:{task_id}"
+
+
+def series(task_id: str) -> str:
+    """Hash: metric name -> its series' number (1, 2... in order of first appearance)."""
+    return f"{PREFIX}:series:{task_id}"
+
+
+def series_state(task_id: str) -> str:
+    """Hash of each series' point count, stride and latest point, and the last step."""
+    return f"{PREFIX}:seriesstate:{task_id}"
+
+
+def points_prefix(task_id: str) -> str:
+    """A metric series' list of ``[step,value]`` points is this plus the series' number."""
+    return f"{PREFIX}:points:{task_id}:"
+
+
+def cancel(task_id: str) -> str:
+    """Hash of the task's cancel request: ``by`` and ``at``."""
+    return f"{CANCEL}:{task_id}"
+
+
+def claim(task_id: str) -> str:
+    """Who took the task from the queue first (``SET NX``): host:pid."""
+    return f"{PREFIX}:claim:{task_id}"
+
+
+def alive(task_id: str) -> str:
+    """The task's heartbeat: a worker's host:pid while it runs, "ended" once it ended."""
+    return f"{PREFIX}:alive:{task_id}"
+
+
+def reported(task_id: str) -> str:
+    """Set once a chain's or group's own end was queued for the webhook."""
+    return f"{ENDED}:reported:{task_id}"

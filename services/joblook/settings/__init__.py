@@ -1,0 +1,107 @@
+"""Settings, read once from the environment. Each is declared once, in ``declared.py``: the README's
+table and ``.env.example`` are written from those declarations (``python -m joblook.settings``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from joblook.settings.declared import (
+    DEFAULT_FEED_EVENT_BYTES,
+    DEFAULT_FLUENTD_PORT,
+    DEFAULT_KILL_GRACE,
+    DEFAULT_MAX_LOG_BYTES,
+    DEFAULT_SYNC_MAX_TASKS,
+    SETTINGS,
+    SHIPPERS,
+)
+from joblook.settings.parsers import SettingsError
+
+__all__ = [
+    "DEFAULT_FEED_EVENT_BYTES",
+    "DEFAULT_FLUENTD_PORT",
+    "DEFAULT_KILL_GRACE",
+    "DEFAULT_MAX_LOG_BYTES",
+    "DEFAULT_SYNC_MAX_TASKS",
+    "SHIPPERS",
+    "Settings",
+    "SettingsError",
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting's value. What a field means, its variable, default and checks: its
+    declaration in ``declared.py`` (``Setting.attr`` names the field)."""
+
+    redis_url: str
+    # False when REDIS_URL was not given: ``joblook up`` then starts a Redis of its own.
+    redis_url_given: bool
+    redis_port: int
+    host: str
+    port: int
+    flower_port: int
+    data_dir: Path
+    sync_url: str
+    auth: str
+    token: str | None
+    sync_token: str | None
+    cors_origins: list[str] | None
+    allowed_hosts: list[str]
+    flower_basic_auth: str | None
+    allowed_commands: re.Pattern[str] | None
+    jobs_file: Path | None
+    allow_raw: bool
+    web_dir: Path
+    max_body_bytes: int
+    sync_max_tasks: int
+    log_level: str
+    flower_url: str | None
+    kill_grace: float
+    default_timeout: float | None
+    max_log_bytes: int
+    feed_event_bytes: int
+    visibility_timeout: float
+    log_ttl: float | None
+    worker_lost_after: float
+    file_retention: float
+    fluentd_host: str | None
+    fluentd_port: int
+    stall_seconds: float
+    webhook_url: str | None
+    public_url: str
+    shipper: str
+    fluentd: str | None
+    fluentd_conf: Path
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where workers write ``<task_id>.jsonl`` and the shipper/Fluentd reads them."""
+        return self.data_dir / "logs"
+
+    @property
+    def positions_file(self) -> Path:
+        """The shipper's read positions, so a restart resumes where it stopped."""
+        return self.data_dir / "shipper" / "positions.json"
+
+    @property
+    def fluentd_state_dir(self) -> Path:
+        """Fluentd's positions, file buffer and refused batches, when ``joblook up`` runs it."""
+        return self.data_dir / "fluentd"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Every declared setting read from ``environ`` (default: the process's environment)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            if setting.attr is not None:
+                values[setting.attr] = setting.read(env, values)
+        if values["auth"] == "none":  # no authentication: both tokens read as unset
+            values["token"] = values["sync_token"] = None
+        return cls(**values, redis_url_given=bool(env.get("REDIS_URL")))

@@ -1,0 +1,148 @@
+"""How a setting's text becomes its value. Each parser takes the variable's name and its text
+(never empty: an empty variable counts as unset) and returns the value, or None for "the
+default"; a text it cannot use raises :class:`SettingsError` naming the variable."""
+
+from __future__ import annotations
+
+import math
+import re
+import socket
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Parser = Callable[[str, str], Any]
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable."""
+
+
+def text(name: str, raw: str) -> str:
+    return raw
+
+
+def upper(name: str, raw: str) -> str:
+    return raw.upper()
+
+
+def flag(name: str, raw: str) -> bool:
+    """1, true or yes (any case) is on; anything else is off."""
+    return raw.lower() in ("1", "true", "yes")
+
+
+def path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def absolute_path(name: str, raw: str) -> Path:
+    return Path(raw).absolute()
+
+
+def names(name: str, raw: str) -> list[str]:
+    """A comma-separated list; blanks around and between the commas are dropped."""
+    return [part for part in (p.strip() for p in raw.split(",")) if part]
+
+
+def names_or_default(name: str, raw: str) -> list[str] | None:
+    """As :func:`names`; a list with nothing in it means the default."""
+    return names(name, raw) or None
+
+
+def choice(*allowed: str) -> Parser:
+    """One of ``allowed``, in any case."""
+
+    def parse(name: str, raw: str) -> str:
+        value = raw.lower()
+        if value not in allowed:
+            quoted = " or ".join(f"'{a}'" for a in allowed)
+            raise SettingsError(f"{name} must be {quoted}, got {value!r}")
+        return value
+
+    return parse
+
+
+def one_of(*allowed: str) -> Parser:
+    """One of ``allowed``, in any case (the message lists them)."""
+
+    def parse(name: str, raw: str) -> str:
+        value = raw.lower()
+        if value not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return parse
+
+
+def pattern(name: str, raw: str) -> re.Pattern[str]:
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise SettingsError(f"{name} is not a valid regular expression: {exc}") from None
+
+
+def integer(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def count(name: str, raw: str) -> int:
+    """A whole number above zero."""
+    value = integer(name, raw)
+    if value < 1:
+        raise SettingsError(f"{name} must be a whole number above zero, got {value}")
+    return value
+
+
+def byte_cap(name: str, raw: str) -> int | None:
+    """A whole number of bytes above zero; 0 means the default."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(f"{name} must be a whole number of bytes (0: the default), got {raw!r}")
+    return value or None
+
+
+def seconds(name: str, raw: str) -> float:
+    """Finite seconds above zero."""
+    return _seconds(name, raw, allow_zero=False)
+
+
+def seconds_or_zero(name: str, raw: str) -> float:
+    """Finite seconds, zero or more."""
+    return _seconds(name, raw, allow_zero=True)
+
+
+def _seconds(name: str, raw: str, *, allow_zero: bool) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "more than zero"
+        raise SettingsError(f"{name} must be a number of seconds, {least}, got {raw!r}")
+    return value
+
+
+def http_url(name: str, raw: str) -> str:
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http:// or https:// address, got {raw!r}")
+    return raw
+
+
+def base_url(name: str, raw: str) -> str:
+    """An http(s) address without a trailing slash, so paths can follow it."""
+    return http_url(name, raw).rstrip("/")
+
+
+def default_public_url(host: str, port: int) -> str:
+    """Where people reach the web when JOBLOOK_PUBLIC_URL does not say: its host and port."""
+    if host in ("0.0.0.0", "::"):  # every interface: the machine's name reaches one of them
+        host = socket.getfqdn()
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"

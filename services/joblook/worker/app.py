@@ -1,0 +1,29 @@
+"""The worker's Celery app: the shared queue (``joblook.taskqueue``) plus the run task and the
+file sweeper, configured from settings. Built by :func:`worker_celery`, never at import.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from joblook.settings import Settings
+from joblook.taskqueue import RUN_TASK, make_celery
+from joblook.worker import tasks
+from joblook.worker.sweeper import sweep_step
+
+
+def worker_celery(settings: Settings) -> Celery:
+    """The app ``joblook worker`` and ``joblook flower`` run: it holds the run task."""
+    app = make_celery(settings)
+    # shared=False: the task belongs to this app only, not to every app built later in the process.
+    app.task(name=RUN_TASK, bind=True, throws=(tasks.CommandFailed,), shared=False)(tasks.run)
+    # Not Celery settings: the task reads them, so worker_celery(settings) alone decides them.
+    app.conf[tasks.LOGS_DIR_KEY] = str(settings.logs_dir)
+    app.conf[tasks.WORKER_LOST_KEY] = settings.worker_lost_after
+    app.conf[tasks.KILL_GRACE_KEY] = settings.kill_grace
+    app.conf[tasks.DEFAULT_TIMEOUT_KEY] = settings.default_timeout
+    app.conf[tasks.MAX_LOG_BYTES_KEY] = settings.max_log_bytes
+    app.steps["worker"].add(
+        sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)
+    )
+    return app
