@@ -152,7 +152,7 @@ def test_fluentd_keeps_connections_to_sync_open(
 
 def test_one_record_always_fits_in_a_fluentd_chunk(fluent_conf: Section) -> None:
     # Imported here: if the web package cannot be imported, this test fails, not the whole module.
-    from joblook.web.api import SYNC_MAX_BYTES  # noqa: PLC0415
+    from joblook.web.ingest import SYNC_MAX_BYTES  # noqa: PLC0415
 
     chunk_limit = size_bytes(_sync(fluent_conf).one("buffer").params["chunk_limit_size"])
     # A record larger than chunk_limit_size is dropped by Fluentd. Worst case per character
