@@ -21,9 +21,8 @@ from typing import Any
 
 from bench import latency, printer, throughput
 from bench.stack import bench_stack
-from bench.stats import latency_ms, rate
+from bench.stats import rate
 from bench.subscriber import Subscriber
-from joblook.record import STDOUT
 from tests.support.composestack import ComposeStack
 
 log = logging.getLogger("bench")
@@ -64,27 +63,12 @@ def compose_stack(root: Path) -> Iterator[tuple[ComposeStack, dict[str, float]]]
 
 def compose_latency(stack: ComposeStack, seconds: float, lines_per_s: float = 100.0) -> dict:
     count = round(seconds * lines_per_s)
-    samples: list[float] = []
-    seen: list[int] = []
-
-    def on_records(records: list[dict[str, Any]], arrived: float) -> None:
-        for r in records:
-            if r["stream"] == STDOUT:
-                n, printed = r["log"].split()
-                seen.append(int(n))
-                samples.append(arrived - float(printed))
-
-    with Subscriber(stack.base_url, on_records, token=stack.token) as viewer:
+    arrivals = latency.Arrivals()
+    with Subscriber(stack.base_url, arrivals.on_records, token=stack.token) as viewer:
         task_id = stack.enqueue(printer.inline_command(count, lines_per_s, PRINT_DELAY))
         viewer.subscribe(task_id)
         finished = viewer.wait_finished(task_id, timeout=seconds + PRINT_DELAY + 60)
-    return {
-        "lines": count,
-        "lines_per_s": lines_per_s,
-        **latency_ms(samples),
-        "finished": finished,
-        **latency.losses(seen, count),
-    }
+    return arrivals.report(count, lines_per_s, finished)
 
 
 def compose_throughput(stack: ComposeStack, lines: int, timeout: float) -> dict[str, Any]:

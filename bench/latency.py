@@ -16,28 +16,37 @@ from joblook.record import STDOUT
 def run(stack: Stack, seconds: float, rate: float = 100.0) -> dict[str, Any]:
     count = round(seconds * rate)
     go_file = stack.root / "latency.go"
-    samples: list[float] = []
-    seen: list[int] = []
-
-    def on_records(records: list[dict[str, Any]], arrived: float) -> None:
-        for r in records:
-            if r["stream"] == STDOUT:
-                n, printed = r["log"].split()
-                seen.append(int(n))
-                samples.append(arrived - float(printed))
-
-    with Subscriber(stack.base_url, on_records) as viewer:
+    arrivals = Arrivals()
+    with Subscriber(stack.base_url, arrivals.on_records) as viewer:
         task_id = stack.enqueue(printer.command(count, rate, go_file))
         viewer.subscribe(task_id)
         Path(go_file).touch()  # subscribed first: every line travels live, none as backlog
         finished = viewer.wait_finished(task_id, timeout=seconds + 60)
-    return {
-        "lines": count,
-        "lines_per_s": rate,
-        **latency_ms(samples),
-        "finished": finished,
-        **losses(seen, count),
-    }
+    return arrivals.report(count, rate, finished)
+
+
+class Arrivals:
+    """What a viewer received of a printer's numbered, time-stamped lines."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []  # seconds from print to arrival, one per line
+        self.seen: list[int] = []  # line numbers, in arrival order
+
+    def on_records(self, records: list[dict[str, Any]], arrived: float) -> None:
+        for r in records:
+            if r["stream"] == STDOUT:
+                n, printed = r["log"].split()
+                self.seen.append(int(n))
+                self.samples.append(arrived - float(printed))
+
+    def report(self, count: int, rate: float, finished: bool) -> dict[str, Any]:
+        return {
+            "lines": count,
+            "lines_per_s": rate,
+            **latency_ms(self.samples),
+            "finished": finished,
+            **losses(self.seen, count),
+        }
 
 
 def losses(seen: list[int], count: int) -> dict[str, int | bool]:

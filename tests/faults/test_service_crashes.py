@@ -6,18 +6,11 @@ from __future__ import annotations
 import time
 
 from tests.support.processes import Service
-from tests.support.stack import Stack, output_of, seqs_of
+from tests.support.stack import Stack, output_of, paced_count, seqs_of
 from tests.support.waiting import wait_for
 
-LINES = 6000
 # About three seconds of output, so a service can be killed while it streams.
-PACED = (
-    'python3 -c "import time\n'
-    f"for i in range(1, {LINES + 1}):\n"
-    "    print(i)\n"
-    '    if i % 100 == 0: time.sleep(0.05)"'
-)
-EXPECTED = "".join(f"{i}\n" for i in range(1, LINES + 1))
+PACED, EXPECTED = paced_count(6000)
 
 
 def crash_mid_stream(stack: Stack, service: Service) -> dict:

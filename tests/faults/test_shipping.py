@@ -15,18 +15,11 @@ import pytest
 
 from joblook import record
 from joblook.store.logstore import LogStore
-from tests.support.stack import Stack, output_of, running_stack, seqs_of
+from tests.support.stack import Stack, output_of, paced_count, running_stack, seqs_of
 from tests.support.waiting import wait_for
 
-LINES = 3000
 # About a second and a half of numbered lines.
-PACED = (
-    'python3 -c "import time\n'
-    f"for i in range(1, {LINES + 1}):\n"
-    "    print(i)\n"
-    '    if i % 100 == 0: time.sleep(0.05)"'
-)
-EXPECTED = "".join(f"{i}\n" for i in range(1, LINES + 1))
+PACED, EXPECTED = paced_count(3000)
 OUTAGE_SECONDS = 30
 
 

@@ -233,3 +233,15 @@ def output_of(records: list[dict[str, Any]], stream: str) -> str:
 
 def seqs_of(records: list[dict[str, Any]]) -> list[int]:
     return [r["seq"] for r in records]
+
+
+def paced_count(lines: int) -> tuple[str, str]:
+    """A command printing 1..lines, 100 lines every 50 ms (so a service can be hurt while it
+    streams), and the output it prints."""
+    cmd = (
+        'python3 -c "import time\n'
+        f"for i in range(1, {lines + 1}):\n"
+        "    print(i)\n"
+        '    if i % 100 == 0: time.sleep(0.05)"'
+    )
+    return cmd, "".join(f"{i}\n" for i in range(1, lines + 1))
