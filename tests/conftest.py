@@ -10,10 +10,16 @@ import redis
 
 from joblook.store.logstore import LogStore
 from tests.support import fluentd
+
+# Headless Chromium and its pages, for every directory that drives one (registered once here).
+from tests.support.browser import browser, console_errors, page
 from tests.support.processes import Service, free_port
 from tests.support.stack import Stack, redis_argv, running_stack
 from tests.support.tools import missing_tool
 from tests.support.waiting import wait_for
+
+# Headless Chromium and its pages, for every directory that drives one: registered once, here.
+__all__ = ["browser", "console_errors", "page"]
 
 SHIPPERS = ("joblook", "fluentd")
 

@@ -21,11 +21,7 @@ from pathlib import Path
 
 import pytest
 
-# The browser tests' headless Chromium (the Debian package, through Playwright).
-from tests.browser.conftest import browser, console_errors, page
 from tests.support.composestack import REPO_ROOT, ComposeStack, engine_answers
-
-__all__ = ["browser", "console_errors", "page"]
 
 ENGINE_UP = REPO_ROOT.parent / "shared" / "docker" / "engine-up"
 RUN_ID = secrets.token_hex(4)
