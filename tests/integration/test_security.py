@@ -147,19 +147,24 @@ def test_a_command_sees_none_of_joblooks_secrets(secured: Stack) -> None:
     assert env["PYTHONUNBUFFERED"] == "1"
 
 
+def post_chunked(stack: Stack, pieces: Iterator[bytes]) -> requests.Response:
+    """POST /enqueue with no Content-Length: requests sends a generator's pieces chunked."""
+    return requests.post(
+        stack.url("/enqueue"),
+        data=pieces,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+
+
 def test_a_chunked_body_over_the_cap_is_too_large_not_bad(stack: Stack) -> None:
-    def chunks() -> Iterator[bytes]:  # no Content-Length: requests sends it chunked
+    def chunks() -> Iterator[bytes]:
         yield b'{"cmd": "'
         for _ in range(3):
             yield b"x" * (1024 * 1024)
         yield b'"}'
 
-    reply = requests.post(
-        stack.url("/enqueue"),
-        data=chunks(),
-        headers={"Content-Type": "application/json"},
-        timeout=30,
-    )
+    reply = post_chunked(stack, chunks())
     assert reply.status_code == 413, reply.text
     assert reply.json()["error"]
 
@@ -169,12 +174,7 @@ def test_a_chunked_body_under_the_cap_is_read(stack: Stack) -> None:
         yield b'{"cmd": '
         yield b'"echo chunked"}'
 
-    reply = requests.post(
-        stack.url("/enqueue"),
-        data=chunks(),
-        headers={"Content-Type": "application/json"},
-        timeout=30,
-    )
+    reply = post_chunked(stack, chunks())
     assert reply.status_code == 202, reply.text
     log = stack.wait_finished(reply.json()["task_id"])
     assert output_of(log["records"], "stdout") == "chunked\n"

@@ -88,10 +88,7 @@ def test_a_string_parameter_is_bounded(defined: dict[str, jobs.Job]) -> None:
 def test_a_broken_jobs_file_is_refused_naming_the_problem(
     tmp_path: Path, text: str, complaint: str
 ) -> None:
-    path = tmp_path / "jobs.yaml"
-    path.write_text(text)
-    with pytest.raises(JobsFileError, match=complaint):
-        jobs.load(path)
+    refused(tmp_path, text, complaint)
 
 
 def test_a_job_describes_itself_for_the_home_page_form(defined: dict[str, jobs.Job]) -> None:
@@ -100,6 +97,14 @@ def test_a_job_describes_itself_for_the_home_page_form(defined: dict[str, jobs.J
     params = {p["name"]: p for p in described["params"]}  # type: ignore[union-attr]
     assert params["model"]["choices"] == ["small", "large"]
     assert params["epochs"]["min"] == 1
+
+
+def refused(tmp_path: Path, text: str, complaint: str) -> None:
+    """Loading ``text`` as a jobs file fails with an error matching ``complaint``."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text(text)
+    with pytest.raises(JobsFileError, match=complaint):
+        jobs.load(path)
 
 
 DASHES = """
@@ -197,7 +202,4 @@ def test_a_string_parameter_refuses_a_nul(defined: dict[str, jobs.Job]) -> None:
 def test_a_jobs_file_that_would_let_bad_values_through_is_refused(
     tmp_path: Path, text: str, complaint: str
 ) -> None:
-    path = tmp_path / "jobs.yaml"
-    path.write_text(text)
-    with pytest.raises(JobsFileError, match=complaint):
-        jobs.load(path)
+    refused(tmp_path, text, complaint)
