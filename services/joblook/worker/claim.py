@@ -36,6 +36,11 @@ def owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def claimed(client: redis.Redis, task_id: str) -> bool:
+    """True once some delivery of the task has claimed it (it ran, or runs)."""
+    return bool(client.exists(keys.claim(task_id)))
+
+
 def claim(
     client: redis.Redis, task_id: str, owner: str, *, patience: float = CLAIM_PATIENCE
 ) -> str | None:
