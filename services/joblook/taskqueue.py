@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from celery import Celery
 
+from joblook.queuenames import DEFAULT_QUEUE
 from joblook.settings import Settings
 
 RUN_TASK = "joblook.run"
 """Runs one shell command: ``args=[cmd]``, optionally ``kwargs={"timeout": seconds}``, and
 ``queue``, ``gpus`` and ``limits`` (``[[scope, limit], ...]``: see ``store/slots.py``)."""
-
-DEFAULT_QUEUE = "celery"
-"""The queue of a task that names none, and of a worker started without ``--queues``: Celery's."""
-QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-"""A queue name: letters, digits, ``_`` and ``-``, at most 64 (no dots: Celery's own queues
-have them, ``celery.pidbox``)."""
 
 _HOUR = 60 * 60
 BROKER_POOL_WAIT_SECONDS = 10.0

@@ -17,10 +17,10 @@ from typing import Any
 import redis
 from celery import Celery, bootsteps
 
+from joblook.queuenames import DEFAULT_QUEUE
 from joblook.store import roster
 from joblook.store.cancellation import read_cancel
 from joblook.store.slots import Slots
-from joblook.taskqueue import DEFAULT_QUEUE
 from joblook.worker.admission import resend, wake
 
 logger = logging.getLogger(__name__)

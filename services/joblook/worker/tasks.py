@@ -17,10 +17,10 @@ import redis
 from celery import Task
 from celery.exceptions import Ignore
 
+from joblook.queuenames import DEFAULT_QUEUE
 from joblook.record import State
 from joblook.store.cancellation import read_cancel
 from joblook.store.slots import Ask, Slots
-from joblook.taskqueue import DEFAULT_QUEUE
 from joblook.worker.admission import Parked, admitted
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.claim import ClaimUnavailable, claim, claimed, owner_name
