@@ -71,8 +71,7 @@ def execute(
     ):
         outcome = _refusal(timeout, cancel)
         if outcome is None:
-            gpus = f" with GPUs {','.join(gpu_ids)}" if gpu_ids else ""
-            log.write_status(State.STARTED, None, f"started on {socket.gethostname()}{gpus}")
+            log.write_status(State.STARTED, None, f"started on {socket.gethostname()}")
             outcome = _run(
                 cmd,
                 log,
