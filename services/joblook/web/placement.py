@@ -34,10 +34,8 @@ class Placement:
         return self.queue, self.gpus
 
     def task_kwargs(self) -> dict[str, object]:
-        """The run task's keyword arguments for them (none for a plain task)."""
-        kwargs: dict[str, object] = {}
-        if self.queue != DEFAULT_QUEUE:
-            kwargs["queue"] = self.queue
+        """The run task's keyword arguments for them (Flower shows them with the task)."""
+        kwargs: dict[str, object] = {"queue": self.queue}
         if self.gpus:
             kwargs["gpus"] = self.gpus
         if self.limits:
