@@ -168,3 +168,15 @@ def test_cancelling_a_waiting_task_ends_it_revoked_without_waiting_its_turn(
     assert queues.task(holder)["state"] == "STARTED"
     queues.http.delete(queues.url(f"/tasks/{holder}"), timeout=10)
     _finished(queues, holder)
+
+
+def test_a_chain_in_a_limited_queue_waits_and_still_runs_its_steps_in_order(
+    queues: Stack,
+) -> None:
+    holder = queues.enqueue("sleep 2", queue="lim")
+    wait_for(lambda: queues.task(holder)["state"] == "STARTED", 30, "the holder to start")
+    chain = queues.enqueue_json({"chain": ["echo one", "echo two"], "queue": "lim"})
+    steps = [_finished(queues, step) for step in chain["steps"]]
+    assert [s["state"] for s in steps] == ["SUCCESS", "SUCCESS"]
+    assert steps[0]["started_at"] >= queues.task(holder)["finished_at"]
+    assert steps[1]["started_at"] >= steps[0]["finished_at"]
