@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from joblook.worker.commandenv import command_environment
@@ -39,3 +42,22 @@ def test_the_command_sees_only_the_gpus_its_task_holds() -> None:
     assert command_environment(environ, ["2"])["CUDA_VISIBLE_DEVICES"] == "2"
     assert command_environment(environ, [])["CUDA_VISIBLE_DEVICES"] == ""
     assert command_environment(environ)["CUDA_VISIBLE_DEVICES"] == "0,1,2,3"
+
+
+def test_gpus_all_asks_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text(
+        '#!/bin/sh\n[ "$1" = -L ] || exit 9\n'
+        'echo "GPU 0: Tesla T4 (UUID: GPU-aa)"\necho "GPU 1: Tesla T4 (UUID: GPU-bb)"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert split_gpus(["--gpus", "all"]) == (["0", "1"], [])
+
+
+def test_gpus_all_without_nvidia_smi_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GpuError, match="nvidia-smi"):
+        split_gpus(["--gpus", "all"])
