@@ -36,9 +36,12 @@ def owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claimed(client: redis.Redis, task_id: str) -> bool:
-    """True once some delivery of the task has claimed it (it ran, or runs)."""
-    return bool(client.exists(keys.claim(task_id)))
+def unclaim(client: redis.Redis, task_id: str, owner: str) -> None:
+    """Give back ``owner``'s claim on a task it did not run (it waits for a slot, parked): the
+    delivery that wakes it must be able to claim it."""
+    key = keys.claim(task_id)
+    if client.get(key) == owner.encode():
+        client.delete(key)
 
 
 def claim(

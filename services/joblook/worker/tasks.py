@@ -23,7 +23,7 @@ from joblook.store.cancellation import read_cancel
 from joblook.store.slots import Ask, Slots
 from joblook.worker.admission import Parked, admitted
 from joblook.worker.cancelwatch import CancelWatcher
-from joblook.worker.claim import ClaimUnavailable, claim, claimed, owner_name
+from joblook.worker.claim import ClaimUnavailable, claim, owner_name, unclaim
 from joblook.worker.heartbeat import Heartbeat
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Command, execute
@@ -86,8 +86,10 @@ def run(
     conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
     limited = [(str(scope), int(str(limit))) for scope, limit in limits or []]
     ask = Ask(task_id, queue or DEFAULT_QUEUE, limited, gpus)
+    # Claimed first, so a second delivery of a running task stops here and never touches the
+    # slots the running one holds; a task that parks gives its claim back (``_admission``).
+    _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
     with _admission(self, ask) as gpu_ids:
-        _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
         heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
         with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
             outcome = execute(
@@ -119,8 +121,6 @@ def _admission(task: Task, ask: Ask) -> Iterator[list[str] | None]:
         yield [] if worker_gpus else None
         return
     client = _redis(conf[REDIS_URL_KEY])
-    if claimed(client, ask.task_id):  # a delivery of a task that already ran must not wait
-        raise Ignore(f"task {ask.task_id} was delivered again after it ran")
     slots = Slots(client)
     if read_cancel(client, ask.task_id) is not None:  # ends REVOKED without waiting its turn
         slots.forget(ask.task_id, ask.scopes)
@@ -133,6 +133,7 @@ def _admission(task: Task, ask: Ask) -> Iterator[list[str] | None]:
         with admitted(task.app, slots, ask, spec=spec, pool=pool, lease=lease) as gpu_ids:
             yield gpu_ids
     except Parked as exc:
+        unclaim(client, ask.task_id, owner_name())  # the delivery that wakes it claims it again
         _report_waiting(task, exc)
 
 
