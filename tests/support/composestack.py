@@ -29,7 +29,7 @@ TERMINAL = TERMINAL_STATES
 # What a fresh clone does not have: local state, caches and a developer's own secrets.
 _NOT_IN_A_CLONE = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "var", ".env", "__pycache__", ".pytest_cache", ".ruff_cache",
-    "*.egg-info", "build", "results",
+    "*.egg-info", "build", "results", "site",
 )  # fmt: skip
 COMPOSE_SECONDS = 600  # the longest one compose command may take (a first build on vfs)
 
