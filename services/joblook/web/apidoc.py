@@ -50,7 +50,7 @@ def markdown(doc: dict[str, Any]) -> str:
         "",
         f"Written from `GET /openapi.json` of joblook {info['version']} when the site was built "
         "([download it](openapi.json)); a running server also serves it, and `/docs` shows it "
-        "as Swagger UI. Examples of each call are in [Using the API](../usage.md).",
+        "as Swagger UI. Examples of each call are in [The API and the CLI](../usage.md).",
         "",
         _text(info.get("description", "")),
         "",
