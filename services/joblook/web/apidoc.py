@@ -17,6 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from joblook.settings import Settings
+from joblook.web import create_app
+from joblook.web.models import MAX_SAFE_INTEGER
+
 Schema = dict[str, Any]
 METHODS = ("get", "post", "put", "patch", "delete")
 _REF = "#/components/schemas/"
@@ -24,9 +28,6 @@ _REF = "#/components/schemas/"
 
 def document() -> dict[str, Any]:
     """The OpenAPI document, as ``GET /openapi.json`` of a freshly built app answers it."""
-    from joblook.settings import Settings  # noqa: PLC0415  (importing this module builds nothing)
-    from joblook.web import create_app  # noqa: PLC0415
-
     with tempfile.TemporaryDirectory(prefix="joblook-apidoc-") as data_dir:
         # Nothing listens on port 9 (discard): the app never needs Redis to describe itself.
         env = {"REDIS_URL": "redis://127.0.0.1:9/0", "JOBLOOK_DATA_DIR": data_dir}
@@ -179,12 +180,11 @@ def _type(schema: Schema) -> str:  # noqa: PLR0911 (one return per kind of schem
     bounds = [
         f"{word} {schema[key]}"
         for key, word in _BOUNDS
-        if key in schema and schema[key] != _JS_MAX_SAFE  # pydantic's "any int", not a limit
+        if key in schema and schema[key] != MAX_SAFE_INTEGER  # "any integer JSON can carry"
     ]
     return words + (f", {', '.join(bounds)}" if bounds else "")
 
 
-_JS_MAX_SAFE = 2**53 - 1
 _BOUNDS = (
     ("minimum", ">="),
     ("exclusiveMinimum", ">"),
