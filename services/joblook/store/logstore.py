@@ -92,10 +92,18 @@ class LogStore:
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
     def create_task(
-        self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
+        self,
+        task_id: str,
+        cmd: str,
+        timeout: float | None = None,
+        parent: str | None = None,
+        placement: tuple[str, int] | None = None,
     ) -> None:
-        """Record a newly enqueued command as PENDING and index it by creation time."""
+        """Record a newly enqueued command as PENDING and index it by creation time;
+        ``placement``: its queue and the GPUs it asks for."""
         fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
+        if placement is not None:
+            fields |= {"queue": placement[0], "gpus": str(placement[1])}
         self._create(task_id, fields | ({"parent": parent} if parent else {}))
 
     def create_parent(self, task_id: str, kind: str, cmd: str, steps: list[str]) -> None:
