@@ -10,6 +10,8 @@ parameters::
         params:
           epochs: {type: int, min: 1, max: 1000, default: 10}
           model: {type: choice, choices: [small, large]}
+        retries: 2        # optional: attempts after a failed one (a request's own retries win)
+        retry_delay: 30   # optional: seconds before the second attempt, doubling after
 
 A request names a job and gives parameter values. Every value is checked against its type and
 then put into its place in argv, which runs without a shell: a value can never become a second
@@ -96,6 +98,8 @@ class Job:
     description: str
     argv: tuple[str, ...]
     params: dict[str, Param]
+    retries: int = 0
+    retry_delay: float | None = None
 
     def render(self, values: dict[str, object]) -> list[str]:
         """The argv to run for these parameter values (strictly checked)."""
@@ -137,6 +141,8 @@ class Job:
             "description": self.description,
             "argv": list(self.argv),
             "params": [_describe_param(p) for p in self.params.values()],
+            "retries": self.retries,
+            "retry_delay": self.retry_delay,
         }
 
 
@@ -174,7 +180,20 @@ def _job(name: str, spec: object) -> Job:
                 raise JobsFileError(f"job {name}: argv uses {{{field}}}, which is no parameter")
             if format_spec or conversion:  # it would change the value after it was checked
                 raise JobsFileError(f"job {name}: write {{{field}}} without a conversion or format")
-    return Job(name, str(spec.get("description") or ""), argv, params)
+    retries, retry_delay = _retry_policy(name, spec)
+    return Job(name, str(spec.get("description") or ""), argv, params, retries, retry_delay)
+
+
+MAX_RETRIES = 32  # as a request may ask for (web/models.py)
+
+
+def _retry_policy(job: str, spec: dict[str, Any]) -> tuple[int, float | None]:
+    retries, delay = spec.get("retries", 0), spec.get("retry_delay")
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
+        raise JobsFileError(f"job {job}: retries must be an integer from 0 to {MAX_RETRIES}")
+    if delay is not None and not (_finite_number(delay) and delay > 0):
+        raise JobsFileError(f"job {job}: retry_delay must be a number of seconds above 0")
+    return retries, None if delay is None else float(delay)
 
 
 def _placeholders(job: str, part: str) -> list[tuple[str, str | None, str | None, str | None]]:
