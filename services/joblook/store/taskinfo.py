@@ -108,7 +108,7 @@ class TaskInfo:
             data["parent"] = self.parent
         data |= {"definition": self.definition, "rerun_of": self.rerun_of, "reruns": self.reruns}
         if self.attempt is not None:
-            data |= {"attempt": self.attempt, "due_at": self.due_at}
+            data |= {"attempt": self.attempt, "due_at": self.due_at, "run": self.run}
         if self.first_attempt is not None:
             data["first_attempt"] = self.first_attempt
         if self.retries is not None:

@@ -398,6 +398,10 @@ class Task(Shape):
     attempt: int = Field(  # type: ignore[assignment]
         None, ge=1, description="A retried task's: which attempt this is (1, 2...)."
     )
+    run: str | list[str] = Field(  # type: ignore[assignment]
+        None,
+        description="A retried task's: what every attempt runs, a shell line or a job's argv.",
+    )
     due_at: Stamp = Field(
         None, description="An attempt's, while it waits for its retry delay: when it is queued."
     )

@@ -117,7 +117,9 @@ def test_a_rerun_of_an_unknown_or_undefined_task_is_a_4xx(client: FlaskClient) -
     old = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]
     assert client.post(f"/tasks/{old}/rerun", json={"nope": 1}).status_code == 400
     assert client.post(f"/tasks/{old}/rerun", json={"from": "start"}).status_code == 400
-    assert client.post(f"/tasks/{old}/rerun", data="x", content_type="text/plain").status_code == 415
+    assert (
+        client.post(f"/tasks/{old}/rerun", data="x", content_type="text/plain").status_code == 415
+    )
 
 
 def test_a_rerun_obeys_the_command_policy_as_it_is_now(make_app: AppFactory) -> None:
