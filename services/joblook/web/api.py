@@ -71,12 +71,15 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
 def permlog(query: PermlogQuery) -> Response:
     """The stored log of a task, in seq order, as JSON records or as plain text.
 
-    `format=text` is the output of both streams, as a file to save.
+    `format=text` is the output of both streams, as a file to save. A retried task's first
+    attempt's `state` is its own, as its last record says (`GET /tasks/{task_id}`: the task's).
     """
     task_id = query.task_id
     info = _store().task(task_id)
     if info is None:
         raise ApiError(404, "unknown task", {"task_id": task_id})
+    if len(info.attempts) > 1:  # the state of this log, not of the attempts after it
+        info = _store().own(task_id) or info
     if query.format == "text":
         return Response(
             _text(_store(), task_id, query.after_seq, _settings().feed_event_bytes),
