@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -189,3 +190,19 @@ def test_the_delay_doubles_with_jitter_up_to_the_cap() -> None:
         assert 10.0 <= waits.wait(3) <= 20.0
         assert DELAY_CAP / 2 <= waits.wait(30) <= DELAY_CAP
     assert backoff(1000.0).wait(2) <= 1000.0  # a first delay over the cap is its own cap
+
+
+def test_a_named_jobs_own_retries_apply_unless_the_request_says(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    jobs = tmp_path / "jobs.yaml"
+    jobs.write_text(
+        "jobs:\n  flaky:\n    argv: [sh, -c, exit 1]\n    retries: 2\n    retry_delay: 30\n"
+    )
+    with make_app(JOBLOOK_JOBS_FILE=str(jobs)).test_client() as client:
+        defined = client.post("/enqueue", json={"job": "flaky"}).get_json()["task_id"]
+        assert (task(client, defined)["retries"], task(client, defined)["retry_delay"]) == (2, 30.0)
+        assert task(client, defined)["run"] == ["sh", "-c", "exit 1"]
+        body = {"job": "flaky", "retries": 0}
+        once = client.post("/enqueue", json=body).get_json()["task_id"]
+        assert "retries" not in task(client, once)
