@@ -60,7 +60,7 @@ def test_the_last_failure_is_the_final_state_when_retries_run_out(stack: Stack) 
 def test_a_rerun_runs_the_command_again_as_a_new_linked_task(stack: Stack) -> None:
     old = stack.enqueue("echo again", timeout=30)
     stack.wait_finished(old)
-    reply = stack.http.post(stack.url(f"/tasks/{old}/rerun"), timeout=10)
+    reply = stack.http.post(stack.url(f"/tasks/{old}/rerun"), json={}, timeout=10)
     assert reply.status_code == 202
     new = reply.json()["task_id"]
     assert output_of(stack.wait_finished(new)["records"], "stdout") == "again\n"

@@ -31,8 +31,8 @@ def task(client: FlaskClient, task_id: str) -> dict:
 
 def test_a_rerun_queues_the_same_command_and_timeout_linked_both_ways(client: FlaskClient) -> None:
     old = client.post("/enqueue", json={"cmd": "make build", "timeout": 30}).get_json()["task_id"]
-    reply = client.post(f"/tasks/{old}/rerun")
-    assert reply.status_code == 202
+    reply = client.post(f"/tasks/{old}/rerun", headers={"Authorization": "Bearer any"})
+    assert reply.status_code == 202  # no body: as it was (no token is set, so any passes)
     new = reply.get_json()["task_id"]
     assert new != old
     again = task(client, new)
@@ -59,7 +59,7 @@ def test_a_named_job_reruns_with_its_parameters_or_new_ones(
     with make_app(JOBLOOK_JOBS_FILE=str(jobs)).test_client() as client:
         body = {"job": "train", "params": {"epochs": 5, "model": "small"}}
         old = client.post("/enqueue", json=body).get_json()["task_id"]
-        same = client.post(f"/tasks/{old}/rerun").get_json()["task_id"]
+        same = client.post(f"/tasks/{old}/rerun", json={}).get_json()["task_id"]
         assert task(client, same)["cmd"] == "echo train 5 small"
         params = {"params": {"model": "large"}}
         edited = client.post(f"/tasks/{old}/rerun", json=params).get_json()["task_id"]
@@ -83,7 +83,7 @@ def test_a_chain_reruns_from_its_failed_step(client: FlaskClient) -> None:
     assert len(new["steps"]) == 2
     assert task(client, new["task_id"])["cmd"] == "two → three"
     assert task(client, new["task_id"])["rerun_of"] == parent
-    whole = client.post(f"/tasks/{parent}/rerun").get_json()
+    whole = client.post(f"/tasks/{parent}/rerun", json={}).get_json()
     assert len(whole["steps"]) == 3
 
 
@@ -111,9 +111,17 @@ def test_from_failed_is_refused_while_running_when_nothing_failed_and_for_a_comm
     assert client.post(f"/tasks/{single}/rerun", json={"from": "failed"}).status_code == 400
 
 
+def test_a_bodiless_rerun_needs_json_or_a_bearer_token_so_no_foreign_page_sends_one(
+    client: FlaskClient,
+) -> None:
+    old = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]
+    assert client.post(f"/tasks/{old}/rerun").status_code == 415
+    assert client.post(f"/tasks/{old}/rerun", content_type="application/json").status_code == 202
+
+
 def test_a_rerun_of_an_unknown_or_undefined_task_is_a_4xx(client: FlaskClient) -> None:
-    assert client.post(f"/tasks/{record.new_task_id()}/rerun").status_code == 404
-    assert client.post("/tasks/nope/rerun").status_code == 400
+    assert client.post(f"/tasks/{record.new_task_id()}/rerun", json={}).status_code == 404
+    assert client.post("/tasks/nope/rerun", json={}).status_code == 400
     old = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]
     assert client.post(f"/tasks/{old}/rerun", json={"nope": 1}).status_code == 400
     assert client.post(f"/tasks/{old}/rerun", json={"from": "start"}).status_code == 400
