@@ -107,3 +107,18 @@ def test_a_retried_task_shows_its_attempt_the_countdown_and_links_to_each(
     page.click("#cancel")  # an attempt waiting for its delay ends at once, and the retries too
     expect(page.locator("#state")).to_have_text("REVOKED", timeout=10_000)
     assert stack.task(first)["state"] == "REVOKED"
+
+
+def test_edit_and_run_of_a_chain_edits_its_steps_one_a_line(stack: Stack, page: Page) -> None:
+    old = stack.enqueue_json({"chain": ["echo a", "echo b"]})["task_id"]
+    page.goto(stack.url(f"/task?task_id={old}"))
+    page.click("#edit-rerun")
+    form = page.locator("#rerun-form")
+    expect(form.locator("textarea[name=steps]")).to_have_value("echo a\necho b")
+    expect(form.locator("input[name=retries]")).to_have_count(0)  # steps are not retried
+    form.locator("textarea[name=steps]").fill("echo c\n\necho d\n")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: old not in url)
+    new = page.url.split("task_id=")[1]
+    assert stack.task(new)["definition"] == {"chain": ["echo c", "echo d"]}
+    expect(page.locator("#relations .steps a")).to_have_count(2)
