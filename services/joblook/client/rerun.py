@@ -30,6 +30,8 @@ SCHEDULE_PATIENCE = 10.0
 
 def rerun(client: Client, args: argparse.Namespace, follow: Any) -> int:
     """Queue the re-run; print its id, or with ``--follow`` its output and exit with its code."""
+    if args.edit and args.from_failed:
+        raise ApiError("--edit shows the whole definition: edit its steps there, not --from-failed")
     body = _changes(client, args)
     if args.edit:
         body = _edited(client.task(args.task_id).get("definition"), body)
@@ -74,7 +76,6 @@ def _edited(definition: dict[str, Any] | None, changes: dict[str, Any]) -> dict[
     """The body that makes the re-run what the editor saved; None when nothing changed."""
     if definition is None:
         raise ApiError("this task has no definition to edit (queued before joblook kept them)")
-    changes.pop("from", None)
     start = definition | changes
     with tempfile.TemporaryDirectory(prefix="joblook-") as folder:
         path = Path(folder) / "task.json"
