@@ -27,6 +27,10 @@ ENDED_FAILURES = f"{ENDED}:failures"
 """Hash: ended id -> failed deliveries so far."""
 CANCEL = f"{PREFIX}:cancel"
 """Channel: the id of each task someone asked to cancel."""
+RETRY_WATCH = f"{PREFIX}:retry:watch"
+"""Set of the unfinished attempts whose failure starts another one (``store/attempts.py``)."""
+RETRY_DUE = f"{PREFIX}:retry:due"
+"""Sorted set: scheduled attempts not yet sent to the queue, scored by when they are due."""
 
 
 # Per task.

@@ -33,6 +33,14 @@ class Placement:
         """What the store keeps for GET /tasks/ID."""
         return self.queue, self.gpus
 
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any] | None) -> Placement:
+        """The placement whose ``task_kwargs`` these are (a retry goes where the first went)."""
+        if not kwargs:
+            return cls()
+        limits = [(str(scope), int(limit)) for scope, limit in kwargs.get("limits") or []]
+        return cls(str(kwargs.get("queue") or DEFAULT_QUEUE), int(kwargs.get("gpus") or 0), limits)
+
     def task_kwargs(self) -> dict[str, object]:
         """The run task's keyword arguments for them (Flower shows them with the task)."""
         kwargs: dict[str, object] = {"queue": self.queue}

@@ -15,6 +15,7 @@ from joblook.web import connections, create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
+from joblook.web.retrier import Retrier
 from joblook.web.workers import celery_ping
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ def serve(args: list[str]) -> int:
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
     socketio.start_background_task(reaper.run, socketio.sleep)
+    retrier = Retrier(store, app.extensions["celery"], lambda ids: task_changed(store, ids))
+    socketio.start_background_task(retrier.run, socketio.sleep)
     # Its own Celery app: the pings must never take a broker connection an enqueue is waiting for.
     ping = celery_ping(make_celery(settings))
     workers, read_roster = app.extensions["joblook.workers"], lambda: roster.read(store.redis)

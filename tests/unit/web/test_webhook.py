@@ -229,3 +229,17 @@ def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> Non
     queueing.redis.rpush(keys.ENDED, SECOND)  # the last step's end handled a second time
     assert hooks.deliver_next()
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN, SECOND]
+
+
+def test_a_retried_tasks_attempt_reports_its_own_end_with_its_number(queueing: LogStore) -> None:
+    second = record.new_task_id()
+    attempts = orjson.dumps([TASK, second]).decode()
+    queueing.create_task(second, "python train.py", extra={"attempt": "2", "first_attempt": TASK})
+    queueing.redis.hset(keys.task(TASK), mapping={"retries": "1", "attempt": "1"})
+    run_task(queueing, State.FAILURE, 3)
+    queueing.redis.hset(keys.task(TASK), "attempts", attempts)  # the retrier made attempt 2
+    assert queueing.task(TASK).state == "PENDING"  # the task goes on: its second attempt waits
+    receiver = Receiver()
+    assert sender(queueing, receiver, []).deliver_next()
+    assert receiver.bodies[0]["state"] == "FAILURE"
+    assert receiver.bodies[0]["attempt"] == 1
