@@ -118,6 +118,7 @@ class TaskInfo:
         data |= {"definition": self.definition, "rerun_of": self.rerun_of, "reruns": self.reruns}
         if self.attempt is not None:
             data |= {"attempt": self.attempt, "due_at": self.due_at, "run": self.run}
+            data["placement"] = self.placement
         if self.first_attempt is not None:
             data["first_attempt"] = self.first_attempt
         if self.retries is not None:

@@ -437,6 +437,11 @@ class Task(Shape):
     due_at: Stamp = Field(
         None, description="An attempt's, while it waits for its retry delay: when it is queued."
     )
+    placement: dict[str, JsonValue] = Field(  # type: ignore[assignment]
+        None,
+        description="A retried task's: the queue, GPUs and limits every attempt is sent with "
+        "(`queue`, `gpus`, `limits`: `[[scope, most at once], ...]`).",
+    )
     first_attempt: TaskId = Field(  # type: ignore[assignment]
         None, description="An attempt after the first: the first, whose page shows them all."
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from flask.testing import FlaskClient
 
 from joblook.jobs import Job
 from joblook.store.roster import WorkerAd
 from joblook.web.errors import ApiError
-from joblook.web.placement import place, why_waiting
+from joblook.web.placement import Placement, place, why_waiting
 
 TRAIN = Job("train", "", ("python", "train.py"), {}, queue="gpu", gpus=1, max_concurrent=2)
 GPU_WORKERS = [WorkerAd("a@h", ["gpu"], ["0", "1"]), WorkerAd("b@h", ["celery"], [])]
@@ -23,6 +24,13 @@ def test_a_job_brings_its_queue_gpus_and_limit_and_the_queue_its_own_limit() -> 
         "gpus": 1,
         "limits": [["job:train", 2], ["queue:gpu", 4]],
     }
+
+
+def test_a_retry_is_sent_with_the_placement_its_first_attempt_kept() -> None:
+    first = place(None, None, TRAIN, {"gpu": 4}, GPU_WORKERS)
+    kept = orjson.loads(orjson.dumps(first.task_kwargs()))  # as the task's hash holds it
+    assert Placement.from_kwargs(kept) == first
+    assert Placement.from_kwargs(None) == Placement()
 
 
 def test_a_request_cannot_move_a_job_to_another_queue() -> None:
