@@ -92,11 +92,18 @@ class LogStore:
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
     def create_task(
-        self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
+        self,
+        task_id: str,
+        cmd: str,
+        timeout: float | None = None,
+        parent: str | None = None,
+        schedule_id: str | None = None,
     ) -> None:
-        """Record a newly enqueued command as PENDING and index it by creation time."""
+        """Record a newly enqueued command as PENDING and index it by creation time;
+        ``schedule_id``: the schedule that started it."""
         fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
-        self._create(task_id, fields | ({"parent": parent} if parent else {}))
+        fields |= {"parent": parent} if parent else {}
+        self._create(task_id, fields | ({"schedule_id": schedule_id} if schedule_id else {}))
 
     def create_parent(self, task_id: str, kind: str, cmd: str, steps: list[str]) -> None:
         """Record a chain or group; its state is always derived from its steps."""

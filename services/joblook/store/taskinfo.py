@@ -30,6 +30,7 @@ class TaskInfo:
     progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
     eta_seconds: float | None = None  # the time left as of that output
     last_output_at: str | None = None  # the time of the latest stdout or stderr record
+    schedule_id: str | None = None  # the schedule that started it (joblook.schedules)
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -56,6 +57,7 @@ class TaskInfo:
             progress=float(fraction) if fraction is not None else None,
             eta_seconds=float(eta) if eta is not None else None,
             last_output_at=fields.get("last_output_at") or None,
+            schedule_id=fields.get("schedule_id") or None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -81,6 +83,8 @@ class TaskInfo:
             data |= {"kind": self.kind, "steps": self.steps}
         if self.parent is not None:
             data["parent"] = self.parent
+        if self.schedule_id is not None:
+            data["schedule_id"] = self.schedule_id
         return data
 
     def summarised(self, steps: list[TaskInfo]) -> TaskInfo:

@@ -9,28 +9,16 @@ worker can close them as REVOKED when the chain stops at a failure: they never r
 from __future__ import annotations
 
 from celery import Celery, chain, group
-from celery.canvas import Signature
 
 from joblook import record
+from joblook.launching import launch_command
+from joblook.launching import signature as _signature
 from joblook.store.logstore import LogStore
-from joblook.taskqueue import RUN_TASK
+
+__all__ = ["ARROWS", "KINDS", "launch_command", "launch_steps"]
 
 KINDS = ("chain", "group")
 ARROWS = {"chain": " → ", "group": " ∥ "}
-
-
-def launch_command(
-    store: LogStore,
-    celery: Celery,
-    cmd: str | list[str],
-    timeout: float | None,
-    shown: str | None = None,
-) -> str:
-    """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``."""
-    task_id = record.new_task_id()
-    store.create_task(task_id, shown or str(cmd), timeout=timeout)
-    _signature(celery, task_id, cmd, timeout).apply_async()
-    return task_id
 
 
 def launch_steps(
@@ -53,18 +41,3 @@ def launch_steps(
             *(_signature(celery, s, c, timeout) for s, c in zip(steps, cmds, strict=True))
         ).apply_async()
     return parent, steps
-
-
-def _signature(
-    celery: Celery,
-    task_id: str,
-    cmd: str | list[str],
-    timeout: float | None,
-    later_steps: list[str] | None = None,
-) -> Signature:
-    kwargs: dict[str, object] = {}
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    if later_steps:
-        kwargs["later_steps"] = later_steps
-    return celery.signature(RUN_TASK, args=[cmd], kwargs=kwargs, task_id=task_id, immutable=True)

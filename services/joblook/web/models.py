@@ -356,6 +356,7 @@ class Task(Shape):
         "else the rate so far); null when unknown and once the task has ended.",
     )
     last_output_at: Stamp = Field(description="When the task last printed something.")
+    schedule_id: TaskId = Field(None, description="The schedule that started it.")  # type: ignore[assignment]
     cancel_requested: CancelRequest | None = None
 
 
