@@ -20,6 +20,7 @@ from joblook.web import (
     jsonio,
     openapi,
     pages,
+    schedules,
     tasks,
 )
 from joblook.web.extensions import socketio
@@ -56,6 +57,7 @@ def create_app(
     app.register_blueprint(ingest.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(schedules.bp)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
