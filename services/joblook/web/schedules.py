@@ -8,6 +8,7 @@ and again each time it fires.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from typing import Any
 
@@ -77,7 +78,7 @@ def create_schedule(json: ScheduleRequest) -> tuple[dict[str, object], int]:
     schedule = Schedule(
         schedule_id=record.new_task_id(),
         name=json.name or shown,
-        since=now,
+        since=_whole(now),
         created_at=record.timestamp(),
         cron=json.cron,
         every=json.every,
@@ -117,7 +118,7 @@ def change_schedule(schedule_id: str, json: ScheduleChange) -> dict[str, object]
     timing = {"cron", "every", "timezone"} & set(changes)
     resumed = schedule.paused and changes.get("paused") is False
     if timing or resumed:
-        changes["since"] = now
+        changes["since"] = _whole(now)
     if changes.get("paused") is None:
         changes.pop("paused", None)
     updated = schedule.changed(**changes)
@@ -131,6 +132,11 @@ def delete_schedule(schedule_id: str) -> dict[str, object]:
     """Delete a schedule; the tasks it started (and any running now) are left alone."""
     _known(schedule_id)
     return {"schedule_id": schedule_id, "deleted": _schedules().delete(schedule_id)}
+
+
+def _whole(now: float) -> float:
+    """Intervals count from a whole second, so due times (and their stamps) are whole too."""
+    return float(math.floor(now))
 
 
 def _known(schedule_id: str) -> Schedule:
