@@ -6,6 +6,7 @@ itself once restarted within JOBLOOK_SCHEDULE_GRACE; past the grace, the due tim
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def test_three_schedulers_at_once_fire_each_due_time_exactly_once(tmp_path: Path
         fired = runs(stack, made["schedule_id"])
         dues = [run.due for run in fired]
         assert len(set(dues)) == len(dues), "a due time fired twice"
-        assert [b - a for a, b in zip(dues, dues[1:], strict=False)] == [1.0] * (len(dues) - 1)
+        assert [b - a for a, b in itertools.pairwise(dues)] == [1.0] * (len(dues) - 1)
         ids = [run.task_id for run in fired]
         assert None not in ids and len(set(ids)) == len(ids)
         for task_id in ids:
