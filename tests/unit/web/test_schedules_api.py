@@ -105,3 +105,11 @@ def test_last_runs_carry_their_tasks_states(client: FlaskClient, store: LogStore
         (task_id, "PENDING", None),
     ]
     assert client.get(f"/tasks/{task_id}").get_json()["schedule_id"] == schedule_id
+
+
+def test_the_schedules_operations_are_in_the_openapi_document(client: FlaskClient) -> None:
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert set(paths["/schedules"]) == {"get", "post"}
+    assert set(paths["/schedules/{schedule_id}"]) == {"get", "patch", "delete"}
+    (param,) = paths["/schedules/{schedule_id}"]["get"]["parameters"]
+    assert param["schema"]["format"] == "uuid"
