@@ -41,22 +41,31 @@ class Scheduler:
         self.schedules.beat(self.owner, now, FORGET_SCHEDULERS_AFTER)
         started = []
         for schedule in self.schedules.all():
-            due = None if schedule.paused else schedule.latest_due(now)
-            if due is None or now - due > self.grace:
+            try:
+                run = self._fire_if_due(schedule, now)
+            except Exception:  # one broken schedule must not stop the others
+                log.exception("schedule %s: could not fire it", schedule.schedule_id)
                 continue
-            task_id = record.new_task_id()
-            keep_for = self.grace + CLAIM_MARGIN
-            if not self.schedules.claim(schedule.schedule_id, due, task_id, keep_for):
-                continue  # another scheduler fired it (or this one, a tick ago)
-            run = self.fire(schedule, due, task_id)
-            self.schedules.add_run(schedule.schedule_id, run)
-            log.info(
-                "schedule %s (%s): due %s, task %s%s",
-                schedule.schedule_id, schedule.name, due, run.task_id,
-                f" ({run.message})" if run.message else "",
-            )  # fmt: skip
-            started.append(run)
+            if run is not None:
+                started.append(run)
         return started
+
+    def _fire_if_due(self, schedule: Schedule, now: float) -> Run | None:
+        due = None if schedule.paused else schedule.latest_due(now)
+        if due is None or now - due > self.grace:
+            return None
+        task_id = record.new_task_id()
+        keep_for = self.grace + CLAIM_MARGIN
+        if not self.schedules.claim(schedule.schedule_id, due, task_id, keep_for):
+            return None  # another scheduler fired it (or this one, a tick ago)
+        run = self.fire(schedule, due, task_id)
+        self.schedules.add_run(schedule.schedule_id, run)
+        log.info(
+            "schedule %s (%s): due %s, task %s%s",
+            schedule.schedule_id, schedule.name, due, run.task_id,
+            f" ({run.message})" if run.message else "",
+        )  # fmt: skip
+        return run
 
     def run(self, stop: threading.Event, clock: Callable[[], float] = time.time) -> None:
         """Tick every second until ``stop`` is set; a Redis outage is waited out, not fatal."""

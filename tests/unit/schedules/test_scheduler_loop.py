@@ -62,3 +62,19 @@ def test_a_paused_schedule_does_not_fire(store: LogStore) -> None:
     (scheduler,), recorder = schedulers(store, 1)
     scheduler.tick(1060.0)
     assert recorder.fired == []
+
+
+def test_a_schedule_that_fails_to_fire_does_not_stop_the_others(store: LogStore) -> None:
+    schedules = ScheduleStore(store.redis)
+    schedules.save(a_schedule("broken", created_at="2026-01-01T00:00:00.000000Z"))
+    schedules.save(a_schedule("fine", created_at="2026-01-02T00:00:00.000000Z"))
+    fired: list[str] = []
+
+    def fire(schedule: Schedule, due: float, task_id: str) -> Run:
+        if schedule.schedule_id == "broken":
+            raise RuntimeError("the broker said no")
+        fired.append(schedule.schedule_id)
+        return Run(due=due, fired_at=due, task_id=task_id)
+
+    Scheduler(schedules, fire, 30, "h:1").tick(1060.0)
+    assert fired == ["fine"]
