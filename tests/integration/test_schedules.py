@@ -42,16 +42,24 @@ def test_a_named_jobs_schedule_runs_it_and_its_task_names_the_schedule(tmp_path:
 
 
 def test_a_schedule_the_policy_no_longer_allows_fires_no_task(tmp_path: Path) -> None:
-    # Made (in Redis) before the policy was set: at its due time the scheduler refuses it.
+    # Changed in Redis behind the API's back (as if made before the policy was set), while
+    # paused: at its first due time the scheduler refuses it.
     with running_stack(tmp_path, {"JOBLOOK_ALLOWED_COMMANDS": "echo [a-z]+"}) as stack:
         allowed = stack.http.post(
-            stack.url("/schedules"), json={"every": 1, "cmd": "echo fine"}, timeout=10
+            stack.url("/schedules"),
+            json={"every": 1, "cmd": "echo fine", "paused": True},
+            timeout=10,
         ).json()
+        schedule_id = allowed["schedule_id"]
         with redis.Redis(port=stack.redis_port) as client:
             schedules = ScheduleStore(client)
-            sneaked = schedules.get(allowed["schedule_id"])
+            sneaked = schedules.get(schedule_id)
             assert sneaked is not None
             schedules.save(sneaked.changed(cmd="touch /tmp/joblook-should-not-exist"))
-            runs = wait_for(lambda: schedules.runs(allowed["schedule_id"]), 20, "a due time")
+            resumed = stack.http.patch(
+                stack.url(f"/schedules/{schedule_id}"), json={"paused": False}, timeout=10
+            )
+            assert resumed.status_code == 200
+            runs = wait_for(lambda: schedules.runs(schedule_id), 20, "a due time")
         assert runs[0].task_id is None
         assert runs[0].message == "not started: command not allowed by JOBLOOK_ALLOWED_COMMANDS"
