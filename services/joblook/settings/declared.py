@@ -112,6 +112,12 @@ SETTINGS: tuple[Setting, ...] = (
         "`yes`).",
     ),
     Setting(
+        "JOBLOOK_QUEUE_LIMITS", "queue_limits", ACCESS, p.queue_limits,
+        shown_default="unset (no limit)", example="gpu=2,batch=8",
+        help="The most tasks of a queue that run at once, across all its workers "
+        "(`queue=limit`, comma-separated). Tasks past it wait PENDING, in order (docs/queues.md).",
+    ),
+    Setting(
         "JOBLOOK_CORS_ORIGINS", "cors_origins", ACCESS, p.names_or_default,
         shown_default="unset (same origin only)", example="https://dashboard.example.com",
         help="Extra origins (comma-separated) allowed to open Socket.IO connections. Default: only "

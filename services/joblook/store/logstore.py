@@ -97,11 +97,16 @@ class LogStore:
         cmd: str,
         timeout: float | None = None,
         parent: str | None = None,
+        *,
+        placement: tuple[str, int] | None = None,
         schedule_id: str | None = None,
     ) -> None:
         """Record a newly enqueued command as PENDING and index it by creation time;
-        ``schedule_id``: the schedule that started it."""
+        ``placement``: its queue and the GPUs it asks for; ``schedule_id``: the schedule that
+        started it."""
         fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
+        if placement is not None:
+            fields |= {"queue": placement[0], "gpus": str(placement[1])}
         fields |= {"parent": parent} if parent else {}
         self._create(task_id, fields | ({"schedule_id": schedule_id} if schedule_id else {}))
 

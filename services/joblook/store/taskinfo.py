@@ -31,6 +31,8 @@ class TaskInfo:
     eta_seconds: float | None = None  # the time left as of that output
     last_output_at: str | None = None  # the time of the latest stdout or stderr record
     schedule_id: str | None = None  # the schedule that started it (joblook.schedules)
+    queue: str | None = None  # the queue it was sent to (a parent: none)
+    gpus: int = 0  # GPUs it asked for
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -58,6 +60,8 @@ class TaskInfo:
             eta_seconds=float(eta) if eta is not None else None,
             last_output_at=fields.get("last_output_at") or None,
             schedule_id=fields.get("schedule_id") or None,
+            queue=fields.get("queue") or None,
+            gpus=int(fields.get("gpus") or 0),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -78,6 +82,8 @@ class TaskInfo:
             # An estimate is only worth showing while the task runs.
             "eta_seconds": None if self.state in TERMINAL_STATES else self.eta_seconds,
             "last_output_at": self.last_output_at,
+            "queue": self.queue,
+            "gpus": self.gpus,
         }
         if self.kind is not None:
             data |= {"kind": self.kind, "steps": self.steps}

@@ -27,6 +27,7 @@ from joblook.web.models import (
     Permlog,
     PermlogQuery,
 )
+from joblook.web.placement import place
 from joblook.web.spec import other_content, replies, spec
 from joblook.web.workers import WorkerCount
 
@@ -48,6 +49,7 @@ def _store() -> LogStore:
 @spec.validate(
     resp=replies(
         {202: EnqueueReply},
+        (400, "A malformed request, or more GPUs than any worker of the queue has."),
         (403, "Wrong token, or the command policy refuses the command."),
         503,
     ),
@@ -62,16 +64,25 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
     form = json.root
     celery: Celery = current_app.extensions["celery"]
     jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
+    roster = current_app.extensions["joblook.workers"].roster
+    limits = _settings().queue_limits or {}
     if isinstance(form, JobForm):
         argv, shown = policy.job_argv(jobs, form.job, form.params)
-        task_id = launch.launch_command(_store(), celery, argv, form.timeout, shown=shown)
+        where = place(form.queue, form.gpus, jobs[form.job], limits, roster)
+        task_id = launch.launch_command(
+            _store(), celery, argv, form.timeout, shown=shown, placement=where
+        )
     elif isinstance(form, CommandForm):
         policy.check_raw(_settings(), jobs, [form.cmd])
-        task_id = launch.launch_command(_store(), celery, form.cmd, form.timeout)
+        where = place(form.queue, form.gpus, None, limits, roster)
+        task_id = launch.launch_command(_store(), celery, form.cmd, form.timeout, placement=where)
     else:
         kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
         policy.check_raw(_settings(), jobs, cmds)
-        parent, steps = launch.launch_steps(_store(), celery, kind, cmds, form.timeout)
+        where = place(form.queue, form.gpus, None, limits, roster)
+        parent, steps = launch.launch_steps(
+            _store(), celery, kind, cmds, form.timeout, placement=where
+        )
         broadcast.task_changed(_store(), [parent, *steps])
         return {"task_id": parent, "steps": steps}, 202
     broadcast.task_changed(_store(), [task_id])

@@ -9,35 +9,85 @@ worker can close them as REVOKED when the chain stops at a failure: they never r
 from __future__ import annotations
 
 from celery import Celery, chain, group
+from celery.canvas import Signature
 
 from joblook import record
-from joblook.launching import launch_command
-from joblook.launching import signature as _signature
 from joblook.store.logstore import LogStore
-
-__all__ = ["ARROWS", "KINDS", "launch_command", "launch_steps"]
+from joblook.taskqueue import RUN_TASK
+from joblook.web.placement import Placement
 
 KINDS = ("chain", "group")
 ARROWS = {"chain": " → ", "group": " ∥ "}
+PLAIN = Placement()
+"""The default queue, no GPUs, no limits."""
+
+
+def launch_command(
+    store: LogStore,
+    celery: Celery,
+    cmd: str | list[str],
+    timeout: float | None,
+    *,
+    shown: str | None = None,
+    placement: Placement = PLAIN,
+) -> str:
+    """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``."""
+    task_id = record.new_task_id()
+    store.create_task(task_id, shown or str(cmd), timeout=timeout, placement=placement.shown)
+    _signature(celery, task_id, cmd, timeout, placement=placement).apply_async()
+    return task_id
 
 
 def launch_steps(
-    store: LogStore, celery: Celery, kind: str, cmds: list[str], timeout: float | None
+    store: LogStore,
+    celery: Celery,
+    kind: str,
+    cmds: list[str],
+    timeout: float | None,
+    *,
+    placement: Placement = PLAIN,
 ) -> tuple[str, list[str]]:
     """Queue a chain or group; returns the parent's id and the steps' ids, in order."""
     parent = record.new_task_id()
     steps = [record.new_task_id() for _ in cmds]
     store.create_parent(parent, kind, ARROWS[kind].join(cmds), steps)
     for step, cmd in zip(steps, cmds, strict=True):
-        store.create_task(step, cmd, timeout=timeout, parent=parent)
+        store.create_task(step, cmd, timeout=timeout, parent=parent, placement=placement.shown)
     if kind == "chain":
         signatures = [
-            _signature(celery, step, cmd, timeout, later_steps=steps[i + 1 :])
+            _signature(celery, step, cmd, timeout, placement=placement, later_steps=steps[i + 1 :])
             for i, (step, cmd) in enumerate(zip(steps, cmds, strict=True))
         ]
         chain(*signatures).apply_async()
     else:
         group(
-            *(_signature(celery, s, c, timeout) for s, c in zip(steps, cmds, strict=True))
+            *(
+                _signature(celery, s, c, timeout, placement=placement)
+                for s, c in zip(steps, cmds, strict=True)
+            )
         ).apply_async()
     return parent, steps
+
+
+def _signature(
+    celery: Celery,
+    task_id: str,
+    cmd: str | list[str],
+    timeout: float | None,
+    *,
+    placement: Placement,
+    later_steps: list[str] | None = None,
+) -> Signature:
+    kwargs: dict[str, object] = placement.task_kwargs()
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    if later_steps:
+        kwargs["later_steps"] = later_steps
+    return celery.signature(
+        RUN_TASK,
+        args=[cmd],
+        kwargs=kwargs,
+        task_id=task_id,
+        immutable=True,
+        queue=placement.queue,
+    )

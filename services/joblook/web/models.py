@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, PydanticUseDefault
 
 from joblook import record
+from joblook.queuenames import DEFAULT_QUEUE, MAX_GPUS, QUEUE_PATTERN
 from joblook.record import State
 from joblook.web.launch import KINDS
 
@@ -235,10 +236,34 @@ Timeout = Annotated[
     refusing("{name} must be a number of seconds above 0"),
 ]
 
+QueueName = Annotated[
+    str | None,
+    Field(
+        pattern=QUEUE_PATTERN,
+        description=f"The queue it goes to (default `{DEFAULT_QUEUE}`), served by the workers "
+        "started with `--queues NAME`. With no such worker it waits PENDING until one starts.",
+        examples=["gpu"],
+    ),
+    refusing("{name} must be 1 to 64 letters, digits, _ or -, starting with a letter or digit"),
+]
+Gpus = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=MAX_GPUS,
+        strict=True,
+        description="GPUs it holds while it runs, one task per GPU; the command sees them as "
+        "`CUDA_VISIBLE_DEVICES`.",
+    ),
+    refusing(f"{{name}} must be a whole number from 0 to {MAX_GPUS}"),
+]
+
 
 class CommandForm(Shape):
     cmd: Command
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
 
 
 class JobForm(Shape):
@@ -249,16 +274,22 @@ class JobForm(Shape):
         Field(None, description="Its parameters, checked by their types.")
     )
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
 
 
 class ChainForm(Shape):
     chain: Steps
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
 
 
 class GroupForm(Shape):
     group: Steps
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
 
 
 FORMS: dict[str, type[Shape]] = {
@@ -357,7 +388,17 @@ class Task(Shape):
     )
     last_output_at: Stamp = Field(description="When the task last printed something.")
     schedule_id: TaskId = Field(None, description="The schedule that started it.")  # type: ignore[assignment]
+    queue: str | None = Field(description="The queue it was sent to (a parent's: null).")
+    gpus: Count = Field(description="GPUs it asked for.")
     cancel_requested: CancelRequest | None = None
+    gpu_ids: list[str] | None = Field(
+        None, description="The ids of the GPUs it holds (or held), once it started on them."
+    )
+    waiting: str | None = Field(
+        None,
+        description="While PENDING: why it has not started, e.g. `no worker serves queue gpu`, "
+        "`waiting for queue:gpu (2nd in line, 2 of 2 running)`.",
+    )
 
 
 class TaskWithCancel(Task):

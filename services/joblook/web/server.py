@@ -9,6 +9,7 @@ import urllib3
 
 from joblook import logs, security
 from joblook.settings import Settings
+from joblook.store import roster
 from joblook.taskqueue import make_celery
 from joblook.web import connections, create_app, webhook
 from joblook.web.broadcast import task_changed
@@ -35,7 +36,8 @@ def serve(args: list[str]) -> int:
     socketio.start_background_task(reaper.run, socketio.sleep)
     # Its own Celery app: the pings must never take a broker connection an enqueue is waiting for.
     ping = celery_ping(make_celery(settings))
-    socketio.start_background_task(app.extensions["joblook.workers"].run, ping, socketio.sleep)
+    workers, read_roster = app.extensions["joblook.workers"], lambda: roster.read(store.redis)
+    socketio.start_background_task(workers.run, ping, socketio.sleep, read_roster)
     if settings.webhook_url is not None:
         post = webhook.http_post(urllib3.PoolManager(num_pools=4))
         sender = webhook.WebhookSender(

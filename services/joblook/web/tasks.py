@@ -12,6 +12,7 @@ from joblook.record import TERMINAL_STATES, State
 from joblook.settings import Settings
 from joblook.store.cancellation import read_cancel, request_cancel
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
+from joblook.store.slots import Slots
 from joblook.web import auth
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
@@ -25,6 +26,7 @@ from joblook.web.models import (
     TasksQuery,
     TaskWithCancel,
 )
+from joblook.web.placement import task_placement
 from joblook.web.spec import other_content, refusal, replies, spec
 
 bp = Blueprint("tasks", __name__)
@@ -71,7 +73,9 @@ def get_task(task_id: str) -> dict[str, object]:
     ended = info.state in TERMINAL_STATES
     cancel = None if ended else read_cancel(_store().redis, info.task_id)
     requested = {"by": cancel.by, "at": cancel.at} if cancel else None
-    return info.to_json() | {"cancel_requested": requested}
+    roster = current_app.extensions["joblook.workers"].roster
+    where = task_placement(Slots(_store().redis), info, roster)
+    return info.to_json() | {"cancel_requested": requested} | where
 
 
 @bp.get("/tasks/<task_id>/metrics")
