@@ -14,11 +14,13 @@ USAGE = """\
 usage: joblook COMMAND [ARGS...]
 
 services:
-  up        start everything (Redis unless REDIS_URL is set, web, worker, shipper, Flower)
+  up        start everything (Redis unless REDIS_URL is set, web, worker, shipper,
+            scheduler, Flower)
   web       the HTTP API, pages and Socket.IO (Flask-SocketIO on eventlet)
   worker    the Celery worker that runs commands (extra arguments go to Celery)
   shipper   ships per-task log files to /sync (the local stand-in for Fluentd)
   flower    Celery's monitoring UI (extra arguments go to Flower)
+  scheduler fires the schedules' due times (any number may run at once)
 
 client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   submit    run a command: joblook submit [--follow] [--timeout S] -- CMD...
@@ -27,6 +29,7 @@ client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   status    show a task
   cancel    cancel a task and kill its process tree
   rerun     run a task again: joblook rerun ID [--edit] [--from-failed] [--follow]
+  schedule  run commands on a cron or an interval: joblook schedule add|ls|pause|resume|rm
 
 Settings come from the environment; see .env.example.
 """
@@ -59,6 +62,12 @@ def _flower(args: list[str]) -> int:
     return serve_flower(args)
 
 
+def _scheduler(args: list[str]) -> int:
+    from joblook.scheduler.service import serve
+
+    return serve(args)
+
+
 def _up(args: list[str]) -> int:
     from joblook.up import serve
 
@@ -80,7 +89,11 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "worker": _worker,
     "shipper": _shipper,
     "flower": _flower,
-    **{name: _client(name) for name in ("submit", "logs", "ls", "status", "cancel", "rerun")},
+    "scheduler": _scheduler,
+    **{
+        name: _client(name)
+        for name in ("submit", "logs", "ls", "status", "cancel", "rerun", "schedule")
+    },
 }
 
 

@@ -89,6 +89,23 @@ def reported(task_id: str) -> str:
     return f"{ENDED}:reported:{task_id}"
 
 
+# Schedules (joblook.schedules).
+SCHEDULES = f"{PREFIX}:schedules"
+"""Hash: schedule id -> the schedule as JSON (``Schedule.encode``)."""
+SCHEDULERS = f"{PREFIX}:schedulers"
+"""Sorted set: each scheduler process (host:pid), scored by its latest heartbeat (epoch s)."""
+
+
+def schedule_runs(schedule_id: str) -> str:
+    """List of the schedule's latest runs as JSON, newest first."""
+    return f"{PREFIX}:schedule:{schedule_id}:runs"
+
+
+def schedule_fire(schedule_id: str, due: float) -> str:
+    """A due time's claim (``SET NX``): the one scheduler that fires it set it, with the task id."""
+    return f"{PREFIX}:schedule:{schedule_id}:due:{due:.3f}"
+
+
 # Queues, concurrency limits and GPUs (store/slots.py).
 PARKED = f"{PREFIX}:parked"
 """Hash: id of a task waiting for a slot -> what re-sends it (JSON: args, kwargs, queue, chain)."""

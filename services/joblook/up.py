@@ -1,8 +1,8 @@
 """``joblook up``: the whole stack on one machine, supervised by honcho.
 
-Starts Redis (unless REDIS_URL is given), web, worker, shipper and Flower, each with the same
-command the containers run. With ``--shipper fluentd`` (or JOBLOOK_SHIPPER=fluentd), Fluentd runs
-the repository's ``fluentd/fluent.conf`` in the shipper's place, as compose does.
+Starts Redis (unless REDIS_URL is given), web, worker, shipper, scheduler and Flower, each with
+the same command the containers run. With ``--shipper fluentd`` (or JOBLOOK_SHIPPER=fluentd),
+Fluentd runs the repository's ``fluentd/fluent.conf`` in the shipper's place, as compose does.
 
 Ctrl-C or SIGTERM stops them all; because this process is a child subreaper, anything they
 leave behind (a command's process group outliving a killed worker) is re-parented here and killed
@@ -29,14 +29,15 @@ from joblook.settings import SHIPPERS, Settings
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("web", "worker", "shipper", "flower")
+SERVICES = ("web", "worker", "shipper", "scheduler", "flower")
 PR_SET_CHILD_SUBREAPER = 36
 LEFTOVER_GRACE_SECONDS = 3.0
 
 
 def serve(args: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="joblook up", description="Start Redis, web, worker, shipper and Flower together."
+        prog="joblook up",
+        description="Start Redis, web, worker, shipper, scheduler and Flower together.",
     )
     parser.add_argument(
         "--shipper",

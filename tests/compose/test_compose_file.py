@@ -13,7 +13,7 @@ from joblook.settings import Settings
 from . import composefile
 from .conftest import COMPOSE_FILE, SECRETS
 
-JOBLOOK_SERVICES = ("web", "worker", "worker-gpu", "flower")
+JOBLOOK_SERVICES = ("web", "worker", "worker-gpu", "scheduler", "flower")
 QUEUE_WORKERS = ("worker-gpu",)  # a worker service per named queue: worker-<queue>
 
 
@@ -30,13 +30,15 @@ def test_compose_file_is_valid_for_the_compose_spec(
 
 
 def test_compose_runs_the_expected_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"redis", "web", "worker", *QUEUE_WORKERS, "fluentd", "flower"}
+    expected = {"redis", "web", "worker", *QUEUE_WORKERS, "scheduler", "fluentd", "flower"}
+    assert set(services) == expected
 
 
 def test_services_run_the_joblook_commands(services: dict[str, Any]) -> None:
     assert services["web"]["command"] == ["joblook", "web"]
     assert services["worker"]["command"] == ["joblook", "worker"]
     assert services["flower"]["command"][:2] == ["joblook", "flower"]
+    assert services["scheduler"]["command"] == ["joblook", "scheduler"]
     for name in JOBLOOK_SERVICES:
         program, subcommand = services[name]["command"][:2]
         assert program == "joblook"
@@ -66,11 +68,11 @@ def test_joblook_services_are_built_from_the_one_image(services: dict[str, Any])
     assert builds["web"] == {"context": ".", "dockerfile": "services/Dockerfile"}
 
 
-def test_worker_can_be_scaled(services: dict[str, Any]) -> None:
+@pytest.mark.parametrize("name", ["worker", "scheduler"])
+def test_workers_and_schedulers_can_be_scaled(services: dict[str, Any], name: str) -> None:
     # `docker compose up --scale worker=N` fails on a fixed container name or a host port.
-    worker = services["worker"]
-    assert "container_name" not in worker
-    assert "ports" not in worker
+    assert "container_name" not in services[name]
+    assert "ports" not in services[name]
 
 
 def test_every_service_has_a_healthcheck(services: dict[str, Any]) -> None:

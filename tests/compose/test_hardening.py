@@ -13,8 +13,8 @@ from . import composefile
 from .conftest import COMPOSE_FILE
 from .dockerfile import Stage
 
-JOBLOOK_SERVICES = ("web", "worker", "flower")
-ALL_SERVICES = ("redis", "web", "worker", "fluentd", "flower")
+JOBLOOK_SERVICES = ("web", "worker", "scheduler", "flower")
+ALL_SERVICES = ("redis", "web", "worker", "scheduler", "fluentd", "flower")
 WORKERS = ("worker",)
 
 # The image's USER in services/Dockerfile.
@@ -30,6 +30,7 @@ WRITABLE_PATHS = {
     "worker": ("/tmp", "/data/logs"),
     "fluentd": ("/tmp", "/fluentd/log"),
     "flower": ("/tmp",),
+    "scheduler": ("/tmp",),
 }
 
 _SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmg]?)b?", re.IGNORECASE)

@@ -56,3 +56,26 @@ def test_help_lists_every_command_and_bad_usage_exits_2() -> None:
     bad = subprocess.run([*JOBLOOK, "submit"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     assert "CMD" in bad.stderr
+
+
+def test_schedule_add_ls_pause_resume_rm(stack: Stack) -> None:
+    added = joblook(stack.base_url, "schedule", "add", "--every", "3600", "--name", "hourly-cli",
+                    "--", "echo", "from cli")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    schedule_id = added.stdout.strip()
+    listed = joblook(stack.base_url, "schedule", "ls")
+    line = next(row for row in listed.stdout.splitlines() if row.startswith(schedule_id))
+    assert "active" in line and "hourly-cli (every hour)" in line and "in 60 min" in line
+    paused = json.loads(joblook(stack.base_url, "schedule", "pause", schedule_id).stdout)
+    assert (paused["paused"], paused["next_runs"], paused["cmd"]) == (True, [], "echo 'from cli'")
+    resumed = json.loads(joblook(stack.base_url, "schedule", "resume", schedule_id).stdout)
+    assert resumed["paused"] is False
+    assert joblook(stack.base_url, "schedule", "rm", schedule_id).returncode == 0
+    gone = joblook(stack.base_url, "schedule", "rm", schedule_id)
+    assert gone.returncode == 1 and "HTTP 404: unknown schedule" in gone.stderr
+
+
+def test_schedule_add_refuses_a_bad_cron_with_the_apis_message(stack: Stack) -> None:
+    refused = joblook(stack.base_url, "schedule", "add", "--cron", "0 3 * *", "--", "true")
+    assert refused.returncode == 1
+    assert "cron must be five fields" in refused.stderr

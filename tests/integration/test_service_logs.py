@@ -28,9 +28,9 @@ def receiver() -> Iterator[ForwardReceiver]:
 
 @pytest.fixture
 def logging_stack(tmp_path: Path, receiver: ForwardReceiver) -> Iterator[Stack]:
-    """Redis, web, worker and shipper, all logging to ``receiver``. The worker has one pool
-    process at a time and replaces it after every task, so later ones are forked from a worker
-    already connected to Fluentd."""
+    """Redis, web, worker, shipper and scheduler, all logging to ``receiver``. The worker has one
+    pool process at a time and replaces it after every task, so later ones are forked from a
+    worker already connected to Fluentd."""
     env = {"FLUENTD_HOST": "127.0.0.1", "FLUENTD_PORT": str(receiver.port)}
     stack = Stack(tmp_path, extra_env=env, concurrency=1)
     stack.worker.argv.append("--max-tasks-per-child=1")
@@ -49,7 +49,7 @@ def test_every_service_sends_its_own_log_tagged_with_its_name(
     flower = Service("flower", [*JOBLOOK, "flower"], flower_env, tmp_path)
     flower.start()
     try:
-        for name in ("web", "worker", "shipper", "flower"):
+        for name in ("web", "worker", "shipper", "scheduler", "flower"):
             receiver.wait_for(f"a record from {name}", lambda e, n=name: _is_from(e, n))
     finally:
         flower.stop()

@@ -123,6 +123,21 @@ def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> Non
     assert f"http://127.0.0.1:{up.web_port}/?token=" in up.output.read_text()
 
 
+def test_joblook_up_runs_a_scheduler_that_fires_a_schedule(tmp_path: Path) -> None:
+    with started(Up(tmp_path, JOBLOOK_SCHEDULE_MIN_INTERVAL="1")) as running:
+        body = {"every": 1, "cmd": "echo scheduled by up"}
+        made = running.http.post(f"{running.url}/schedules", json=body, timeout=10).json()
+        path = f"{running.url}/schedules/{made['schedule_id']}"
+
+        def ran() -> str | None:
+            runs = running.http.get(path, timeout=10).json()["last_runs"]
+            done = [r["task_id"] for r in runs if r["state"] == "SUCCESS"]
+            return done[0] if done else None
+
+        task_id = wait_for(ran, 30, "the schedule to run its command")
+        assert output_of(running.permlog(task_id)["records"], "stdout") == "scheduled by up\n"
+
+
 def test_up_makes_a_token_and_a_request_without_it_runs_nothing(up: Up, tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     refused = requests.post(f"{up.url}/enqueue", json={"cmd": f"touch {canary}"}, timeout=10)

@@ -1,4 +1,5 @@
-"""The whole joblook stack as real processes on free ports: Redis, web, worker, shipper.
+"""The whole joblook stack as real processes on free ports: Redis, web, worker, shipper,
+scheduler.
 
 Each service runs the same command ``joblook up`` and the containers run, so the tests exercise
 what users run. A test can kill -9 and restart any one service. The shipper is joblook's own, or
@@ -40,7 +41,7 @@ def redis_argv(port: int, directory: Path) -> list[str]:
 
 
 class Stack:
-    """Redis + web + worker + shipper for one test (or one test session).
+    """Redis + web + worker + shipper + scheduler for one test (or one test session).
 
     ``shipper`` is "joblook" or "fluentd"; ``shipper_env`` is added to the shipper's environment
     only (a token the web does not share, say)."""
@@ -67,6 +68,8 @@ class Stack:
             "JOBLOOK_LOG_LEVEL": "INFO",
             # Loopback only, so no tokens: the security tests run stacks with tokens instead.
             "JOBLOOK_AUTH": "none",
+            # Schedules every second or two, so their tests take seconds, not minutes.
+            "JOBLOOK_SCHEDULE_MIN_INTERVAL": "1",
             **(extra_env or {}),
         }
         logs = root / "service-logs"
@@ -82,7 +85,8 @@ class Stack:
             self.shipper = self._fluentd(shipper_env, logs)
         else:
             self.shipper = Service("shipper", [*JOBLOOK, "shipper"], shipper_env, logs)
-        self.services = [self.redis, self.web, self.worker, self.shipper]
+        self.scheduler = Service("scheduler", [*JOBLOOK, "scheduler"], self.env, logs)
+        self.services = [self.redis, self.web, self.worker, self.shipper, self.scheduler]
         self.http = requests.Session()
 
     def _fluentd(self, env: dict[str, str], logs: Path) -> Service:
@@ -117,6 +121,13 @@ class Stack:
         self.services.append(worker)
         worker.start()
         return worker
+
+    def add_scheduler(self, name: str) -> Service:
+        """Another scheduler on the same Redis (stopped with the stack), started at once."""
+        scheduler = Service(name, [*JOBLOOK, "scheduler"], self.env, self.root / "service-logs")
+        self.services.append(scheduler)
+        scheduler.start()
+        return scheduler
 
     def start(self) -> None:
         for service in self.services:

@@ -20,6 +20,9 @@ FORBIDDEN = {
     "store": ("joblook.worker", "joblook.web", "joblook.shipper"),
     "web": ("joblook.worker", "joblook.shipper"),
     "shipper": ("joblook.worker", "joblook.web", "joblook.store"),
+    # The scheduler queues work as the web does, without the web: it runs in its own process.
+    "scheduler": ("joblook.worker", "joblook.web", "joblook.shipper"),
+    "schedules": ("joblook.worker", "joblook.web", "joblook.shipper", "joblook.store"),
 }
 # Modules whose import builds something on purpose: Celery's ``-A`` entry point.
 ENTRY_MODULES = {"joblook.worker.celery_app"}

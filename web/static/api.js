@@ -32,6 +32,14 @@ export function postJSON(path, body) {
   });
 }
 
+export function patchJSON(path, body) {
+  return request(path, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 export function deleteJSON(path) {
   return request(path, { method: "DELETE", headers: { Accept: "application/json" } });
 }

@@ -44,6 +44,7 @@ export class TaskHeader {
     els.started.textContent = task.started_at ? formatTime(task.started_at) : "not yet";
     els.started.dateTime = task.started_at ?? "";
     if (task.message) this.showStatusNote(task.message); // newer servers keep the last one
+    showSchedule(task.schedule_id);
     this.#showPlacement(task);
     if (task.progress !== undefined) this.#progress = task.progress;
     document.title = titleFor(task, this.#progress);
@@ -109,4 +110,15 @@ export class TaskHeader {
   #tick() {
     this.els.duration.textContent = formatDuration(durationSeconds(this.#task));
   }
+}
+
+/** "Started by schedule X", linking to the home page's list, for a task a schedule started. */
+function showSchedule(scheduleId) {
+  const item = document.getElementById("schedule-item");
+  const link = document.getElementById("schedule-link");
+  if (!item || !link || !scheduleId) return;
+  link.textContent = `schedule ${scheduleId.slice(0, 8)}`;
+  link.title = scheduleId;
+  link.href = `/#schedule-${scheduleId}`;
+  item.hidden = false;
 }

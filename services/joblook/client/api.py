@@ -41,6 +41,18 @@ class Client:
     def cancel(self, task_id: str) -> dict[str, Any]:
         return self._json("DELETE", f"/tasks/{quote(task_id)}", allow={409})
 
+    def schedules(self) -> dict[str, Any]:
+        return self._json("GET", "/schedules")
+
+    def add_schedule(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._json("POST", "/schedules", body)
+
+    def change_schedule(self, schedule_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self._json("PATCH", f"/schedules/{quote(schedule_id)}", changes)
+
+    def delete_schedule(self, schedule_id: str) -> dict[str, Any]:
+        return self._json("DELETE", f"/schedules/{quote(schedule_id)}")
+
     def records(self, task_id: str, follow: bool) -> Iterator[dict[str, Any]]:
         """The task's records in order; with ``follow``, live until the task ends."""
         query = urlencode({"format": "jsonl", "follow": int(follow)})

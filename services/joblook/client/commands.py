@@ -1,4 +1,4 @@
-"""``joblook submit | logs | ls | status | cancel | rerun``: scripts' way into joblook.
+"""``joblook submit | logs | ls | status | cancel | rerun | schedule``: scripts' way into joblook.
 
 Exit codes scripts can rely on: ``submit --follow`` exits with the task's own exit code (1 if it
 ended without one, e.g. cancelled before it started); every other command exits 0 on success;
@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from joblook import record
-from joblook.client import rerun
+from joblook.client import rerun, schedules
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 
 EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment."
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("task_id")
     p.set_defaults(run=cancel)
     _rerun_parser(sub)
+    schedules.add_parser(sub, EPILOG)
     return parser  # fmt: skip
 
 

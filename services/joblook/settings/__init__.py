@@ -80,6 +80,8 @@ class Settings:
     shipper: str
     fluentd: str | None
     fluentd_conf: Path
+    schedule_grace: float
+    schedule_min_interval: float
 
     @property
     def logs_dir(self) -> Path:

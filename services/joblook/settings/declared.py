@@ -30,6 +30,10 @@ DEFAULT_FLUENTD_PORT = 24224
 DEFAULT_SYNC_MAX_TASKS = 10_000
 # A running task silent for this long gets a "no output for ..." hint on its page.
 DEFAULT_STALL_SECONDS = 600.0
+# A due time missed while every scheduler was down still fires this long after it.
+DEFAULT_SCHEDULE_GRACE = 300.0
+# The shortest interval a schedule may have.
+DEFAULT_SCHEDULE_MIN_INTERVAL = 60.0
 # The repository's web/ (pages, scripts, node_modules) when running from a checkout.
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 # The repository's Fluentd configuration, the one compose mounts (not part of the Python package).
@@ -321,6 +325,20 @@ SETTINGS: tuple[Setting, ...] = (
         '(`{"task_id", "cmd", "state", "exit_code", "duration_seconds", "url"}`, see '
         "`docs/webhook.md`), retried for about a minute if the receiver fails; anything else "
         "stops the services at startup. Unset: no webhook.",
+    ),
+    Setting(
+        "JOBLOOK_SCHEDULE_GRACE", "schedule_grace", TUNING, p.seconds,
+        default=DEFAULT_SCHEDULE_GRACE,
+        help="Seconds after a schedule's due time in which it may still fire: when every "
+        "scheduler was down at the due time, the first one back fires it once if it is back "
+        "within this, and skips it otherwise. Only the latest missed due time ever fires (no "
+        "backlog). docs/schedules.md says more.",
+    ),
+    Setting(
+        "JOBLOOK_SCHEDULE_MIN_INTERVAL", "schedule_min_interval", TUNING, p.seconds,
+        default=DEFAULT_SCHEDULE_MIN_INTERVAL,
+        help="The shortest `every` (seconds) a schedule may have; shorter is refused with 400. "
+        "Cron expressions fire at most once a minute.",
     ),
     # ---- Compose only: the image
     Setting(

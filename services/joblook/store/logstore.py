@@ -101,15 +101,18 @@ class LogStore:
         parent: str | None = None,
         placement: tuple[str, int] | None = None,
         extra: dict[str, str] | None = None,
+        schedule_id: str | None = None,
     ) -> None:
         """Record a newly enqueued command as PENDING and index it by creation time;
         ``placement``: its queue and the GPUs it asks for; ``extra``: more fields (its
-        definition, retries, the task it re-runs: ``web/submit.py``). A task with retries is
-        watched for its failure (``store/attempts.py``) from the same transaction."""
+        definition, retries, the task it re-runs: ``web/submit.py``); ``schedule_id``: the
+        schedule that started it. A task with retries is watched for its failure
+        (``store/attempts.py``) from the same transaction."""
         fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
         if placement is not None:
             fields |= {"queue": placement[0], "gpus": str(placement[1])}
         fields |= ({"parent": parent} if parent else {}) | (extra or {})
+        fields |= {"schedule_id": schedule_id} if schedule_id else {}
         self._create(task_id, fields, watch=int(fields.get("retries") or 0) > 0)
 
     def create_parent(

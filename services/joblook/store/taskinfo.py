@@ -32,6 +32,7 @@ class TaskInfo:
     progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
     eta_seconds: float | None = None  # the time left as of that output
     last_output_at: str | None = None  # the time of the latest stdout or stderr record
+    schedule_id: str | None = None  # the schedule that started it (joblook.schedules)
     queue: str | None = None  # the queue it was sent to (a parent: none)
     gpus: int = 0  # GPUs it asked for
     # What a re-run sends again: the enqueue request's form (cmd or job and params, or chain or
@@ -75,6 +76,7 @@ class TaskInfo:
             progress=float(fraction) if fraction is not None else None,
             eta_seconds=float(eta) if eta is not None else None,
             last_output_at=fields.get("last_output_at") or None,
+            schedule_id=fields.get("schedule_id") or None,
             queue=fields.get("queue") or None,
             gpus=int(fields.get("gpus") or 0),
             definition=_json(fields.get("definition"), None),
@@ -125,6 +127,8 @@ class TaskInfo:
             data |= {"retries": self.retries, "retry_delay": self.retry_delay}
             data |= {"attempts": self.attempts or [self.task_id]}
             data["next_attempt_at"] = self.next_attempt_at
+        if self.schedule_id is not None:
+            data["schedule_id"] = self.schedule_id
         return data
 
     def with_last_attempt(self, last: TaskInfo) -> TaskInfo:

@@ -418,6 +418,7 @@ class Task(Shape):
         "else the rate so far); null when unknown and once the task has ended.",
     )
     last_output_at: Stamp = Field(description="When the task last printed something.")
+    schedule_id: TaskId = Field(None, description="The schedule that started it.")  # type: ignore[assignment]
     queue: str | None = Field(description="The queue it was sent to (a parent's: null).")
     gpus: Count = Field(description="GPUs it asked for.")
     definition: dict[str, JsonValue] | None = Field(

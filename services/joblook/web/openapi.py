@@ -60,6 +60,7 @@ DEFAULT_SECURITY = [{"token": []}, {"cookie": []}]
 
 TAGS = [
     {"name": "tasks", "description": "Queue, list, describe and cancel commands."},
+    {"name": "schedules", "description": "Run commands on a cron expression or an interval."},
     {"name": "logs", "description": "A task's output: the permanent log and its live stream."},
     {"name": "ingest", "description": "Records from the shipper or Fluentd."},
     {"name": "pages", "description": "The browser pages and the libraries they load."},
@@ -113,7 +114,7 @@ def _complete(
     if not operation["description"]:
         del operation["description"]
     for parameter in operation["parameters"]:
-        if parameter["in"] == "path" and parameter["name"] == "task_id":
+        if parameter["in"] == "path" and parameter["name"] in ("task_id", "schedule_id"):
             parameter["schema"] = task_id
     responses = operation["responses"]
     for code in _errors(operation, view, schemes):

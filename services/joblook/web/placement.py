@@ -8,47 +8,16 @@ every limit travels in the task's message, where Flower shows it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from joblook.jobs import Job
+from joblook.launching import Placement, with_limits
 from joblook.queuenames import DEFAULT_QUEUE
 from joblook.record import State
 from joblook.store.roster import WorkerAd
-from joblook.store.slots import GPU_SCOPE_PREFIX, Slots, Waiting, job_scope, queue_scope
+from joblook.store.slots import GPU_SCOPE_PREFIX, Slots, Waiting
 from joblook.store.taskinfo import TaskInfo
 from joblook.web.errors import ApiError
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A task's queue, the GPUs it asks for and its limits: ``[(scope, limit), ...]``."""
-
-    queue: str = DEFAULT_QUEUE
-    gpus: int = 0
-    limits: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def shown(self) -> tuple[str, int]:
-        """What the store keeps for GET /tasks/ID."""
-        return self.queue, self.gpus
-
-    @classmethod
-    def from_kwargs(cls, kwargs: dict[str, Any] | None) -> Placement:
-        """The placement whose ``task_kwargs`` these are (a retry goes where the first went)."""
-        if not kwargs:
-            return cls()
-        limits = [(str(scope), int(limit)) for scope, limit in kwargs.get("limits") or []]
-        return cls(str(kwargs.get("queue") or DEFAULT_QUEUE), int(kwargs.get("gpus") or 0), limits)
-
-    def task_kwargs(self) -> dict[str, object]:
-        """The run task's keyword arguments for them (Flower shows them with the task)."""
-        kwargs: dict[str, object] = {"queue": self.queue}
-        if self.gpus:
-            kwargs["gpus"] = self.gpus
-        if self.limits:
-            kwargs["limits"] = [[scope, limit] for scope, limit in self.limits]
-        return kwargs
 
 
 def place(
@@ -63,14 +32,9 @@ def place(
     if job is not None:
         queue = _from_job(job.name, "queue", queue, job.queue)
         gpus = _from_job(job.name, "gpus", gpus, job.gpus or None)
-    chosen = Placement(queue or DEFAULT_QUEUE, gpus or 0)
-    limits = []
-    if job is not None and job.max_concurrent is not None:
-        limits.append((job_scope(job.name), job.max_concurrent))
-    if chosen.queue in queue_limits:
-        limits.append((queue_scope(chosen.queue), queue_limits[chosen.queue]))
+    chosen = with_limits(queue, gpus, job, queue_limits)
     _check_gpus(chosen, roster)
-    return Placement(chosen.queue, chosen.gpus, limits)
+    return chosen
 
 
 def _from_job(job: str, name: str, asked: object, fixed: object) -> Any:

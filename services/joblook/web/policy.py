@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from joblook.commandpolicy import RAW_DISABLED, raw_refusal
 from joblook.jobs import Job, JobError
 from joblook.settings import Settings
 from joblook.web.errors import ApiError
@@ -19,19 +20,12 @@ from joblook.web.errors import ApiError
 
 def check_raw(settings: Settings, jobs: dict[str, Job], cmds: list[str]) -> None:
     """Refuse raw shell commands the policy does not allow."""
-    # The file, not its contents, turns raw commands off: "jobs: {}" must not turn them back on.
-    if settings.jobs_file is not None and not settings.allow_raw:
-        raise ApiError(
-            403, "raw commands are disabled here: run a named job", {"jobs": sorted(jobs)}
-        )
-    pattern = settings.allowed_commands
-    if pattern is None:
-        return
     for cmd in cmds:
-        if not pattern.fullmatch(cmd):
-            raise ApiError(
-                403, "command not allowed by JOBLOOK_ALLOWED_COMMANDS", {"cmd": cmd[:200]}
-            )
+        refusal = raw_refusal(settings, cmd)
+        if refusal == RAW_DISABLED:
+            raise ApiError(403, refusal, {"jobs": sorted(jobs)})
+        if refusal is not None:
+            raise ApiError(403, refusal, {"cmd": cmd[:200]})
 
 
 def job_argv(

@@ -25,13 +25,13 @@ import redis
 from celery import Celery
 
 from joblook import record
+from joblook.launching import Placement
 from joblook.record import State
 from joblook.retry import Backoff
 from joblook.store.attempts import Attempts
 from joblook.store.cancellation import read_cancel
 from joblook.store.logstore import LogStore, TaskInfo, created_fields
 from joblook.web import launch
-from joblook.web.placement import Placement
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,12 @@ from celery import Celery
 from flask import current_app
 
 from joblook.jobs import Job
+from joblook.launching import Placement
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
 from joblook.web import broadcast, launch, policy
 from joblook.web.models import ChainForm, CommandForm, GroupForm, JobForm
-from joblook.web.placement import Placement, place
+from joblook.web.placement import place
 
 Form = CommandForm | JobForm | ChainForm | GroupForm
 

@@ -7,9 +7,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from joblook.jobs import Job
+from joblook.launching import Placement
 from joblook.store.roster import WorkerAd
 from joblook.web.errors import ApiError
-from joblook.web.placement import Placement, place, why_waiting
+from joblook.web.placement import place, why_waiting
 
 TRAIN = Job("train", "", ("python", "train.py"), {}, queue="gpu", gpus=1, max_concurrent=2)
 GPU_WORKERS = [WorkerAd("a@h", ["gpu"], ["0", "1"]), WorkerAd("b@h", ["celery"], [])]

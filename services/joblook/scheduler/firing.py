@@ -1,0 +1,72 @@
+"""Firing a due time: the schedule's command, checked against today's policy, queued as any
+enqueued command is (``joblook.launching``), with the schedule's id on the task."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import time
+
+import kombu.exceptions
+from celery import Celery
+
+from joblook import commandpolicy, launching
+from joblook.jobs import Job, JobError
+from joblook.schedules.schedule import Schedule
+from joblook.settings import Settings
+from joblook.store.logstore import LogStore
+from joblook.store.schedules import Run
+
+log = logging.getLogger(__name__)
+
+
+class Firer:
+    def __init__(
+        self, store: LogStore, celery: Celery, settings: Settings, jobs: dict[str, Job]
+    ) -> None:
+        self.store = store
+        self.celery = celery
+        self.settings = settings
+        self.jobs = jobs
+
+    def __call__(self, schedule: Schedule, due: float, task_id: str) -> Run:
+        now = time.time()
+        try:
+            cmd, shown = self.command(schedule)
+        except JobError as exc:
+            return Run(due=due, fired_at=now, message=f"not started: {exc}")
+        try:
+            launching.launch_command(
+                self.store,
+                self.celery,
+                cmd,
+                schedule.timeout,
+                shown=shown,
+                placement=self.placement(schedule),
+                task_id=task_id,
+                schedule_id=schedule.schedule_id,
+            )
+        except kombu.exceptions.OperationalError as exc:
+            log.warning("schedule %s: cannot queue its task: %s", schedule.schedule_id, exc)
+            return Run(due=due, fired_at=now, message=f"not started: the queue failed ({exc})")
+        return Run(due=due, fired_at=now, task_id=task_id)
+
+    def placement(self, schedule: Schedule) -> launching.Placement:
+        """A named job's queue, GPUs and limits, as a request for it gets; a command's default."""
+        job = self.jobs.get(schedule.job) if schedule.job is not None else None
+        queue, gpus = (job.queue, job.gpus) if job is not None else (None, 0)
+        return launching.with_limits(queue, gpus, job, self.settings.queue_limits or {})
+
+    def command(self, schedule: Schedule) -> tuple[str | list[str], str | None]:
+        """What to run and how to show it; JobError when today's policy or jobs file refuses."""
+        if schedule.job is not None:
+            job = self.jobs.get(schedule.job)
+            if job is None:
+                raise JobError(f"the jobs file has no job {schedule.job!r} any more")
+            argv = job.render(schedule.params)
+            return argv, shlex.join(argv)
+        assert schedule.cmd is not None
+        refusal = commandpolicy.raw_refusal(self.settings, schedule.cmd)
+        if refusal is not None:
+            raise JobError(refusal)
+        return schedule.cmd, None
