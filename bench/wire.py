@@ -8,9 +8,9 @@ The benchmarks' viewers use it instead of python-socketio's clients, for two rea
 - Order. The threaded ``Client`` hands every message to a new thread, so under load two ``log``
   events can reach the callback swapped, and a checker sees a gap the server never made.
 
-It does only what a browser must: the handshake, answering pings, events with acks both ways, and parsing
-each event with orjson (a browser's ``JSON.parse`` is native too). Events are handled in the order
-they arrived, one at a time.
+It does only what a browser must: the handshake, answering pings, events with acks (its own, and
+the web's requests: services/joblook/web/acks.py), and parsing each event with orjson (a browser's
+``JSON.parse`` is native too). Events are handled in the order they arrived, one at a time.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def test_no_event_is_bigger_than_the_cap_and_each_viewer_still_gets_every_record
 
 
 def test_a_reader_that_stopped_is_looked_at_less_and_less_and_alone(store: LogStore) -> None:
-    """A subscriber whose connection never drains, beside many that keep up: in a quiet second the
+    """A subscriber that never acknowledges, beside many that keep up: in a quiet second the
     pump looks at the stalled one a few times (it used to be every 5 ms) and never at the others
     (it used to check all of them each time)."""
     looks: Counter[str] = Counter()
