@@ -17,6 +17,8 @@ class Profile:
     enqueue_clients: int
     first_lines: int  # enqueue -> first line samples
     relay_lines: int
+    follow_lines: int  # at 10 lines/s, each alone on its way
+    cancel_samples: int
 
 
 FULL = Profile(
@@ -30,6 +32,8 @@ FULL = Profile(
     enqueue_clients=8,
     first_lines=50,
     relay_lines=20_000,
+    follow_lines=100,
+    cancel_samples=20,
 )
 
 QUICK = Profile(
@@ -43,6 +47,8 @@ QUICK = Profile(
     enqueue_clients=4,
     first_lines=5,
     relay_lines=1000,
+    follow_lines=10,
+    cancel_samples=3,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than
@@ -59,4 +65,6 @@ COMPOSE = Profile(
     enqueue_clients=0,
     first_lines=0,
     relay_lines=0,
+    follow_lines=0,
+    cancel_samples=0,
 )

@@ -62,10 +62,34 @@ def rows(results: dict[str, Any]) -> list[Row]:
         _row("POST /enqueue rate", enq["enqueues_per_s"], "req/s", (AT_LEAST, 300)),
         _row("enqueue -> first line p50", enq["first_line"]["p50_ms"], "ms", (AT_MOST, 100)),
         _row("enqueue -> first line p99", enq["first_line"]["p99_ms"], "ms"),
+        *follow_and_cancel_rows(results),
         _row("reference relay (1 POST per line)", relay, "lines/s"),
     ]
     if results.get("fluentd"):
         table += fluentd_rows(results["fluentd"], relay)
+    return table
+
+
+def follow_and_cancel_rows(results: dict[str, Any]) -> list[Row]:
+    """The figures the tests used to assert as bounds (those of the two that ran): a lone line
+    through the follow stream (the shipper test's 200 ms a line) and a cancel taking effect (the
+    cancellation test's 1 s)."""
+    table = []
+    if follow := results.get("follow"):
+        table += [
+            _row("follow stream: lone line p50 (10 lines/s)", follow["p50_ms"], "ms"),
+            _row("follow stream: lone line p99 (10 lines/s)", follow["p99_ms"], "ms",
+                 (AT_MOST, 200)),
+            _row("lines lost (follow stream)", follow["lost"] + follow["duplicates"], "lines",
+                 (AT_MOST, 0)),
+        ]  # fmt: skip
+    if cancel := results.get("cancel"):
+        table += [
+            _row("cancel -> REVOKED at a viewer p50", cancel["p50_ms"], "ms"),
+            _row("cancel -> REVOKED at a viewer p99", cancel["p99_ms"], "ms", (AT_MOST, 1000)),
+            _row("cancels lost or not REVOKED", cancel["tasks"] - cancel["revoked"], "tasks",
+                 (AT_MOST, 0)),
+        ]  # fmt: skip
     return table
 
 
