@@ -183,13 +183,19 @@ def test_closing_the_feed_stops_its_listener_and_pumps(store: LogStore, recorder
     wait_for(lambda: not any(t.is_alive() for t in threads), 5, "the feed threads to end")
 
 
+# Hang guards, not speed claims (the follow benchmark measures the wake-up): each waiter below is
+# given LONG_WAIT, so returning well before it shows what ended the wait.
+LONG_WAIT = 60
+WELL_BEFORE = LONG_WAIT / 4
+
+
 def test_a_waiter_returns_at_once_when_the_store_is_already_past_its_seq(
     store: LogStore, feed: LiveFeed
 ) -> None:
     store.append(out(1, 3))
     started = time.monotonic()
-    assert feed.wait_for_append(TASK, after_seq=2, timeout=5) is True
-    assert time.monotonic() - started < 1
+    assert feed.wait_for_append(TASK, after_seq=2, timeout=LONG_WAIT) is True
+    assert time.monotonic() - started < WELL_BEFORE  # it did not sit out its timeout
 
 
 def test_a_waiter_wakes_on_the_next_append_and_times_out_without_one(
@@ -200,8 +206,8 @@ def test_a_waiter_wakes_on_the_next_append_and_times_out_without_one(
     timer = threading.Timer(0.3, lambda: store.append(out(2, 2)))
     timer.start()
     started = time.monotonic()
-    assert feed.wait_for_append(TASK, after_seq=1, timeout=5) is True
-    assert time.monotonic() - started < 2
+    assert feed.wait_for_append(TASK, after_seq=1, timeout=LONG_WAIT) is True
+    assert time.monotonic() - started < WELL_BEFORE  # the append woke it, not its timeout
     timer.join()
 
 
