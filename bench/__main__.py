@@ -22,6 +22,7 @@ from bench import (
     follow,
     latency,
     machine,
+    page,
     relay,
     report,
     throughput,
@@ -30,7 +31,17 @@ from bench.profiles import COMPOSE, FULL, QUICK, Profile
 from bench.stack import Stack, bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NAMES = ("latency", "throughput", "fanout", "enqueue", "follow", "cancel", "relay", "fluentd")
+NAMES = (
+    "latency",
+    "throughput",
+    "fanout",
+    "enqueue",
+    "follow",
+    "cancel",
+    "page",
+    "relay",
+    "fluentd",
+)
 # Each on a stack of its own; the others share one stack with joblook's shipper.
 OWN_STACK = ("fluentd",)
 
@@ -51,6 +62,7 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
         ),
         "follow": lambda stack: follow.run(stack, p.follow_lines),
         "cancel": lambda stack: cancel.run(stack, p.cancel_samples),
+        "page": lambda stack: page.run(stack, p.page_lines),
         "relay": lambda _stack: relay.run(p.relay_lines, log_dir, timeout=300),
     }
 
@@ -67,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="+",
         choices=NAMES,
-        help="run only these (a table for follow, cancel and fluentd only)",
+        help="run only these (a table for follow, cancel, page and fluentd only)",
     )
     parser.add_argument(
         "--compose",

@@ -19,6 +19,7 @@ class Profile:
     relay_lines: int
     follow_lines: int  # at 10 lines/s, each alone on its way
     cancel_samples: int
+    page_lines: int  # a finished log opened in Chromium
 
 
 FULL = Profile(
@@ -34,6 +35,7 @@ FULL = Profile(
     relay_lines=20_000,
     follow_lines=100,
     cancel_samples=20,
+    page_lines=100_000,
 )
 
 QUICK = Profile(
@@ -49,6 +51,7 @@ QUICK = Profile(
     relay_lines=1000,
     follow_lines=10,
     cancel_samples=3,
+    page_lines=10_000,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than
@@ -67,4 +70,5 @@ COMPOSE = Profile(
     relay_lines=0,
     follow_lines=0,
     cancel_samples=0,
+    page_lines=0,
 )
