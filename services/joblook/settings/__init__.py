@@ -1,5 +1,6 @@
-"""Settings, read once from the environment. Each is declared once, in ``declared.py``: the README's
-table and ``.env.example`` are written from those declarations (``python -m joblook.settings``).
+"""Settings, read once from the environment. Each is declared once, in ``declared.py``: the docs'
+settings table and ``.env.example`` are written from those declarations
+(``python -m joblook.settings``).
 """
 
 from __future__ import annotations

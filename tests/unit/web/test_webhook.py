@@ -125,7 +125,7 @@ def test_a_receiver_that_never_answers_is_given_up_on(queueing: LogStore) -> Non
     receiver, clock = Receiver(*[500] * 20), Clock()
     hooks = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=[].append, clock=clock)
     sent = deliver_due(hooks, clock, until=1000.0 + 200)
-    assert len(receiver.bodies) == 7  # README: "After seven tries, about a minute"
+    assert len(receiver.bodies) == 7  # docs/webhook.md: "After seven tries, about a minute"
     assert [later - earlier for earlier, later in itertools.pairwise(sent)] == [
         1.0, 2.0, 4.0, 8.0, 16.0, 32.0
     ]  # fmt: skip
