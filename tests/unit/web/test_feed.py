@@ -143,7 +143,9 @@ def test_a_subscriber_that_has_not_acknowledged_is_held_back_then_gets_what_wait
     try:
         live.subscribe("slow", TASK, after_seq=0)
         live.subscribe("fast", TASK, after_seq=0)
-        for seq in range(1, 21):
+        store.append(out(1, 1))
+        wait_for(lambda: recorder.seqs["slow"] == [1], 5, "the slow subscriber's first event")
+        for seq in range(2, 21):
             store.append(out(seq, seq))
         wait_for(lambda: len(recorder.seqs["fast"]) == 20, 5, "the fast subscriber's records")
         assert recorder.seqs["slow"] == [1]  # nothing more queued for it meanwhile

@@ -88,7 +88,7 @@ def test_a_reader_that_stopped_is_looked_at_less_and_less_and_alone(store: LogSt
     window.held = looked_at  # type: ignore[method-assign]
     recorder = Recorder()
     recorder.withheld.add("stalled")  # it never answers
-    live = LiveFeed(store, recorder.emit, spawn, window=window, event_bytes=1)  # a record an event
+    live = LiveFeed(store, recorder.emit, spawn, window=window)
     live.start()
     try:
         store.append(out(1, 10))
@@ -106,7 +106,8 @@ def test_a_reader_that_stopped_is_looked_at_less_and_less_and_alone(store: LogSt
         live.close()
     assert stalled <= 10  # at most every MAX_RECHECK_SECONDS by now, after a few doublings
     assert at_others == 0
-    assert recorder.seqs["stalled"] == [1]  # its first event, never acknowledged
+    assert recorder.seqs["stalled"] == list(range(1, 11))  # one event, never acknowledged
+    assert recorder.asked["stalled"] == 1
 
 
 def test_the_recheck_doubles_while_nothing_moves_and_resets_on_any_progress() -> None:
