@@ -13,12 +13,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import compose, enqueue, fanout, fluentd, latency, machine, relay, report, throughput
+from bench import (
+    cancel,
+    compose,
+    enqueue,
+    fanout,
+    fluentd,
+    follow,
+    latency,
+    machine,
+    page,
+    relay,
+    report,
+    throughput,
+)
 from bench.profiles import COMPOSE, FULL, QUICK, Profile
 from bench.stack import Stack, bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NAMES = ("latency", "throughput", "fanout", "enqueue", "relay", "fluentd")
+NAMES = (
+    "latency",
+    "throughput",
+    "fanout",
+    "enqueue",
+    "follow",
+    "cancel",
+    "page",
+    "relay",
+    "fluentd",
+)
 # Each on a stack of its own; the others share one stack with joblook's shipper.
 OWN_STACK = ("fluentd",)
 
@@ -37,6 +60,9 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
         "enqueue": lambda stack: enqueue.run(
             stack, p.enqueue_requests, p.enqueue_clients, p.first_lines
         ),
+        "follow": lambda stack: follow.run(stack, p.follow_lines),
+        "cancel": lambda stack: cancel.run(stack, p.cancel_samples),
+        "page": lambda stack: page.run(stack, p.page_lines),
         "relay": lambda _stack: relay.run(p.relay_lines, log_dir, timeout=300),
     }
 
@@ -49,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="seconds-long run with small N")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON")
-    parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these (no table)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=NAMES,
+        help="run only these (a table for follow, cancel, page and fluentd only)",
+    )
     parser.add_argument(
         "--compose",
         action="store_true",
@@ -84,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     document["load_average_after"] = machine.describe()["load_average"]
     if len(chosen) == len(NAMES):
         table = report.rows(results)
-    else:  # the Fluentd rows stand on their own, e.g. while tuning fluent.conf
-        table = report.fluentd_rows(results["fluentd"]) if results.get("fluentd") else []
+    else:  # the rows that stand on their own, e.g. Fluentd's while tuning fluent.conf
+        table = report.follow_and_cancel_rows(results)
+        table += report.fluentd_rows(results["fluentd"]) if results.get("fluentd") else []
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{profile.name}-{stamp}.json"
     report.write(path, document, table)

@@ -18,6 +18,9 @@ class Profile:
     enqueue_clients: int
     first_lines: int  # enqueue -> first line samples
     relay_lines: int
+    follow_lines: int  # at 10 lines/s, each alone on its way
+    cancel_samples: int
+    page_lines: int  # a finished log opened in Chromium
 
 
 FULL = Profile(
@@ -31,6 +34,9 @@ FULL = Profile(
     enqueue_clients=8,
     first_lines=50,
     relay_lines=20_000,
+    follow_lines=100,
+    cancel_samples=20,
+    page_lines=100_000,
 )
 
 QUICK = Profile(
@@ -44,6 +50,9 @@ QUICK = Profile(
     enqueue_clients=4,
     first_lines=5,
     relay_lines=1000,
+    follow_lines=10,
+    cancel_samples=3,
+    page_lines=10_000,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than
@@ -60,4 +69,7 @@ COMPOSE = Profile(
     enqueue_clients=0,
     first_lines=0,
     relay_lines=0,
+    follow_lines=0,
+    cancel_samples=0,
+    page_lines=0,
 )

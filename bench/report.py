@@ -62,10 +62,42 @@ def rows(results: dict[str, Any]) -> list[Row]:
         _row("POST /enqueue rate", enq["enqueues_per_s"], "req/s", (AT_LEAST, 300)),
         _row("enqueue -> first line p50", enq["first_line"]["p50_ms"], "ms", (AT_MOST, 100)),
         _row("enqueue -> first line p99", enq["first_line"]["p99_ms"], "ms"),
+        *follow_and_cancel_rows(results),
         _row("reference relay (1 POST per line)", relay, "lines/s"),
     ]
     if results.get("fluentd"):
         table += fluentd_rows(results["fluentd"], relay)
+    return table
+
+
+def follow_and_cancel_rows(results: dict[str, Any]) -> list[Row]:
+    """The figures the tests used to assert as bounds (those that ran): a lone line through the
+    follow stream (the shipper test's 200 ms a line), a cancel taking effect (the cancellation
+    test's 1 s), and a big log in the browser (the page test's 10 s and 500 ms)."""
+    table = []
+    if follow := results.get("follow"):
+        table += [
+            _row("follow stream: lone line p50 (10 lines/s)", follow["p50_ms"], "ms"),
+            _row("follow stream: lone line p99 (10 lines/s)", follow["p99_ms"], "ms",
+                 (AT_MOST, 200)),
+            _row("lines lost (follow stream)", follow["lost"] + follow["duplicates"], "lines",
+                 (AT_MOST, 0)),
+        ]  # fmt: skip
+    if cancel := results.get("cancel"):
+        table += [
+            _row("cancel -> REVOKED at a viewer p50", cancel["p50_ms"], "ms"),
+            _row("cancel -> REVOKED at a viewer p99", cancel["p99_ms"], "ms", (AT_MOST, 1000)),
+            _row("cancels lost or not REVOKED", cancel["tasks"] - cancel["revoked"], "tasks",
+                 (AT_MOST, 0)),
+        ]  # fmt: skip
+    if page := results.get("page"):  # None without a Chromium
+        n = f"{page['lines']:,}"
+        table += [
+            _row(f"page: {n}-line log, last line on screen", page["last_line_s"], "s",
+                 (AT_MOST, 10)),
+            _row(f"page: {n}-line log, longest main-thread task", page["longest_task_ms"], "ms",
+                 (AT_MOST, 500)),
+        ]  # fmt: skip
     return table
 
 

@@ -8,9 +8,9 @@ The benchmarks' viewers use it instead of python-socketio's clients, for two rea
 - Order. The threaded ``Client`` hands every message to a new thread, so under load two ``log``
   events can reach the callback swapped, and a checker sees a gap the server never made.
 
-It does only what a browser must: the handshake, answering pings, events with acks, and parsing
-each event with orjson (a browser's ``JSON.parse`` is native too). Events are handled in the order
-they arrived, one at a time.
+It does only what a browser must: the handshake, answering pings, events with acks (its own, and
+the web's requests: services/joblook/web/acks.py), and parsing each event with orjson (a browser's
+``JSON.parse`` is native too). Events are handled in the order they arrived, one at a time.
 """
 
 from __future__ import annotations
@@ -106,8 +106,12 @@ class Connection:
             assert self.ws is not None
             await self.ws.send_str(EIO_PONG)
         elif text.startswith(EIO_MESSAGE + SIO_EVENT):
-            event, data = orjson.loads(text[2:])
+            digits = "".join(itertools.takewhile(str.isdigit, text[2:]))
+            event, data = orjson.loads(text[2 + len(digits) :])
             self.on_event(event, data)
+            if digits:  # the web asks for an acknowledgement now and then (web/acks.py)
+                assert self.ws is not None
+                await self.ws.send_str(f"{EIO_MESSAGE}{SIO_ACK}{digits}[]")
         elif text.startswith(EIO_MESSAGE + SIO_ACK):
             digits = "".join(itertools.takewhile(str.isdigit, text[2:]))
             reply = self._acks.get(int(digits)) if digits else None

@@ -1,8 +1,8 @@
-"""A 100,000-line log opens and shows its end within seconds, without freezing the tab."""
+"""A 100,000-line log opens and shows every line to its end; a longer one shows its end and
+links the rest. How soon, and how long the tab is busy meanwhile, are measured rather than
+asserted: ``make bench BENCH_ARGS="--only page"``."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,31 +13,14 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.browser
 
 LINES = 100_000
-CLAIMED_SECONDS = 10  # measured about 2 s on a developer machine; this leaves room for slow CI
-LONGEST_TASK_MS = 500  # no single script task may block the tab longer than this
-
-# Every main-thread task longer than 50 ms, as the browser reports it.
-_RECORD_LONG_TASKS = """
-window.longTasks = [];
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
-}).observe({ type: "longtask", buffered: true });
-"""
+SHOWN_WITHIN_MS = 120_000  # a hang guard for a busy machine, not the speed claim it used to be
 
 
-def test_a_100000_line_log_shows_its_last_line_within_seconds(stack: Stack, page: Page) -> None:
+def test_a_100000_line_log_shows_every_line_to_its_last(stack: Stack, page: Page) -> None:
     task_id = stack.enqueue(f"seq 1 {LINES}")
     stack.wait_finished(task_id, timeout=120)
-    page.add_init_script(_RECORD_LONG_TASKS)
-    started = time.monotonic()
     open_task(page, stack, task_id)
-    row_is_rendered(page, str(LINES), timeout=60_000)
-    elapsed = time.monotonic() - started
-    longest = max(page.evaluate("window.longTasks"), default=0)
-    print(f"\n{LINES:,} lines: last line on screen {elapsed:.2f} s after navigation; "
-          f"longest task {longest:.0f} ms")  # fmt: skip
-    assert elapsed < CLAIMED_SECONDS
-    assert longest < LONGEST_TASK_MS
+    row_is_rendered(page, str(LINES), timeout=SHOWN_WITHIN_MS)
     lines = buffer_lines(page)
     assert len(lines) == LINES
     assert lines[0] == "1" and lines[-1] == str(LINES)

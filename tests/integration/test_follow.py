@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import json
-import time
 
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
 
 
 def test_the_follow_stream_delivers_the_first_line_while_the_task_still_runs(stack: Stack) -> None:
-    task_id = stack.enqueue("echo first; sleep 3; echo second >&2")
-    started = time.monotonic()
+    # How soon is measured, not asserted: make bench BENCH_ARGS="--only follow". That the task is
+    # still STARTED when the first line is read shows it was not held until the end (the sleep is
+    # a margin for a busy machine; the test waits it out).
+    task_id = stack.enqueue("echo first; sleep 5; echo second >&2")
     url = stack.url(f"/tasks/{task_id}/log")
     with stack.http.get(url, params={"follow": "1"}, stream=True, timeout=30) as reply:
         assert reply.headers["Content-Type"].startswith("text/plain")
         pieces = reply.iter_content(chunk_size=None, decode_unicode=True)
         first = next(pieces)
-        first_at = time.monotonic() - started
         state_then = stack.permlog(task_id)["state"]
         rest = "".join(pieces)  # ends by itself when the task ends
     assert first == "first\n"
     assert state_then == "STARTED"
-    assert first_at < 2.5
     assert rest == "second\n"
 
 

@@ -3,7 +3,6 @@ with joblook's shipper and with Fluentd (which passes the lines on byte for byte
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +22,10 @@ def stack(
     with running_stack(tmp_path_factory.mktemp(f"pipeline-{kind}"), shipper=kind) as running:
         yield running
 
+
+# Hang guards for output that must be stored while its command still sleeps (30 s): not speed
+# claims, which the benchmarks measure.
+STILL_RUNNING_WITHIN = 20
 
 # Prints to both streams, with a unicode line, a \r redraw and no final newline on stderr.
 MIXED = (
@@ -53,26 +56,27 @@ def test_twenty_thousand_lines_arrive_with_contiguous_seqs(stack: Stack) -> None
 
 
 def test_a_line_is_in_the_permanent_log_while_the_command_still_runs(stack: Stack) -> None:
-    task_id = stack.enqueue("python3 -c \"print('first'); import time; time.sleep(6)\"")
-    started = time.monotonic()
+    # How soon it gets there is measured, not asserted: make bench BENCH_ARGS="--only follow".
+    # The wait is a hang guard well inside the command's sleep (which the test does not wait out):
+    # were the line held until the command ends, the state would read SUCCESS.
+    task_id = stack.enqueue("python3 -c \"print('first'); import time; time.sleep(30)\"")
 
     def first_line_stored() -> dict | None:
         log = stack.permlog(task_id)
         return log if "first\n" in output_of(log["records"], "stdout") else None
 
-    log = wait_for(first_line_stored, 5, "the first line")
+    log = wait_for(first_line_stored, STILL_RUNNING_WITHIN, "the first line")
     assert log["state"] == "STARTED"
-    assert time.monotonic() - started < 5
 
 
 def test_a_carriage_return_chunk_is_delivered_before_its_newline(stack: Stack) -> None:
-    task_id = stack.enqueue("printf '10%%\\r'; sleep 6; printf '100%%\\n'")
+    task_id = stack.enqueue("printf '10%%\\r'; sleep 30; printf '100%%\\n'")
 
     def progress_stored() -> dict | None:
         log = stack.permlog(task_id)
         return log if output_of(log["records"], "stdout") == "10%\r" else None
 
-    log = wait_for(progress_stored, 5, "the \\r chunk")
+    log = wait_for(progress_stored, STILL_RUNNING_WITHIN, "the \\r chunk")
     assert log["state"] == "STARTED"
 
 

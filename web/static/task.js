@@ -121,10 +121,16 @@ function follow(socket) {
   socket.on("task", (task) => {
     if (task.task_id === taskId) refresh().catch((error) => showError(error.message));
   });
-  socket.on("log", ({ task_id: id, records }) => {
-    if (id !== taskId) return;
-    writer.add(records);
-    progress.sawRecords(records);
+  // The web asks for an acknowledgement of some log events and sends this page nothing more
+  // until it has one (services/joblook/web/acks.py), so acknowledge whatever happens here.
+  socket.on("log", ({ task_id: id, records }, acknowledge) => {
+    try {
+      if (id !== taskId) return;
+      writer.add(records);
+      progress.sawRecords(records);
+    } finally {
+      acknowledge?.();
+    }
   });
   socket.on("progress", (update) => {
     if (update.task_id !== taskId) return;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from joblook import jobs
@@ -24,6 +26,7 @@ from joblook.web import (
     schedules,
     tasks,
 )
+from joblook.web.acks import AckWindow
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
@@ -84,7 +87,8 @@ def create_app(
         store,
         emit=_local_emit,
         spawn=socketio.start_background_task,
-        backlog=_queued_events,
+        # A viewer may have about one event's worth of bytes unacknowledged before it waits.
+        window=AckWindow(limit=settings.feed_event_bytes),
         event_bytes=settings.feed_event_bytes,
     )
     app.extensions["joblook.feed"] = feed
@@ -100,14 +104,9 @@ def _emit_to_rooms(event: str, data: dict[str, object], rooms: list[str]) -> Non
     socketio.emit(event, data, to=rooms)
 
 
-def _queued_events(sid: str) -> int:
-    """Events waiting in the sid's Engine.IO send queue, not yet taken by its writer."""
-    server = socketio.server
-    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
-    connection = server.eio.sockets.get(eio_sid) if eio_sid is not None else None
-    return connection.queue.qsize() if connection is not None else 0
-
-
-def _local_emit(event: str, data: object, sids: list[str]) -> None:
-    # Subscribers' cursors live in this process, so these emits skip the message queue.
-    socketio.server.emit(event, data, to=sids, namespace="/", ignore_queue=True)
+def _local_emit(
+    event: str, data: object, sids: list[str], callback: Callable[..., None] | None = None
+) -> None:
+    # Subscribers' cursors live in this process, so these emits skip the message queue (which is
+    # also what lets an acknowledgement come back here, to the feed that asked for it).
+    socketio.server.emit(event, data, to=sids, namespace="/", ignore_queue=True, callback=callback)

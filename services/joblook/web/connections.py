@@ -80,12 +80,15 @@ def guard_socketio(server: socketio.Server) -> None:
 
 def _close_unless_joined(server: socketio.Server, eio_sid: str) -> None:
     server.sleep(JOIN_TIMEOUT_SECONDS)
-    if eio_sid in server.eio.sockets and server.manager.sid_from_eio_sid(eio_sid, "/") is None:
-        log.info("closing Socket.IO connection %s: it never connected to the namespace", eio_sid)
-        _close(server, eio_sid)
+    if server.manager.sid_from_eio_sid(eio_sid, "/") is None:
+        # Engine.IO's public disconnect: a no-op for a connection that has gone meanwhile.
+        log.info(
+            "closing Socket.IO connection %s unless gone: it never joined the namespace", eio_sid
+        )
+        server.eio.disconnect(eio_sid)
 
 
 def _close(server: socketio.Server, eio_sid: str) -> None:
-    connection = server.eio.sockets.get(eio_sid)
-    if connection is not None:  # wait=False: a peer that stopped reading cannot hold us here
-        connection.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
+    # Engine.IO's disconnect waits until the connection's writer has taken its close packet; in a
+    # task of its own, so that a peer that stopped reading holds neither this reader nor others.
+    server.start_background_task(server.eio.disconnect, eio_sid)

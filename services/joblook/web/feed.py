@@ -8,18 +8,19 @@ never skip a seq, nobody is sent a seq twice, and a missed notification (say, du
 reconnect) costs latency, never data. Batching adapts by itself: a pump that wakes after one
 append sends one record; one that wakes while a burst was stored sends the whole burst at once.
 
-Backpressure: a subscriber whose connection has not yet taken the last event off its send queue is
+Backpressure: a subscriber that has not acknowledged what it was sent (``acks.AckWindow``) is
 sent nothing more until it has; its records wait in the store, not in the web server's memory, and
 go out as one bigger batch once it has caught up. Without this a slow reader (or a thousand of
 them) made the pump queue a whole million-line log per connection, and the Engine.IO ping stuck
 behind it timed the connection out. An event is bounded by records (BATCH) and by bytes
 (``event_bytes``), and the store is read no further ahead than one event, so what a viewer costs
-the web is about one event, whatever the size of the backlog.
+the web is about the window plus one event, whatever the size of the backlog.
 
-Nothing tells the pump when a held subscriber's connection drains, so it looks again: soon at
-first, then less and less often while the same subscribers stay held (a reader that stopped
-altogether costs a look or two a second), and on those looks only at the held ones: everyone else
-already has what the store held at the last pass, and an append wakes the pump anyway.
+The acknowledgement wakes the pump. It also looks at held subscribers by itself, as a safety net:
+soon at first, then less and less often while the same subscribers stay held (a reader that
+stopped altogether costs a look or two a second), and on those looks only at the held ones:
+everyone else already has what the store held at the last pass, and an append wakes the pump
+anyway.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Protocol
 
 import orjson
 import redis
@@ -37,13 +39,20 @@ from joblook import keys, record
 from joblook.retry import Backoff, Retrying
 from joblook.settings import DEFAULT_FEED_EVENT_BYTES
 from joblook.store.logstore import LogStore
+from joblook.web.acks import AckWindow
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[str, object, list[str]], None]
 Spawn = Callable[[Callable[[], None]], object]
-Backlog = Callable[[str], int]
-"""Events queued for a sid that its connection's writer has not taken yet."""
+
+
+class Emit(Protocol):
+    """Sends one Socket.IO event to these sids; ``callback`` asks them to acknowledge it."""
+
+    def __call__(
+        self, event: str, data: object, sids: list[str], callback: Callable[..., None] | None = None
+    ) -> None: ...
+
 
 # In a stored record (compact JSON from record.encode) only a status record's own key can read
 # so: inside a "log" string the quotes would be escaped.
@@ -65,20 +74,23 @@ class LiveFeed:
         store: LogStore,
         emit: Emit,
         spawn: Spawn,
-        backlog: Backlog | None = None,
+        window: AckWindow | None = None,
         event_bytes: int = DEFAULT_FEED_EVENT_BYTES,
     ) -> None:
+        """``window``: hold back subscribers by their acknowledgements (None: never hold back)."""
         self.store = store
         self.event_bytes = event_bytes
         self._emit = emit
         self._spawn = spawn
-        self._backlog = backlog or (lambda _sid: 0)
+        self.window = window
         self._lock = threading.Lock()
         self._tasks: dict[str, _TaskFeed] = {}
         self._by_sid: dict[str, set[str]] = defaultdict(set)
         self._waiters: dict[str, set[threading.Event]] = defaultdict(set)
         self._closed = threading.Event()
         self._pubsub: redis.client.PubSub | None = None
+        if window is not None:
+            window.released = self._released
 
     def start(self) -> None:
         """Start listening for the store's append notifications."""
@@ -119,6 +131,8 @@ class LiveFeed:
             self.unsubscribe(sid, task_id)
         with self._lock:
             self._by_sid.pop(sid, None)
+        if self.window is not None:
+            self.window.forget(sid)
 
     def wait_for_append(self, task_id: str, after_seq: int, timeout: float) -> bool:
         """Block until the store holds a record of ``task_id`` past ``after_seq`` (True), or
@@ -158,6 +172,14 @@ class LiveFeed:
                 return False
             self._tasks.pop(feed.task_id, None)
             return True
+
+    def _released(self, sid: str) -> None:
+        """``sid`` acknowledged what held it back: its pumps may send it more at once."""
+        with self._lock:
+            feeds = [self._tasks.get(task_id) for task_id in self._by_sid.get(sid, ())]
+        for feed in feeds:
+            if feed is not None:
+                feed.wakeup.set()
 
     def _wake(self, task_id: str | None = None) -> None:
         with self._lock:
@@ -233,8 +255,8 @@ class _TaskFeed:
         """Send every group of subscribers (or only those in ``only``) what lies after their
         cursor, one event at a time each, while their connections keep up.
 
-        Returns the subscribers held back because their connection is still sending, and whether
-        any event went out.
+        Returns the subscribers held back because they have not acknowledged enough of what they
+        were sent, and whether any event went out.
         """
         held: set[str] = set()
         sent = False
@@ -245,7 +267,7 @@ class _TaskFeed:
             for sid, cursor in list(self.cursors.items()):
                 if only is not None and sid not in only:
                     continue
-                if self.owner._backlog(sid):
+                if self.owner.window is not None and self.owner.window.held(sid):
                     held.add(sid)
                     continue
                 groups[cursor].append(sid)
@@ -262,6 +284,24 @@ class _TaskFeed:
                 more = more or cut_short
         return held, sent
 
+    def _ask(
+        self, sids: list[str], size: int
+    ) -> tuple[list[str], list[tuple[str, Callable[..., None]]]]:
+        """Split ``sids`` into those sent this event as it is and those that must acknowledge it
+        (each with its own callback: python-socketio supports acknowledgements one sid at a time).
+        """
+        window = self.owner.window
+        if window is None:
+            return sids, []
+        plain, asking = [], []
+        for sid in sids:
+            acknowledged = window.sending(sid, size)
+            if acknowledged is None:
+                plain.append(sid)
+            else:
+                asking.append((sid, acknowledged))
+        return plain, asking
+
     def _send(self, sids: list[str], raw: list[bytes]) -> None:
         """One ``log`` event with the stored records as they are, then any ``status`` events.
 
@@ -270,8 +310,12 @@ class _TaskFeed:
         walk every dict looking for bytes) was a fifth of the web's time at 40,000 lines/s.
         """
         emit = self.owner._emit
-        batch = orjson.Fragment(b"[" + b",".join(raw) + b"]")
-        emit("log", {"task_id": self.task_id, "records": batch}, sids)
+        data = {"task_id": self.task_id, "records": orjson.Fragment(b"[" + b",".join(raw) + b"]")}
+        plain, asking = self._ask(sids, sum(len(item) for item in raw))
+        if plain:
+            emit("log", data, plain)
+        for sid, acknowledged in asking:
+            emit("log", data, [sid], acknowledged)
         for item in raw:
             if STATUS_MARK not in item:
                 continue

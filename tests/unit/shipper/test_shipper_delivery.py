@@ -24,18 +24,17 @@ from tests.unit.shipper.shipper_fakes import (
 StartShipper = Callable[..., ShipperThread]
 
 
-def test_a_lone_line_arrives_within_200_ms(
+def test_a_lone_line_is_sent_by_itself_without_waiting_for_more(
     sync_server: SyncServer, start_shipper: StartShipper, new_task: Callable[[], TaskLog]
 ) -> None:
+    # How soon is measured, not asserted: make bench BENCH_ARGS="--only follow" (a lone line).
     start_shipper()
     task = new_task()
     task.output(1)  # the file's creation is the first thing the shipper hears of it
     wait_for(sync_server.records, 5, "the first line")
     for _ in range(5):
-        written = time.monotonic()
         (line,) = task.output(1)
         wait_for(lambda line=line: line in sync_server.records(), 5, "a line", 0.001)
-        assert time.monotonic() - written < 0.2
     assert [len(batch) for batch in sync_server.batches] == [1] * 6
 
 
@@ -169,12 +168,13 @@ def test_lines_are_sent_byte_for_byte(
 
 def test_stopping_cuts_a_backoff_short(tmp_path: Path, start_shipper: StartShipper) -> None:
     settings = settings_for(tmp_path / "data", SyncServer(free_port()).url)  # never up
-    shipper = start_shipper(settings, backoff=Backoff(first=5.0, cap=5.0))
+    shipper = start_shipper(settings, backoff=Backoff(first=60.0, cap=60.0))
     TaskLog(settings.logs_dir).output(1)
     wait_for(lambda: shipper.shipper.backoff.failures, 5, "a failed attempt")
     stopping = time.monotonic()
     shipper.stop()
-    assert time.monotonic() - stopping < 1.0
+    # A hang guard on behaviour, not a speed claim: without the cut the stop waits out 60 s.
+    assert time.monotonic() - stopping < 15
 
 
 def test_a_single_line_too_large_for_the_server_is_set_aside(

@@ -74,16 +74,22 @@ def test_watcher_sees_a_cancel_made_before_it_started(redis_url: str, client: re
         assert readable_within(watcher, 0)
 
 
-def test_watcher_wakes_at_once_on_a_published_cancel(redis_url: str, client: redis.Redis) -> None:
+# Watchers here re-check Redis only this often by themselves, so what ends a wait well before it
+# was the published message (hang guards, not speed claims: make bench BENCH_ARGS="--only cancel").
+SLOW_CHECK = 60
+WELL_BEFORE_THE_CHECK = SLOW_CHECK / 4
+
+
+def test_watcher_wakes_on_a_published_cancel_not_its_slow_check(
+    redis_url: str, client: redis.Redis
+) -> None:
     task_id = new_id()
-    with CancelWatcher(redis_url, task_id, check_interval=60) as watcher:
+    with CancelWatcher(redis_url, task_id, check_interval=SLOW_CHECK) as watcher:
         assert watcher.request is None
         request_cancel(client, new_id(), "someone else")  # another task's cancel: not ours
         assert not readable_within(watcher, 0.3)
-        asked = time.monotonic()
         request_cancel(client, task_id, "api")
-        assert readable_within(watcher, 5)
-        assert time.monotonic() - asked < 1  # the message woke it, not the slow check
+        assert readable_within(watcher, WELL_BEFORE_THE_CHECK)
         assert watcher.request is not None
         assert watcher.request.by == "api"
 
@@ -119,11 +125,11 @@ def test_cancel_through_redis_stops_a_running_command(
     canceller = threading.Thread(target=cancel_once_running)
     canceller.start()
     started = time.monotonic()
-    with CancelWatcher(redis_url, task_id, check_interval=60) as watcher:
+    with CancelWatcher(redis_url, task_id, check_interval=SLOW_CHECK) as watcher:
         outcome = execute(task_id, "echo running; sleep 300", tmp_path, cancel=watcher)
     canceller.join()
     records = read_records(log_path)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < WELL_BEFORE_THE_CHECK  # not the check, nor the sleep
     assert output(records, STDOUT) == "running\n"
     assert (final(records).state, final(records).exit_code) == (State.REVOKED, 143)
     assert final(records).log.startswith("cancelled by 127.0.0.1 at ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ import orjson
 from joblook import record
 from joblook.record import OutputRecord
 from joblook.store.logstore import LogStore
+from joblook.web.acks import AckWindow
 from joblook.web.feed import MAX_RECHECK_SECONDS, LiveFeed, next_recheck
 from tests.support.waiting import wait_for
 from tests.unit.web.test_feed import TASK, Recorder, out, spawn
@@ -26,14 +28,16 @@ class SizeRecorder(Recorder):
         super().__init__()
         self.sizes: dict[str, list[tuple[int, int]]] = defaultdict(list)
 
-    def emit(self, event: str, data: Any, sids: list[str]) -> None:
+    def emit(
+        self, event: str, data: Any, sids: list[str], callback: Callable[..., None] | None = None
+    ) -> None:
         if event == "log":
             size = len(orjson.dumps(data["records"]))  # the stored JSON, as it goes on the wire
             count = len(orjson.loads(orjson.dumps(data["records"])))
             with self.lock:
                 for sid in sids:
                     self.sizes[sid].append((count, size))
-        super().emit(event, data, sids)
+        super().emit(event, data, sids, callback)
 
 
 def big(first: int, last: int, size: int) -> list[OutputRecord]:
@@ -68,19 +72,23 @@ def test_no_event_is_bigger_than_the_cap_and_each_viewer_still_gets_every_record
 
 
 def test_a_reader_that_stopped_is_looked_at_less_and_less_and_alone(store: LogStore) -> None:
-    """A subscriber whose connection never drains, beside many that keep up: in a quiet second the
+    """A subscriber that never acknowledges, beside many that keep up: in a quiet second the
     pump looks at the stalled one a few times (it used to be every 5 ms) and never at the others
     (it used to check all of them each time)."""
     looks: Counter[str] = Counter()
     lock = threading.Lock()
+    window = AckWindow(limit=1)  # every event asks; its sid waits for the answer
+    held = window.held
 
-    def backlog(sid: str) -> int:
+    def looked_at(sid: str) -> bool:
         with lock:
             looks[sid] += 1
-        return 1 if sid == "stalled" else 0
+        return held(sid)
 
+    window.held = looked_at  # type: ignore[method-assign]
     recorder = Recorder()
-    live = LiveFeed(store, recorder.emit, spawn, backlog=backlog)
+    recorder.withheld.add("stalled")  # it never answers
+    live = LiveFeed(store, recorder.emit, spawn, window=window)
     live.start()
     try:
         store.append(out(1, 10))
@@ -98,7 +106,8 @@ def test_a_reader_that_stopped_is_looked_at_less_and_less_and_alone(store: LogSt
         live.close()
     assert stalled <= 10  # at most every MAX_RECHECK_SECONDS by now, after a few doublings
     assert at_others == 0
-    assert recorder.seqs["stalled"] == []
+    assert recorder.seqs["stalled"] == list(range(1, 11))  # one event, never acknowledged
+    assert recorder.asked["stalled"] == 1
 
 
 def test_the_recheck_doubles_while_nothing_moves_and_resets_on_any_progress() -> None:

@@ -22,6 +22,10 @@ from tests.support.waiting import wait_for
 from tests.unit.worker.test_runner import final, output, read_records
 
 PY = shlex.quote(sys.executable)
+# Bounds that catch a kill or timeout that did not happen (the commands here would run for 60 s or
+# more, or for ever), not speed claims: how soon a cancel takes effect is measured by
+# make bench BENCH_ARGS="--only cancel".
+HANG_GUARD = 30
 
 
 class PipeCancel:
@@ -138,7 +142,8 @@ def test_sigterm_comes_first_and_sigkill_only_after_the_grace_period(
     )
     assert "got TERM\n" in output(records, STDOUT)  # it had SIGTERM, and ignored it
     assert (outcome.state, outcome.exit_code) == (State.REVOKED, 128 + signal.SIGKILL)
-    assert 0.5 <= took < 5
+    assert took >= 0.5  # the grace period was given (behaviour, not speed)
+    assert took < HANG_GUARD  # the loop that ignores SIGTERM would otherwise run for ever
 
 
 def test_a_process_that_escaped_the_tree_and_holds_the_pipe_does_not_hold_the_task(
@@ -157,7 +162,7 @@ def test_a_process_that_escaped_the_tree_and_holds_the_pipe_does_not_hold_the_ta
         escaped = pids_in(pids, 1)[0]
         os.kill(escaped, signal.SIGKILL)
     assert outcome.state == State.REVOKED
-    assert took < 5  # grace + settle, not the sleeper's 60 s
+    assert took < HANG_GUARD  # grace + settle, not the escaped sleeper's 60 s
 
 
 def test_timeout_kills_the_tree_and_fails_the_task(tmp_path: Path) -> None:
@@ -174,7 +179,8 @@ def test_timeout_kills_the_tree_and_fails_the_task(tmp_path: Path) -> None:
     assert (final(records).state, final(records).exit_code) == (State.FAILURE, 143)
     assert final(records).log == "timed out after 0.5 s"
     assert outcome == Outcome(State.FAILURE, 143, "timed out after 0.5 s")
-    assert 0.5 <= took < 3
+    assert took >= 0.5  # not before its timeout (behaviour, not speed)
+    assert took < HANG_GUARD  # the timeout, not the command's 300 s
 
 
 def test_timeout_reaches_a_shell_that_closed_its_pipes(tmp_path: Path) -> None:
