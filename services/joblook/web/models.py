@@ -382,6 +382,20 @@ class TasksQuery(BaseModel):
     ] = Field(
         None, description="Only tasks created before this time (the last one's `created_at`)."
     )
+    q: Annotated[
+        str | None,
+        Field(max_length=QUERY_MAX),
+        refusing(f"{{name}} must be at most {QUERY_MAX} characters"),
+    ] = Field(
+        None,
+        description="Only tasks whose command contains this text (any case); with `output=1`, "
+        "or whose output does.",
+    )
+    output: _choice(("0", "1")) = Field(  # type: ignore[valid-type]
+        "0",
+        description="1: `q` also matches the output. Bounded: a page stops looking at outputs "
+        "after 2 s and returns what it found (page on with `before`).",
+    )
 
 
 class CancelReply(Shape):
