@@ -155,15 +155,18 @@ class LineIndex:
         self._commit(keys=self._keys(task_id), args=args)
 
     @staticmethod
-    def _keys(task_id: str) -> list[str]:
+    def keys_of(task_id: str) -> list[str]:
+        """The index's keys for one task."""
         return [
             keys.lines_meta(task_id),
             keys.lines_text(task_id),
             keys.lines_plain(task_id),
             keys.lines_marks(task_id),
             keys.lines_sections(task_id),
-            keys.log(task_id),
         ]
+
+    def _keys(self, task_id: str) -> list[str]:
+        return [*self.keys_of(task_id), keys.log(task_id)]
 
     def lines(self, task_id: str, start: int, count: int, snapshot: Snapshot) -> list[IndexedLine]:
         """Lines ``start`` to ``start + count - 1`` (1-based) of those the snapshot counts."""
