@@ -103,3 +103,13 @@ def test_the_history_filter_finds_tasks_by_command_and_by_output(stack: Stack) -
     assert listed(q="zebra-UNIQUE") == [by_command]
     assert listed(q="quagga-unique") == []
     assert listed(q="quagga-unique", output="1") == [by_output]
+
+
+def test_the_longest_search_fits_in_a_url_and_a_longer_one_is_refused(stack: Stack) -> None:
+    task_id = stack.enqueue("echo hi")
+    url = stack.url(f"/tasks/{task_id}/search")
+    longest = stack.http.get(url, params={"q": "\U0001f600" * 1000}, timeout=10)  # 12 KB encoded
+    assert longest.status_code == 200, longest.text
+    longer = stack.http.get(url, params={"q": "\U0001f600" * 1001}, timeout=10)
+    assert longer.status_code == 400
+    assert "at most 1000" in longer.json()["error"]
