@@ -80,11 +80,6 @@ def alive(task_id: str) -> str:
     return f"{PREFIX}:alive:{task_id}"
 
 
-def reported(task_id: str) -> str:
-    """Set once a chain's or group's own end was queued for the webhook."""
-    return f"{ENDED}:reported:{task_id}"
-
-
 # Per task: the LINES index (store/lines), derived from the log and caught up from it.
 def lines_meta(task_id: str) -> str:
     """Hash: ``cursor`` (the last seq turned into lines) and ``state`` (JSON: line count,
@@ -111,3 +106,8 @@ def lines_marks(task_id: str) -> str:
 def lines_sections(task_id: str) -> str:
     """Hash: section number -> the section as JSON."""
     return f"{PREFIX}:lines:{task_id}:sections"
+
+
+def reported(task_id: str) -> str:
+    """Set once a chain's or group's own end was queued for the webhook."""
+    return f"{ENDED}:reported:{task_id}"
