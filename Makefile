@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := web/node_modules/.installed
 
-.PHONY: install run test test-fast lint format clean system-deps bench screenshots docs-settings
+.PHONY: install run test test-fast lint format clean system-deps bench screenshots docs-settings \
+	docs docs-serve
 
 install: $(PY_STAMP) $(JS_STAMP)
 
@@ -39,20 +40,30 @@ test: install system-deps
 test-fast: install
 	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
-# The README's pictures, taken by the browser tests that make them (a plain test run keeps its
+# The docs' pictures, taken by the browser tests that make them (a plain test run keeps its
 # screenshots in a temporary folder).
 screenshots: install system-deps
 	JOBLOOK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -k screenshot tests/browser
 
 # Benchmarks against the real local stack; prints a table, writes bench/results/<profile>-<time>.json.
-# BENCH_ARGS=--quick for a seconds-long run (see README "Performance").
+# BENCH_ARGS=--quick for a seconds-long run (see docs/performance.md).
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# The README's settings table and .env.example, from services/joblook/settings/declared.py (a unit
-# test fails while they differ from it).
+# The settings table in docs/configuration.md and .env.example, from
+# services/joblook/settings/declared.py (a unit test fails while they differ from it).
 docs-settings: install
 	$(BIN)/python -m joblook.settings --write
+
+# The documentation site, into site/ (git-ignored). --strict: any warning, a broken link or a
+# missing anchor fails the build. The API reference is made from the app's /openapi.json as it
+# builds (docs/_hooks/api_reference.py). NO_MKDOCS_2_WARNING quiets Material's notice about a
+# future MkDocs it does not support; we pin mkdocs 1.6.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict
 
 # ruff skips what .gitignore lists (.venv, node_modules).
 lint: install
@@ -64,4 +75,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) web/node_modules var .pytest_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules var site .pytest_cache .ruff_cache

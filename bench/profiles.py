@@ -1,4 +1,5 @@
-"""How much each benchmark does: the full run the README quotes, and a seconds-long quick one."""
+"""How much each benchmark does: the full run docs/performance.md quotes, and a seconds-long
+quick one."""
 
 from __future__ import annotations
 

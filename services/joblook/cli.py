@@ -26,6 +26,7 @@ client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   ls        list recent tasks: joblook ls [--grep TEXT [--output]]
   status    show a task
   cancel    cancel a task and kill its process tree
+  rerun     run a task again: joblook rerun ID [--edit] [--from-failed] [--follow]
 
 Settings come from the environment; see .env.example.
 """
@@ -79,7 +80,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "worker": _worker,
     "shipper": _shipper,
     "flower": _flower,
-    **{name: _client(name) for name in ("submit", "logs", "ls", "status", "cancel")},
+    **{name: _client(name) for name in ("submit", "logs", "ls", "status", "cancel", "rerun")},
 }
 
 

@@ -10,6 +10,11 @@ parameters::
         params:
           epochs: {type: int, min: 1, max: 1000, default: 10}
           model: {type: choice, choices: [small, large]}
+        queue: gpu          # optional: the queue it is sent to (docs/queues.md)
+        gpus: 1             # optional: GPUs it holds while it runs
+        max_concurrent: 2   # optional: the most runs of this job at once; the rest wait, in order
+        retries: 2        # optional: attempts after a failed one (a request's own retries win)
+        retry_delay: 30   # optional: seconds before the second attempt, doubling after
 
 A request names a job and gives parameter values. Every value is checked against its type and
 then put into its place in argv, which runs without a shell: a value can never become a second
@@ -31,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from joblook.queuenames import MAX_GPUS, valid_queue
 
 PARAM_TYPES = ("int", "float", "choice", "regex", "string")
 MAX_STRING = 1000
@@ -96,6 +103,11 @@ class Job:
     description: str
     argv: tuple[str, ...]
     params: dict[str, Param]
+    queue: str | None = None
+    gpus: int = 0
+    max_concurrent: int | None = None
+    retries: int = 0
+    retry_delay: float | None = None
 
     def render(self, values: dict[str, object]) -> list[str]:
         """The argv to run for these parameter values (strictly checked)."""
@@ -137,6 +149,11 @@ class Job:
             "description": self.description,
             "argv": list(self.argv),
             "params": [_describe_param(p) for p in self.params.values()],
+            "queue": self.queue,
+            "gpus": self.gpus,
+            "max_concurrent": self.max_concurrent,
+            "retries": self.retries,
+            "retry_delay": self.retry_delay,
         }
 
 
@@ -174,7 +191,40 @@ def _job(name: str, spec: object) -> Job:
                 raise JobsFileError(f"job {name}: argv uses {{{field}}}, which is no parameter")
             if format_spec or conversion:  # it would change the value after it was checked
                 raise JobsFileError(f"job {name}: write {{{field}}} without a conversion or format")
-    return Job(name, str(spec.get("description") or ""), argv, params)
+    retries, retry_delay = _retry_policy(name, spec)
+    return Job(
+        name,
+        str(spec.get("description") or ""),
+        argv,
+        params,
+        retries=retries,
+        retry_delay=retry_delay,
+        **_placement(name, spec),
+    )
+
+
+def _placement(job: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The job's queue, GPUs and concurrency limit, checked."""
+    queue, gpus, limit = spec.get("queue"), spec.get("gpus", 0), spec.get("max_concurrent")
+    if queue is not None and not (isinstance(queue, str) and valid_queue(queue)):
+        raise JobsFileError(f"job {job}: queue must be a name of letters, digits, _ and -")
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or not 0 <= gpus <= MAX_GPUS:
+        raise JobsFileError(f"job {job}: gpus must be a whole number from 0 to {MAX_GPUS}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise JobsFileError(f"job {job}: max_concurrent must be a whole number above 0")
+    return {"queue": queue, "gpus": gpus, "max_concurrent": limit}
+
+
+MAX_RETRIES = 32  # as a request may ask for (web/models.py)
+
+
+def _retry_policy(job: str, spec: dict[str, Any]) -> tuple[int, float | None]:
+    retries, delay = spec.get("retries", 0), spec.get("retry_delay")
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
+        raise JobsFileError(f"job {job}: retries must be an integer from 0 to {MAX_RETRIES}")
+    if delay is not None and not (_finite_number(delay) and delay > 0):
+        raise JobsFileError(f"job {job}: retry_delay must be a number of seconds above 0")
+    return retries, None if delay is None else float(delay)
 
 
 def _placeholders(job: str, part: str) -> list[tuple[str, str | None, str | None, str | None]]:

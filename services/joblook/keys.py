@@ -27,6 +27,10 @@ ENDED_FAILURES = f"{ENDED}:failures"
 """Hash: ended id -> failed deliveries so far."""
 CANCEL = f"{PREFIX}:cancel"
 """Channel: the id of each task someone asked to cancel."""
+RETRY_WATCH = f"{PREFIX}:retry:watch"
+"""Set of the unfinished attempts whose failure starts another one (``store/attempts.py``)."""
+RETRY_DUE = f"{PREFIX}:retry:due"
+"""Sorted set: scheduled attempts not yet sent to the queue, scored by when they are due."""
 
 
 # Per task.
@@ -111,3 +115,39 @@ def lines_sections(task_id: str) -> str:
 def reported(task_id: str) -> str:
     """Set once a chain's or group's own end was queued for the webhook."""
     return f"{ENDED}:reported:{task_id}"
+
+
+# Queues, concurrency limits and GPUs (store/slots.py).
+PARKED = f"{PREFIX}:parked"
+"""Hash: id of a task waiting for a slot -> what re-sends it (JSON: args, kwargs, queue, chain)."""
+WOKEN = f"{PARKED}:woken"
+"""Sorted set: parked task ids re-sent to their queue, scored by when."""
+SCOPES = f"{PREFIX}:scopes"
+"""Hash: every limit scope that has had waiters (``queue:gpu``, ``job:train``) -> its limit."""
+WORKERS = f"{PREFIX}:workers"
+"""Sorted set of worker names, scored by when their advertisement expires."""
+
+
+def slot_holders(scope: str) -> str:
+    """Sorted set: the tasks holding one of the scope's slots, scored by when their lease ends."""
+    return f"{PREFIX}:slots:{scope}"
+
+
+def slot_waiting(scope: str) -> str:
+    """Sorted set: the tasks waiting for one of the scope's slots, scored by creation time."""
+    return f"{PREFIX}:waiting:{scope}"
+
+
+def gpu_pool(worker: str) -> str:
+    """Hash: a worker's GPU id -> ``<task_id> <lease end>`` of the task holding it."""
+    return f"{PREFIX}:gpupool:{worker}"
+
+
+def held_gpus(task_id: str) -> str:
+    """The GPU ids a task was given, comma-separated, with the worker's name after a space."""
+    return f"{PREFIX}:gpus:{task_id}"
+
+
+def worker(name: str) -> str:
+    """A worker's advertisement (JSON: queues, gpus), expiring unless the worker refreshes it."""
+    return f"{PREFIX}:worker:{name}"

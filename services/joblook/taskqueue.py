@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from celery import Celery
 
+from joblook.queuenames import DEFAULT_QUEUE
 from joblook.settings import Settings
 
 RUN_TASK = "joblook.run"
-"""Runs one shell command: ``args=[cmd]``, optionally ``kwargs={"timeout": seconds}``."""
+"""Runs one shell command: ``args=[cmd]``, optionally ``kwargs={"timeout": seconds}``, and
+``queue``, ``gpus`` and ``limits`` (``[[scope, limit], ...]``: see ``store/slots.py``)."""
 
 _HOUR = 60 * 60
 BROKER_POOL_WAIT_SECONDS = 10.0
@@ -38,6 +40,7 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         # Keep retrying when Redis is not up yet (compose starts services in parallel).
         broker_connection_retry_on_startup=True,
+        task_default_queue=DEFAULT_QUEUE,
         # Waiting for a producer from the broker pool (all busy) is bounded: an enqueue past it
         # gets a 503, never a request that hangs for good holding its socket.
         broker_pool_acquire_timeout=BROKER_POOL_WAIT_SECONDS,

@@ -13,7 +13,8 @@ from joblook.settings import Settings
 from . import composefile
 from .conftest import COMPOSE_FILE, SECRETS
 
-JOBLOOK_SERVICES = ("web", "worker", "flower")
+JOBLOOK_SERVICES = ("web", "worker", "worker-gpu", "flower")
+QUEUE_WORKERS = ("worker-gpu",)  # a worker service per named queue: worker-<queue>
 
 
 def test_compose_file_is_valid_for_the_compose_spec(
@@ -29,7 +30,7 @@ def test_compose_file_is_valid_for_the_compose_spec(
 
 
 def test_compose_runs_the_expected_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"redis", "web", "worker", "fluentd", "flower"}
+    assert set(services) == {"redis", "web", "worker", *QUEUE_WORKERS, "fluentd", "flower"}
 
 
 def test_services_run_the_joblook_commands(services: dict[str, Any]) -> None:
@@ -40,6 +41,23 @@ def test_services_run_the_joblook_commands(services: dict[str, Any]) -> None:
         program, subcommand = services[name]["command"][:2]
         assert program == "joblook"
         assert subcommand in COMMANDS, f"{name}: `joblook {subcommand}` is not a joblook command"
+
+
+@pytest.mark.parametrize("name", QUEUE_WORKERS)
+def test_each_named_queue_has_a_worker_service_like_the_default_one(
+    services: dict[str, Any], name: str
+) -> None:
+    queue = name.removeprefix("worker-")
+    command = services[name]["command"]
+    assert command[:2] == ["joblook", "worker"]
+    assert command[command.index("--queues") + 1] == queue
+    worker = services["worker"]
+    same = ("environment", "volumes", "healthcheck", "tmpfs", "mem_limit", "depends_on")
+    assert {k: services[name][k] for k in same} == {k: worker[k] for k in same}
+    assert "container_name" not in services[name]
+    assert "ports" not in services[name]
+    # Off by default: plain `docker compose up` must work on a machine without GPUs.
+    assert services[name]["profiles"] == [queue]
 
 
 def test_joblook_services_are_built_from_the_one_image(services: dict[str, Any]) -> None:

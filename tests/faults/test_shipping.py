@@ -1,7 +1,7 @@
 """The shipper's delivery guarantees, for joblook's shipper and for real Fluentd alike: the web
 down for 30 s, a sync token the web does not accept, a batch /sync refuses as malformed.
 
-Where Fluentd behaves differently, the test says how (README, "When a part fails")."""
+Where Fluentd behaves differently, the test says how (docs/failures.md)."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ("GET", "/tasks"),
         ("GET", f"/tasks/{SOME_TASK}"),
         ("DELETE", f"/tasks/{SOME_TASK}"),
+        ("POST", f"/tasks/{SOME_TASK}/rerun"),
         ("GET", f"/tasks/{SOME_TASK}/log"),
         ("GET", "/"),
         ("GET", f"/task?task_id={SOME_TASK}"),

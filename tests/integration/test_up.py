@@ -119,6 +119,7 @@ def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> Non
     seen = wait_for(in_flower, 30, "Flower to list the task")
     assert seen["name"] == "joblook.run"
     assert "echo hello from up" in seen["args"]
+    assert "'queue': 'celery'" in seen["kwargs"]  # its queue, as the task page shows it too
     assert f"http://127.0.0.1:{up.web_port}/?token=" in up.output.read_text()
 
 

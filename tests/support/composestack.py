@@ -1,4 +1,4 @@
-"""One joblook Compose stack, run from the host the way the README tells a user to run it
+"""One joblook Compose stack, run from the host the way docs/compose.md tells a user to run it
 (the live compose tests and ``bench --compose`` both use it; nothing here needs pytest).
 
 A stack is a copy of the checkout (what a fresh clone holds, without a developer's own ``.env``,
@@ -29,7 +29,7 @@ TERMINAL = TERMINAL_STATES
 # What a fresh clone does not have: local state, caches and a developer's own secrets.
 _NOT_IN_A_CLONE = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "var", ".env", "__pycache__", ".pytest_cache", ".ruff_cache",
-    "*.egg-info", "build", "results",
+    "*.egg-info", "build", "results", "site",
 )  # fmt: skip
 COMPOSE_SECONDS = 600  # the longest one compose command may take (a first build on vfs)
 
@@ -71,7 +71,7 @@ class ComposeStack:
         self.web_port, self.flower_port = free_port(), free_port()
         self.token, self.flower_login = secrets.token_hex(32), f"admin:{secrets.token_hex(16)}"
         self.env_values = {
-            # README step 1: cp .env.example .env, then fill in the four secrets.
+            # docs/compose.md step 1: cp .env.example .env, then fill in the four secrets.
             "REDIS_PASSWORD": secrets.token_hex(32),
             "JOBLOOK_TOKEN": self.token,
             "JOBLOOK_SYNC_TOKEN": secrets.token_hex(32),

@@ -108,9 +108,11 @@ class Stack:
         ]
         return [orjson.loads(line) for line in lines if line]
 
-    def add_worker(self, name: str, concurrency: int = 1) -> Service:
-        """Another worker on the same Redis (stopped with the stack), started at once."""
+    def add_worker(self, name: str, concurrency: int = 1, args: tuple[str, ...] = ()) -> Service:
+        """Another worker on the same Redis (stopped with the stack), started at once; ``args``
+        go to ``joblook worker`` (``--queues gpu``, ``--gpus 0,1``)."""
         argv = [*JOBLOOK, "worker", "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
+        argv += list(args)
         worker = Service(name, argv, self.env, self.root / "service-logs")
         self.services.append(worker)
         worker.start()

@@ -203,3 +203,24 @@ def test_a_jobs_file_that_would_let_bad_values_through_is_refused(
     tmp_path: Path, text: str, complaint: str
 ) -> None:
     refused(tmp_path, text, complaint)
+
+
+def test_a_job_may_define_its_retries_and_their_first_delay(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        "jobs:\n  flaky:\n    argv: [sh, -c, exit 1]\n    retries: 2\n    retry_delay: 30\n"
+    )
+    job = jobs.load(path)["flaky"]
+    assert (job.retries, job.retry_delay) == (2, 30.0)
+    assert job.describe()["retries"] == 2
+
+
+@pytest.mark.parametrize(
+    ("policy", "complaint"),
+    [("retries: -1", "retries must be"), ("retries: yes", "retries must be"),
+     ("retries: 99", "retries must be"), ("retry_delay: 0", "retry_delay must be")],
+)  # fmt: skip
+def test_a_jobs_file_with_a_bad_retry_policy_is_refused(
+    tmp_path: Path, policy: str, complaint: str
+) -> None:
+    refused(tmp_path, f"jobs:\n  flaky:\n    argv: [ls]\n    {policy}\n", complaint)

@@ -11,6 +11,7 @@ def test_store_wide_names_are_the_ones_on_the_wire() -> None:
     names = (keys.TASKS, keys.RUNNING, keys.APPENDED, keys.ENDED, keys.CANCEL)
     assert names == ("joblook:tasks", "joblook:running", "joblook:appended", "joblook:ended",
                      "joblook:cancel")  # fmt: skip
+    assert (keys.RETRY_WATCH, keys.RETRY_DUE) == ("joblook:retry:watch", "joblook:retry:due")
     assert (keys.ENDED_CLAIMS, keys.ENDED_RETRIES, keys.ENDED_FAILURES) == (
         "joblook:ended:claims",
         "joblook:ended:retries",

@@ -1,4 +1,5 @@
-"""The README's settings table and .env.example are what the declarations give, never hand-kept."""
+"""The docs' settings table (docs/configuration.md) and .env.example are what the declarations
+give, never hand-kept."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from joblook.settings import Settings, docs
 from joblook.settings.declared import SETTINGS
 
 
-def test_the_readme_table_is_written_from_the_declarations() -> None:
-    readme = docs.README.read_text(encoding="utf-8")
-    assert docs.readme_with_table(readme) == readme, "run `make docs-settings`"
+def test_the_configuration_page_table_is_written_from_the_declarations() -> None:
+    page = docs.SETTINGS_PAGE.read_text(encoding="utf-8")
+    assert docs.page_with_table(page) == page, "run `make docs-settings`"
 
 
 def test_env_example_is_written_from_the_declarations() -> None:

@@ -29,7 +29,7 @@ function jobForm(job) {
   }
   const fields = document.createElement("div");
   fields.className = "params";
-  fields.append(...job.params.map(paramField));
+  fields.append(...job.params.map((param) => paramField(param)));
   const button = document.createElement("button");
   button.type = "submit";
   button.textContent = "Run";
@@ -60,7 +60,7 @@ async function run(form, job, errorBox) {
 }
 
 /** The parameters to send: numbers as numbers; an empty field whose parameter has a default is left out. */
-function values(form, job) {
+export function values(form, job) {
   const params = {};
   for (const param of job.params) {
     const raw = form.elements[param.name].value;
@@ -71,12 +71,14 @@ function values(form, job) {
   return params;
 }
 
-function paramField(param) {
+/** A labelled input for one parameter, showing `value` (a re-run's) or else its default. */
+export function paramField(param, value) {
   const label = document.createElement("label");
   const name = document.createElement("span");
   name.textContent = param.name;
   const input = param.type === "choice" ? choiceInput(param) : textOrNumberInput(param);
   input.name = param.name;
+  if (value !== undefined && value !== null) input.value = String(value);
   if (param.type !== "string" && (param.default === null || param.default === undefined)) {
     input.required = true;
   }

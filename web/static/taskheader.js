@@ -1,15 +1,20 @@
 // The task page's header: command, state, exit code, start time and a duration that ticks
 // every second while the task runs. Its data is GET /tasks/<id>, fetched again on each change.
+// It also shows where the task runs (queue, GPUs asked and held) and, while it is PENDING, what
+// it waits for; nothing announces a change in that, so a waiting task is fetched every few seconds.
 import { getJSON } from "/static/api.js";
 import {
   durationSeconds, formatDuration, formatExitCode, formatTime, isFinished, isOutdated, showBadge,
 } from "/static/format.js";
 import { titleFor } from "/static/notify.js";
 
+const WAITING_RECHECK_MS = 3000;
+
 export class TaskHeader {
   #task = null;
   #ticker = 0;
   #progress = null;
+  #recheck = 0;
 
   /**
    * @param {string} taskId
@@ -39,6 +44,7 @@ export class TaskHeader {
     els.started.textContent = task.started_at ? formatTime(task.started_at) : "not yet";
     els.started.dateTime = task.started_at ?? "";
     if (task.message) this.showStatusNote(task.message); // newer servers keep the last one
+    this.#showPlacement(task);
     if (task.progress !== undefined) this.#progress = task.progress;
     document.title = titleFor(task, this.#progress);
     this.#tick();
@@ -66,6 +72,38 @@ export class TaskHeader {
   /** The message of the latest status record ("started on host", "exited with code 0"). */
   showStatusNote(message) {
     this.els.statusNote.textContent = message;
+  }
+
+  /** Queue and GPUs as "gpu · 2 GPUs: 0, 1", and what a PENDING task waits for. */
+  #showPlacement(task) {
+    if (task.queue === undefined || task.kind) return; // an older server, or a chain's parent
+    const gpus = task.gpus ? ` · ${task.gpus} GPU${task.gpus === 1 ? "" : "s"}` : "";
+    const held = task.gpu_ids?.length ? `: ${task.gpu_ids.join(", ")}` : "";
+    this.#item("queue", "Queue").textContent = `${task.queue}${gpus}${held}`;
+    const waiting = task.state === "PENDING" ? task.waiting : null;
+    const waitingItem = this.#item("waiting", "Waiting");
+    waitingItem.textContent = waiting ?? "";
+    waitingItem.parentElement.hidden = !waiting;
+    clearTimeout(this.#recheck);
+    if (task.state === "PENDING") {
+      this.#recheck = setTimeout(() => this.refresh().catch(() => {}), WAITING_RECHECK_MS);
+    }
+  }
+
+  /** The header's <dd id="task-NAME">, made (after the exit code's item) the first time. */
+  #item(name, label) {
+    const id = `task-${name}`;
+    let dd = document.getElementById(id);
+    if (dd) return dd;
+    const item = document.createElement("div");
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    dd = document.createElement("dd");
+    dd.id = id;
+    item.append(dt, dd);
+    const list = this.els.exitCode.closest("dl");
+    (list ?? this.els.exitCode.parentElement.parentElement).append(item);
+    return dd;
   }
 
   #tick() {

@@ -22,11 +22,14 @@ class Client:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = urllib3.PoolManager(retries=False, timeout=timeout)
 
-    def enqueue(self, cmd: str, timeout: float | None = None) -> str:
-        body: dict[str, Any] = {"cmd": cmd}
-        if timeout is not None:
-            body["timeout"] = timeout
+    def enqueue(self, cmd: str, timeout: float | None = None, **options: Any) -> str:
+        """Queue ``cmd``; ``options``: more enqueue fields (retries, retry_delay), None left out."""
+        body: dict[str, Any] = {"cmd": cmd, "timeout": timeout, **options}
+        body = {key: value for key, value in body.items() if value is not None}
         return str(self._json("POST", "/enqueue", body)["task_id"])
+
+    def rerun(self, task_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self._json("POST", f"/tasks/{quote(task_id)}/rerun", changes)
 
     def task(self, task_id: str) -> dict[str, Any]:
         return self._json("GET", f"/tasks/{quote(task_id)}")

@@ -1,4 +1,4 @@
-"""``joblook submit | logs | ls | status | cancel``: scripts' way into joblook.
+"""``joblook submit | logs | ls | status | cancel | rerun``: scripts' way into joblook.
 
 Exit codes scripts can rely on: ``submit --follow`` exits with the task's own exit code (1 if it
 ended without one, e.g. cancelled before it started); every other command exits 0 on success;
@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from joblook import record
+from joblook.client import rerun
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 
 EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment."
@@ -23,7 +24,9 @@ EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the 
 def submit(client: Client, args: argparse.Namespace) -> int:
     words: list[str] = args.cmd
     cmd = words[0] if len(words) == 1 else shlex.join(words)
-    task_id = client.enqueue(cmd, timeout=args.timeout)
+    task_id = client.enqueue(
+        cmd, timeout=args.timeout, retries=args.retries, retry_delay=args.retry_delay
+    )
     if not args.follow:
         print(task_id)
         return 0
@@ -47,9 +50,13 @@ def grep(client: Client, args: argparse.Namespace) -> int:
 
 
 def follow_output(client: Client, task_id: str) -> int:
-    final = _print_records(client, task_id, follow=True)
-    if final is None:  # the stream ended without a final status (e.g. the server went away)
-        raise ApiError(f"the log stream of {task_id} ended before the task did")
+    """Print the task's output live, a retried task's attempt after attempt; its exit code."""
+    attempt: str | None = task_id
+    while attempt is not None:
+        final = _print_records(client, attempt, follow=True)
+        if final is None:  # the stream ended without a final status (e.g. the server went away)
+            raise ApiError(f"the log stream of {attempt} ended before the task did")
+        attempt = rerun.next_attempt(client, final)
     return exit_code_of(final)
 
 
@@ -116,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the output live (stderr to stderr) and exit with its exit code",
     )
     p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
+    _retry_flags(p)
     p.add_argument("cmd", nargs="+", metavar="CMD", help="the command (put it after --)")
     p.set_defaults(run=submit)
     p = sub.add_parser("logs", help="print a task's output", epilog=EPILOG)
@@ -145,7 +153,44 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cancel", help="cancel a task (kills its whole process tree)", epilog=EPILOG)
     p.add_argument("task_id")
     p.set_defaults(run=cancel)
+    _rerun_parser(sub)
     return parser  # fmt: skip
+
+
+def _retry_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--retries", type=int, metavar="N", help="run it up to N more times if it fails")
+    p.add_argument(
+        "--retry-delay", type=float, metavar="S", help="wait S seconds before the 2nd attempt"
+    )
+
+
+def _rerun_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "rerun",
+        help="run a task again, as it was or changed",
+        epilog=EPILOG,
+        description="Queue a task's definition again (command or job and parameters, chain or "
+        "group, timeout, retries). Flags change single fields; --edit opens $VISUAL or $EDITOR "
+        "on the whole definition as JSON (save it unchanged or empty to run nothing).",
+    )
+    p.add_argument("task_id")
+    p.add_argument("--edit", "-e", action="store_true", help="edit the definition first")
+    p.add_argument("--follow", "-f", action="store_true", help="print its output live")
+    p.add_argument(
+        "--from-failed",
+        action="store_true",
+        help="a chain from its failed step, a group's failed steps",
+    )
+    p.add_argument("--cmd", help="a new shell command")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="change one job parameter (JSON or text)",
+    )
+    p.add_argument("--timeout", type=float, metavar="S", help="a new timeout")
+    _retry_flags(p)
+    p.set_defaults(run=lambda client, args: rerun.rerun(client, args, follow_output))  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

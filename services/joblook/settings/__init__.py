@@ -1,5 +1,6 @@
-"""Settings, read once from the environment. Each is declared once, in ``declared.py``: the README's
-table and ``.env.example`` are written from those declarations (``python -m joblook.settings``).
+"""Settings, read once from the environment. Each is declared once, in ``declared.py``: the docs'
+settings table and ``.env.example`` are written from those declarations
+(``python -m joblook.settings``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Settings:
     allowed_commands: re.Pattern[str] | None
     jobs_file: Path | None
     allow_raw: bool
+    queue_limits: dict[str, int] | None
     web_dir: Path
     max_body_bytes: int
     sync_max_tasks: int

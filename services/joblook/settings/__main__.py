@@ -13,9 +13,13 @@ def main(argv: list[str]) -> int:
         prog="python -m joblook.settings", description="joblook's settings, from their declarations"
     )
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--markdown", action="store_true", help="print the README's settings table")
+    what.add_argument(
+        "--markdown", action="store_true", help="print the settings table (docs/configuration.md)"
+    )
     what.add_argument("--env-example", action="store_true", help="print .env.example")
-    what.add_argument("--write", action="store_true", help="rewrite README.md and .env.example")
+    what.add_argument(
+        "--write", action="store_true", help="rewrite docs/configuration.md and .env.example"
+    )
     args = parser.parse_args(argv)
     if args.write:
         docs.write()

@@ -1,6 +1,7 @@
 """Every setting joblook (or its compose file) reads, declared once, in the order .env.example and
-the README list them. ``Settings.from_env`` reads them; ``python -m joblook.settings`` writes the
-README's table and .env.example from them; the compose tests check compose against them.
+the docs' settings table list them. ``Settings.from_env`` reads them; ``python -m joblook.settings``
+writes that table (docs/configuration.md) and .env.example from them; the compose tests check
+compose against them.
 """
 
 from __future__ import annotations
@@ -97,14 +98,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "JOBLOOK_JOBS_FILE", "jobs_file", ACCESS, p.path, example="/etc/joblook/jobs.yaml",
-        help="Named jobs: a YAML file of fixed argv templates with typed parameters (README: "
-        '"Named jobs"). When set, raw commands are refused (403) unless `JOBLOOK_ALLOW_RAW=1`.',
+        help="Named jobs: a YAML file of fixed argv templates with typed parameters (see "
+        "`docs/jobs.md`). When set, raw commands are refused (403) unless `JOBLOOK_ALLOW_RAW=1`.",
     ),
     Setting(
         "JOBLOOK_ALLOW_RAW", "allow_raw", ACCESS, p.flag, default=False, example="0",
         shown_default="`0`",
         help="With a jobs file, still accept raw `cmd`, `chain` and `group` (`1`, `true` or "
         "`yes`).",
+    ),
+    Setting(
+        "JOBLOOK_QUEUE_LIMITS", "queue_limits", ACCESS, p.queue_limits,
+        shown_default="unset (no limit)", example="gpu=2,batch=8",
+        help="The most tasks of a queue that run at once, across all its workers "
+        "(`queue=limit`, comma-separated). Tasks past it wait PENDING, in order (docs/queues.md).",
     ),
     Setting(
         "JOBLOOK_CORS_ORIGINS", "cors_origins", ACCESS, p.names_or_default,
@@ -311,9 +318,9 @@ SETTINGS: tuple[Setting, ...] = (
         "JOBLOOK_WEBHOOK_URL", "webhook_url", TUNING, p.http_url,
         shown_default="unset (no webhook)", example="https://hooks.example.com/joblook",
         help="An `http://` or `https://` address to POST every task that ends to, as JSON "
-        '(`{"task_id", "cmd", "state", "exit_code", "duration_seconds", "url"}`, README: '
-        '"Webhook"), retried for about a minute if the receiver fails; anything else stops the '
-        "services at startup. Unset: no webhook.",
+        '(`{"task_id", "cmd", "state", "exit_code", "duration_seconds", "url"}`, see '
+        "`docs/webhook.md`), retried for about a minute if the receiver fails; anything else "
+        "stops the services at startup. Unset: no webhook.",
     ),
     # ---- Compose only: the image
     Setting(

@@ -1,4 +1,5 @@
-"""The README's settings table and ``.env.example``, written from the declarations.
+"""The docs site's settings table (``docs/configuration.md``) and ``.env.example``, written from
+the declarations.
 
 ``make docs-settings`` (``python -m joblook.settings --write``) rewrites both from ``declared.py``;
 a unit test fails while either differs from what the declarations give.
@@ -13,7 +14,7 @@ from joblook.settings.declared import SETTINGS
 from joblook.settings.setting import Setting
 
 REPO = Path(__file__).resolve().parents[3]
-README = REPO / "README.md"
+SETTINGS_PAGE = REPO / "docs" / "configuration.md"
 ENV_EXAMPLE = REPO / ".env.example"
 TABLE_START = "<!-- settings table: written by `make docs-settings` from settings/declared.py -->"
 TABLE_END = "<!-- end of settings table -->"
@@ -38,7 +39,7 @@ ENV_HEADER = """\
 
 
 def markdown_table() -> str:
-    """The README's table of joblook's own settings (compose's variables are in .env.example)."""
+    """The table of joblook's own settings (compose's variables are in .env.example)."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for setting in SETTINGS:
         if setting.attr is not None:
@@ -62,17 +63,19 @@ def env_example() -> str:
     return "".join(parts)
 
 
-def readme_with_table(readme: str) -> str:
-    """``readme`` with the text between the table's markers replaced by :func:`markdown_table`."""
-    before, start, rest = readme.partition(TABLE_START)
+def page_with_table(page: str) -> str:
+    """``page`` with the text between the table's markers replaced by :func:`markdown_table`."""
+    before, start, rest = page.partition(TABLE_START)
     _old, end, after = rest.partition(TABLE_END)
     if not start or not end:
-        raise ValueError(f"README.md lacks the markers {TABLE_START!r} ... {TABLE_END!r}")
+        markers = f"{TABLE_START!r} ... {TABLE_END!r}"
+        raise ValueError(f"{SETTINGS_PAGE.name} lacks the markers {markers}")
     return f"{before}{TABLE_START}\n{markdown_table()}{TABLE_END}{after}"
 
 
 def write() -> None:
-    README.write_text(readme_with_table(README.read_text(encoding="utf-8")), encoding="utf-8")
+    page = SETTINGS_PAGE.read_text(encoding="utf-8")
+    SETTINGS_PAGE.write_text(page_with_table(page), encoding="utf-8")
     ENV_EXAMPLE.write_text(env_example(), encoding="utf-8")
 
 

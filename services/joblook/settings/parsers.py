@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from joblook.queuenames import valid_queue
+
 Parser = Callable[[str, str], Any]
 
 
@@ -95,6 +97,18 @@ def count(name: str, raw: str) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be a whole number above zero, got {value}")
     return value
+
+
+def queue_limits(name: str, raw: str) -> dict[str, int]:
+    """``gpu=2,batch=8``: a queue's name and the most of its tasks that run at once."""
+    limits: dict[str, int] = {}
+    for item in names(name, raw):
+        queue, _eq, limit = item.partition("=")
+        queue = queue.strip()
+        if not valid_queue(queue):
+            raise SettingsError(f"{name}: {queue!r} is no queue name (letters, digits, _ and -)")
+        limits[queue] = count(f"{name} ({queue})", limit.strip())
+    return limits
 
 
 def byte_cap(name: str, raw: str) -> int | None:

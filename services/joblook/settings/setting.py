@@ -32,11 +32,11 @@ class Setting:
     parse: Parser | None = None
     _: KW_ONLY
     help: str
-    """What it means and does, in Markdown: the README's table and .env.example both show it."""
+    """What it means and does, in Markdown: the docs' settings table and .env.example show it."""
     default: Any = None
     derive: Callable[[Mapping[str, Any]], Any] | None = None
     shown_default: str = ""
-    """How the README shows the default; empty: the default's text, or "unset" for None."""
+    """How the settings table shows the default; empty: the default's text, or "unset" for None."""
     example: str | None = None
     """The value .env.example shows commented out; None: the default's text."""
     secret: bool = False

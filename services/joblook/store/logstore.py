@@ -71,6 +71,7 @@ class LogStore:
         self._append = client.register_script(scripts.joinpath("append.lua").read_text())
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
         self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
+        self._append_id = client.register_script(scripts.joinpath("append_id.lua").read_text())
         self.lines = LineIndex(client)
 
     @classmethod
@@ -94,25 +95,49 @@ class LogStore:
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
     def create_task(
-        self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
+        self,
+        task_id: str,
+        cmd: str,
+        timeout: float | None = None,
+        *,
+        parent: str | None = None,
+        placement: tuple[str, int] | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
-        """Record a newly enqueued command as PENDING and index it by creation time."""
+        """Record a newly enqueued command as PENDING and index it by creation time;
+        ``placement``: its queue and the GPUs it asks for; ``extra``: more fields (its
+        definition, retries, the task it re-runs: ``web/submit.py``). A task with retries is
+        watched for its failure (``store/attempts.py``) from the same transaction."""
         fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
-        self._create(task_id, fields | ({"parent": parent} if parent else {}))
+        if placement is not None:
+            fields |= {"queue": placement[0], "gpus": str(placement[1])}
+        fields |= ({"parent": parent} if parent else {}) | (extra or {})
+        self._create(task_id, fields, watch=int(fields.get("retries") or 0) > 0)
 
-    def create_parent(self, task_id: str, kind: str, cmd: str, steps: list[str]) -> None:
+    def create_parent(
+        self,
+        task_id: str,
+        kind: str,
+        cmd: str,
+        steps: list[str],
+        extra: dict[str, str] | None = None,
+    ) -> None:
         """Record a chain or group; its state is always derived from its steps."""
-        self._create(task_id, {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode()})
+        fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode()}
+        self._create(task_id, fields | (extra or {}))
 
-    def _create(self, task_id: str, fields: dict[str, str]) -> None:
+    def _create(self, task_id: str, fields: dict[str, str], watch: bool = False) -> None:
         now = record.timestamp()
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(
-            keys.task(task_id),
-            mapping={**fields, "state": State.PENDING.value, "exit_code": "", "created_at": now},
-        )
+        pipe.hset(keys.task(task_id), mapping=created_fields(fields, now))
         pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
+        if watch:
+            pipe.sadd(keys.RETRY_WATCH, task_id)
         pipe.execute()
+
+    def add_rerun(self, task_id: str, rerun_id: str) -> None:
+        """Note on a task that ``rerun_id`` re-runs it (nothing if the task has expired)."""
+        self._append_id(keys=[keys.task(task_id)], args=["reruns", rerun_id])
 
     def append(
         self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None
@@ -193,20 +218,33 @@ class LogStore:
         return self.tasks([task_id])[0]
 
     def tasks(self, task_ids: list[str]) -> list[TaskInfo | None]:
-        """:meth:`task` of each id, a chain's or group's view summarising its steps: two round
-        trips however many tasks and steps. A parent whose steps have all expired
-        (``JOBLOOK_LOG_TTL``) reads as None, as they do."""
+        """:meth:`task` of each id, a chain's or group's view summarising its steps, a retried
+        task's its last attempt: two round trips however many tasks and steps. A parent whose
+        steps have all expired (``JOBLOOK_LOG_TTL``) reads as None, as they do."""
         infos = self._read(task_ids)
         step_ids = [step for info in infos if info and info.kind for step in info.steps]
-        steps = dict(zip(step_ids, self._read(step_ids), strict=True))
+        last_ids = [info.attempts[-1] for info in infos if info and len(info.attempts) > 1]
+        steps = dict(zip(step_ids + last_ids, self._read(step_ids + last_ids), strict=True))
         views: list[TaskInfo | None] = []
         for info in infos:
+            if info is not None and len(info.attempts) > 1:
+                last = steps[info.attempts[-1]]
+                views.append(info if last is None else info.with_last_attempt(last))
+                continue
             if info is None or info.kind is None:
                 views.append(info)
                 continue
             known = [view for step in info.steps if (view := steps[step]) is not None]
             views.append(None if info.steps and not known else info.summarised(known))
         return views
+
+    def own(self, task_id: str) -> TaskInfo | None:
+        """The task's own fields: a chain's or a retried task's, not summarised."""
+        return self._read([task_id])[0]
+
+    def own_tasks(self, task_ids: list[str]) -> list[TaskInfo | None]:
+        """:meth:`own` of each id, in one round trip."""
+        return self._read(task_ids)
 
     def _read(self, task_ids: list[str]) -> list[TaskInfo | None]:
         """Each task's own fields and record count, in one round trip."""
@@ -282,6 +320,11 @@ class LogStore:
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
+
+
+def created_fields(fields: dict[str, str], now: str) -> dict[str, str]:
+    """A new task's hash: ``fields``, PENDING, created ``now``."""
+    return {**fields, "state": State.PENDING.value, "exit_code": "", "created_at": now}
 
 
 def decode_records(raw: list[bytes]) -> list[dict[str, object]]:

@@ -1,9 +1,11 @@
-"""What the store knows about a task, and how a chain's or group's state follows from its steps."""
+"""What the store knows about a task, and how a chain's or group's state follows from its steps
+(and a retried task's from its last attempt)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from joblook.record import TERMINAL_STATES, State
 
@@ -30,6 +32,23 @@ class TaskInfo:
     progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
     eta_seconds: float | None = None  # the time left as of that output
     last_output_at: str | None = None  # the time of the latest stdout or stderr record
+    queue: str | None = None  # the queue it was sent to (a parent: none)
+    gpus: int = 0  # GPUs it asked for
+    # What a re-run sends again: the enqueue request's form (cmd or job and params, or chain or
+    # group, timeout, retries...), as given; None for tasks queued before it was kept.
+    definition: dict[str, Any] | None = None
+    run: str | list[str] | None = None  # what the worker ran: a shell line or a job's argv
+    rerun_of: str | None = None
+    reruns: list[str] = field(default_factory=list)
+    retries: int | None = None  # on the first attempt of a retried task: attempts after it
+    retry_delay: float | None = None  # seconds before the second attempt (doubling after)
+    attempt: int | None = None  # 1, 2... on every attempt of a retried task
+    first_attempt: str | None = None  # on attempts after the first
+    attempts: list[str] = field(default_factory=list)  # on the first: every attempt, in order
+    due_at: str | None = None  # on a scheduled attempt: when it goes to the queue
+    next_attempt_at: str | None = None  # on the first, while the next attempt waits: its due_at
+    # A retried task's queue, GPUs and limits as the run task's kwargs (web/placement.py).
+    placement: dict[str, Any] | None = None
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -56,6 +75,19 @@ class TaskInfo:
             progress=float(fraction) if fraction is not None else None,
             eta_seconds=float(eta) if eta is not None else None,
             last_output_at=fields.get("last_output_at") or None,
+            queue=fields.get("queue") or None,
+            gpus=int(fields.get("gpus") or 0),
+            definition=_json(fields.get("definition"), None),
+            run=_json(fields.get("run"), None),
+            rerun_of=fields.get("rerun_of") or None,
+            reruns=_json(fields.get("reruns"), []),
+            retries=int(fields["retries"]) if fields.get("retries") else None,
+            retry_delay=float(fields["retry_delay"]) if fields.get("retry_delay") else None,
+            attempt=int(fields["attempt"]) if fields.get("attempt") else None,
+            first_attempt=fields.get("first_attempt") or None,
+            attempts=_json(fields.get("attempts"), []),
+            due_at=fields.get("due_at") or None,
+            placement=_json(fields.get("placement"), None),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -76,12 +108,36 @@ class TaskInfo:
             # An estimate is only worth showing while the task runs.
             "eta_seconds": None if self.state in TERMINAL_STATES else self.eta_seconds,
             "last_output_at": self.last_output_at,
+            "queue": self.queue,
+            "gpus": self.gpus,
         }
         if self.kind is not None:
             data |= {"kind": self.kind, "steps": self.steps}
         if self.parent is not None:
             data["parent"] = self.parent
+        data |= {"definition": self.definition, "rerun_of": self.rerun_of, "reruns": self.reruns}
+        if self.attempt is not None:
+            data |= {"attempt": self.attempt, "due_at": self.due_at, "run": self.run}
+        if self.first_attempt is not None:
+            data["first_attempt"] = self.first_attempt
+        if self.retries is not None:
+            data |= {"retries": self.retries, "retry_delay": self.retry_delay}
+            data |= {"attempts": self.attempts or [self.task_id]}
+            data["next_attempt_at"] = self.next_attempt_at
         return data
+
+    def with_last_attempt(self, last: TaskInfo) -> TaskInfo:
+        """A retried task as its latest attempt makes it: that attempt's state, exit code, end and
+        note, and when it is due while it waits; the first attempt's own are on its own log."""
+        waiting = last.state == State.PENDING.value and last.due_at is not None
+        return replace(
+            self,
+            state=last.state,
+            exit_code=last.exit_code,
+            finished_at=last.finished_at,
+            message=last.message,
+            next_attempt_at=last.due_at if waiting else None,
+        )
 
     def summarised(self, steps: list[TaskInfo]) -> TaskInfo:
         """A parent as its steps make it: running while any runs, ended when all have ended."""
@@ -101,3 +157,7 @@ class TaskInfo:
         running = any(state != State.PENDING for state in states)
         state = State.STARTED.value if running else State.PENDING.value
         return replace(self, state=state, exit_code=None, started_at=min(started, default=None))
+
+
+def _json(text: str | None, empty: Any) -> Any:
+    return json.loads(text) if text else empty

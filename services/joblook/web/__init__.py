@@ -21,6 +21,7 @@ from joblook.web import (
     lines,
     openapi,
     pages,
+    rerun,
     tasks,
 )
 from joblook.web.extensions import socketio
@@ -57,6 +58,7 @@ def create_app(
     app.register_blueprint(ingest.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(rerun.bp)
     app.register_blueprint(lines.bp)
     openapi.init_app(app)
 

@@ -6,23 +6,19 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import orjson
-from celery import Celery
 from flask import Blueprint, Response, current_app
 
 from joblook import record
 from joblook.jobs import Job
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, broadcast, launch, policy
+from joblook.web import auth, submit
 from joblook.web.errors import ApiError
 from joblook.web.models import (
-    ChainForm,
-    CommandForm,
     Config,
     EnqueueReply,
     EnqueueRequest,
     Health,
-    JobForm,
     JobList,
     Permlog,
     PermlogQuery,
@@ -48,6 +44,7 @@ def _store() -> LogStore:
 @spec.validate(
     resp=replies(
         {202: EnqueueReply},
+        (400, "A malformed request, or more GPUs than any worker of the queue has."),
         (403, "Wrong token, or the command policy refuses the command."),
         503,
     ),
@@ -58,24 +55,11 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
 
     A chain runs its steps in order and stops at the first failure (later steps end REVOKED and
     never run); a group runs them in parallel. Each step is a task with its own log.
+
+    A command or job with `retries` runs again after a failure, each attempt a task of its own
+    linked to the first (`attempt`, `attempts`), after `retry_delay` seconds, doubling.
     """
-    form = json.root
-    celery: Celery = current_app.extensions["celery"]
-    jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
-    if isinstance(form, JobForm):
-        argv, shown = policy.job_argv(jobs, form.job, form.params)
-        task_id = launch.launch_command(_store(), celery, argv, form.timeout, shown=shown)
-    elif isinstance(form, CommandForm):
-        policy.check_raw(_settings(), jobs, [form.cmd])
-        task_id = launch.launch_command(_store(), celery, form.cmd, form.timeout)
-    else:
-        kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
-        policy.check_raw(_settings(), jobs, cmds)
-        parent, steps = launch.launch_steps(_store(), celery, kind, cmds, form.timeout)
-        broadcast.task_changed(_store(), [parent, *steps])
-        return {"task_id": parent, "steps": steps}, 202
-    broadcast.task_changed(_store(), [task_id])
-    return {"task_id": task_id}, 202
+    return submit.submit(json.root).reply(), 202
 
 
 @bp.get("/permlog")
@@ -88,12 +72,15 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
 def permlog(query: PermlogQuery) -> Response:
     """The stored log of a task, in seq order, as JSON records or as plain text.
 
-    `format=text` is the output of both streams, as a file to save.
+    `format=text` is the output of both streams, as a file to save. A retried task's first
+    attempt's `state` is its own, as its last record says (`GET /tasks/{task_id}`: the task's).
     """
     task_id = query.task_id
     info = _store().task(task_id)
     if info is None:
         raise ApiError(404, "unknown task", {"task_id": task_id})
+    if len(info.attempts) > 1:  # the state of this log, not of the attempts after it
+        info = _store().own(task_id) or info
     if query.format == "text":
         return Response(
             _text(_store(), task_id, query.after_seq, _settings().feed_event_bytes),

@@ -24,6 +24,6 @@ def task_changed(store: LogStore, task_ids: list[str]) -> None:
                 continue
             seen.add(info.task_id)
             socketio.emit("task", info.to_json(), to=[TASKS_ROOM, info.task_id])
-            if info.parent is not None and info.parent not in seen:
-                parents.append(info.parent)
+            # A chain's state follows its steps', a retried task's its latest attempt's.
+            parents += [p for p in (info.parent, info.first_attempt) if p and p not in seen]
         task_ids = list(dict.fromkeys(parents))

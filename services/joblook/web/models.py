@@ -8,7 +8,7 @@ refuse with their own words (``refusing``); ``{name}`` in them is the field's na
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, PydanticUseDefault
 
 from joblook import record
+from joblook.queuenames import DEFAULT_QUEUE, MAX_GPUS, QUEUE_PATTERN
 from joblook.record import State
 from joblook.store.lines.pattern import QUERY_MAX
 from joblook.web.launch import KINDS
@@ -40,6 +41,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 TIMEOUT_BELOW = 1_000_000_000  # seconds: a timeout is above 0 and below this
 MAX_STEPS = 100  # commands in one chain or group
 TASKS_DEFAULT, TASKS_MAX = 50, 500  # GET /tasks: a page's size when not asked, and at most
+MAX_RETRIES = 32  # attempts after the first
+MAX_RETRY_DELAY = 24 * 60 * 60.0  # seconds: the longest first retry delay a request may ask for
 
 REFUSED = "joblook"  # the error type of a field's own refusal
 
@@ -236,10 +239,59 @@ Timeout = Annotated[
     refusing("{name} must be a number of seconds above 0"),
 ]
 
+QueueName = Annotated[
+    str | None,
+    Field(
+        pattern=QUEUE_PATTERN,
+        description=f"The queue it goes to (default `{DEFAULT_QUEUE}`), served by the workers "
+        "started with `--queues NAME`. With no such worker it waits PENDING until one starts.",
+        examples=["gpu"],
+    ),
+    refusing("{name} must be 1 to 64 letters, digits, _ or -, starting with a letter or digit"),
+]
+Gpus = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=MAX_GPUS,
+        strict=True,
+        description="GPUs it holds while it runs, one task per GPU; the command sees them as "
+        "`CUDA_VISIBLE_DEVICES`.",
+    ),
+    refusing(f"{{name}} must be a whole number from 0 to {MAX_GPUS}"),
+]
+Retries = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=MAX_RETRIES,
+        strict=True,
+        description="Attempts after the first, each a task of its own, made when the one before "
+        "ends FAILURE (not when cancelled). Default: the named job's own, else 0.",
+    ),
+    refusing(f"{{name}} must be an integer from 0 to {MAX_RETRIES}"),
+]
+RetryDelay = Annotated[
+    float | None,
+    Field(
+        gt=0,
+        le=MAX_RETRY_DELAY,
+        strict=True,
+        description="Seconds before the second attempt; each later wait doubles, up to 10 "
+        "minutes (or this delay, if longer), and is a random 50-100 % of that. Default: the "
+        "named job's own, else 10.",
+    ),
+    refusing(f"{{name}} must be a number of seconds above 0, at most {MAX_RETRY_DELAY:g}"),
+]
+
 
 class CommandForm(Shape):
     cmd: Command
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
+    retries: Retries = None
+    retry_delay: RetryDelay = None
 
 
 class JobForm(Shape):
@@ -250,16 +302,24 @@ class JobForm(Shape):
         Field(None, description="Its parameters, checked by their types.")
     )
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
+    retries: Retries = None
+    retry_delay: RetryDelay = None
 
 
 class ChainForm(Shape):
     chain: Steps
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
 
 
 class GroupForm(Shape):
     group: Steps
     timeout: Timeout = None
+    queue: QueueName = None
+    gpus: Gpus = None
 
 
 FORMS: dict[str, type[Shape]] = {
@@ -304,6 +364,8 @@ class EnqueueRequest(
             raise PydanticCustomError(REFUSED, "send exactly one of cmd, job, chain or group")
         if "params" in body and form != "job":
             raise PydanticCustomError(REFUSED, "params go with job")
+        if form in ("chain", "group") and {"retries", "retry_delay"} & set(body):
+            raise PydanticCustomError(REFUSED, "retries go with cmd or job (a step's own)")
         return body
 
 
@@ -357,7 +419,52 @@ class Task(Shape):
         "else the rate so far); null when unknown and once the task has ended.",
     )
     last_output_at: Stamp = Field(description="When the task last printed something.")
+    queue: str | None = Field(description="The queue it was sent to (a parent's: null).")
+    gpus: Count = Field(description="GPUs it asked for.")
+    definition: dict[str, JsonValue] | None = Field(
+        description="What `POST /tasks/{task_id}/rerun` sends again: the enqueue request "
+        "(`cmd`, or `job` and `params`, or `chain` or `group`; `timeout`, `retries`...). Null "
+        "for a task queued before definitions were kept."
+    )
+    rerun_of: TaskId | None = Field(description="The task this one re-runs.")
+    reruns: list[TaskId] = Field(description="The tasks that re-ran this one, oldest first.")
+    attempt: int = Field(  # type: ignore[assignment]
+        None, ge=1, description="A retried task's: which attempt this is (1, 2...)."
+    )
+    run: str | list[str] = Field(  # type: ignore[assignment]
+        None,
+        description="A retried task's: what every attempt runs, a shell line or a job's argv.",
+    )
+    due_at: Stamp = Field(
+        None, description="An attempt's, while it waits for its retry delay: when it is queued."
+    )
+    first_attempt: TaskId = Field(  # type: ignore[assignment]
+        None, description="An attempt after the first: the first, whose page shows them all."
+    )
+    retries: int = Field(  # type: ignore[assignment]
+        None, ge=0, description="The first attempt's: attempts allowed after it."
+    )
+    retry_delay: float = Field(  # type: ignore[assignment]
+        None, description="The first attempt's: seconds before the second attempt."
+    )
+    attempts: list[TaskId] = Field(  # type: ignore[assignment]
+        None,
+        description="The first attempt's: every attempt so far, in order, itself first. Its "
+        "`state`, `exit_code`, `finished_at` and `message` are the latest attempt's, so the "
+        "first attempt's id tells how the whole task ended.",
+    )
+    next_attempt_at: Stamp = Field(
+        None, description="The first attempt's, while the next one waits: when it is queued."
+    )
     cancel_requested: CancelRequest | None = None
+    gpu_ids: list[str] | None = Field(
+        None, description="The ids of the GPUs it holds (or held), once it started on them."
+    )
+    waiting: str | None = Field(
+        None,
+        description="While PENDING: why it has not started, e.g. `no worker serves queue gpu`, "
+        "`waiting for queue:gpu (2nd in line, 2 of 2 running)`.",
+    )
 
 
 class TaskWithCancel(Task):
@@ -396,6 +503,26 @@ class TasksQuery(BaseModel):
         description="1: `q` also matches the output. Bounded: a page stops looking at outputs "
         "after 2 s and returns what it found (page on with `before`).",
     )
+
+
+class RerunRequest(Shape):
+    """Nothing (or `{}`) to run the task again as it was; fields of an enqueue request to change
+    them (a new `cmd`, `job` or `chain` replaces the old form, `params` the old parameters); or
+    `from: "failed"` to re-run a chain from its first step that did not succeed, a group's steps
+    that did not."""
+
+    from_: Literal["failed"] | None = Field(None, alias="from")
+    cmd: Command = None  # type: ignore[assignment]
+    job: str = None  # type: ignore[assignment]
+    params: dict[str, JsonValue] | None = None
+    chain: Steps = None  # type: ignore[assignment]
+    group: Steps = None  # type: ignore[assignment]
+    timeout: Timeout = None
+    retries: Retries = None
+    retry_delay: RetryDelay = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    BODY_OPTIONAL: ClassVar[bool] = True  # no body at all means {} (spec.py)
 
 
 class CancelReply(Shape):

@@ -33,7 +33,8 @@ The API and pages need `JOBLOOK_TOKEN`: as a bearer token, or as the `joblook_to
 page sets when opened once with `?token=`. `/sync` needs `JOBLOOK_SYNC_TOKEN` as a bearer token.
 (A server started with `JOBLOOK_AUTH=none`, on loopback only, asks for neither.)
 
-Live output and task changes are Socket.IO events, described in the README (not in this document).
+Live output and task changes are Socket.IO events, described in the docs (`docs/protocol.md`),
+not in this document.
 """
 
 SECURITY_SCHEMES = {

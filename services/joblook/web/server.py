@@ -9,11 +9,13 @@ import urllib3
 
 from joblook import logs, security
 from joblook.settings import Settings
+from joblook.store import roster
 from joblook.taskqueue import make_celery
 from joblook.web import connections, create_app, webhook
 from joblook.web.broadcast import task_changed
 from joblook.web.extensions import socketio
 from joblook.web.reaper import Reaper
+from joblook.web.retrier import Retrier
 from joblook.web.workers import celery_ping
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,12 @@ def serve(args: list[str]) -> int:
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
     socketio.start_background_task(reaper.run, socketio.sleep)
+    retrier = Retrier(store, app.extensions["celery"], lambda ids: task_changed(store, ids))
+    socketio.start_background_task(retrier.run, socketio.sleep)
     # Its own Celery app: the pings must never take a broker connection an enqueue is waiting for.
     ping = celery_ping(make_celery(settings))
-    socketio.start_background_task(app.extensions["joblook.workers"].run, ping, socketio.sleep)
+    workers, read_roster = app.extensions["joblook.workers"], lambda: roster.read(store.redis)
+    socketio.start_background_task(workers.run, ping, socketio.sleep, read_roster)
     if settings.webhook_url is not None:
         post = webhook.http_post(urllib3.PoolManager(num_pools=4))
         sender = webhook.WebhookSender(

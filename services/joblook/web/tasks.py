@@ -13,7 +13,8 @@ from joblook.settings import Settings
 from joblook.store.cancellation import read_cancel, request_cancel
 from joblook.store.lines.pattern import PatternError
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
-from joblook.web import auth
+from joblook.store.slots import Slots
+from joblook.web import auth, broadcast
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
 from joblook.web.models import (
@@ -26,6 +27,8 @@ from joblook.web.models import (
     TasksQuery,
     TaskWithCancel,
 )
+from joblook.web.placement import task_placement
+from joblook.web.retrier import close_scheduled
 from joblook.web.spec import other_content, refusal, replies, spec
 from joblook.web.taskfilter import task_filter
 
@@ -81,7 +84,9 @@ def get_task(task_id: str) -> dict[str, object]:
     ended = info.state in TERMINAL_STATES
     cancel = None if ended else read_cancel(_store().redis, info.task_id)
     requested = {"by": cancel.by, "at": cancel.at} if cancel else None
-    return info.to_json() | {"cancel_requested": requested}
+    roster = current_app.extensions["joblook.workers"].roster
+    where = task_placement(Slots(_store().redis), info, roster)
+    return info.to_json() | {"cancel_requested": requested} | where
 
 
 @bp.get("/tasks/<task_id>/metrics")
@@ -100,21 +105,39 @@ def task_metrics(task_id: str) -> Response:
 @bp.delete("/tasks/<task_id>")
 @spec.validate(resp=replies({202: CancelReply}, 404, 409, 503), tags=["tasks"])
 def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
-    """Cancel a task (every unfinished step of a chain or group).
+    """Cancel a task (every unfinished step of a chain or group; a retried task's latest attempt,
+    which ends its retries).
 
-    A queued task never starts; a running one's whole process tree is stopped. 409 when it has
-    already ended.
+    A queued task never starts; a running one's whole process tree is stopped; an attempt waiting
+    for its retry delay ends REVOKED at once. 409 when it has already ended.
     """
     info = known_task(task_id)
     if info.state in TERMINAL_STATES:
         raise ApiError(409, "the task has already ended", {"state": info.state})
     store = _store()
-    targets = [info] if info.kind is None else [s for s in map(store.task, info.steps) if s]
+    if info.kind is not None:
+        targets = [s for s in map(store.task, info.steps) if s]
+    elif len(info.attempts) > 1:
+        targets = [s for s in [store.own(info.attempts[-1])] if s]
+    else:
+        targets = [info]
     by = f"api ({request.remote_addr or 'unknown'})"
     cancelled = [t.task_id for t in targets if t.state not in TERMINAL_STATES]
     for target in cancelled:
         request_cancel(store.redis, target, by)
+    _close_waiting_attempts(store, cancelled)
     return {"task_id": task_id, "cancel_requested": cancelled}, 202
+
+
+def _close_waiting_attempts(store: LogStore, task_ids: list[str]) -> None:
+    """End at once the attempts that wait for their retry delay: no worker holds them."""
+    closed = []
+    for task_id in task_ids:
+        cancel = read_cancel(store.redis, task_id)
+        if cancel is not None and close_scheduled(store, task_id, cancel.message):
+            closed.append(task_id)
+    if closed:
+        broadcast.task_changed(store, closed)
 
 
 @bp.get("/tasks/<task_id>/log")

@@ -6,6 +6,9 @@ runs one sender that takes them one at a time and POSTs::
     {"task_id": "...", "cmd": "...", "state": "SUCCESS", "exit_code": 0,
      "duration_seconds": 12.5, "url": "<JOBLOOK_PUBLIC_URL>/task?task_id=..."}
 
+A retried task reports each attempt's own end, with its ``attempt`` number: the last attempt's
+is the task's final one.
+
 A chain or group is reported too, once, when its last step has ended: once a step is done with,
 the sender looks at the step's parent and, if every step has now ended, claims the parent's report
 with a Redis ``SET NX`` (so two web processes, or two steps ending together, send it once) and
@@ -61,7 +64,7 @@ def payload(info: TaskInfo, public_url: str) -> dict[str, object]:
         "exit_code": info.exit_code,
         "duration_seconds": duration,
         "url": f"{public_url}/task?{urlencode({'task_id': info.task_id})}",
-    }
+    } | ({} if info.attempt is None else {"attempt": info.attempt})
 
 
 def http_post(pool: urllib3.PoolManager) -> Post:
@@ -114,6 +117,8 @@ class WebhookSender:
         if task_id is None:
             return False
         info = self._store.task(task_id)
+        if info is not None and len(info.attempts) > 1:  # each attempt reports its own end
+            info = self._store.own(task_id)
         if info is None:  # it expired (JOBLOOK_LOG_TTL) before anyone could report it
             self._queue.done(task_id)
             return True

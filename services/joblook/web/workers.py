@@ -6,6 +6,9 @@ producer needs a second connection from the same pool. Ten probes at once each h
 for another, for ever; every enqueue then queued behind them for a producer. Now one loop pings, on
 a Celery app of its own (so with a pool of its own: it never takes a connection an enqueue needs),
 and /healthz answers from the last count, in constant time however many probes arrive.
+
+The same loop reads the roster, the queues and GPUs each worker advertises (``store/roster.py``),
+so an enqueue and a task's page know "no worker serves queue gpu" without asking any worker.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import logging
 from collections.abc import Callable
 
 from celery import Celery
+
+from joblook.store.roster import WorkerAd
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,7 @@ class WorkerCount:
 
     def __init__(self) -> None:
         self.count = 0
+        self.roster: list[WorkerAd] | None = None  # None: not read yet, or Redis did not answer
 
     def refresh(self, ping: Callable[[], int]) -> None:
         """Ping once; a broker that cannot be reached counts as no workers."""
@@ -35,10 +41,25 @@ class WorkerCount:
             log.warning("cannot ping the workers: %s", exc)
             self.count = 0
 
-    def run(self, ping: Callable[[], int], sleep: Callable[[float], object]) -> None:
+    def refresh_roster(self, read: Callable[[], list[WorkerAd]]) -> None:
+        """Read the roster once; unknown (None) when it cannot be read."""
+        try:
+            self.roster = read()
+        except Exception as exc:  # Redis down: say nothing rather than "no worker"
+            log.warning("cannot read the workers' roster: %s", exc)
+            self.roster = None
+
+    def run(
+        self,
+        ping: Callable[[], int],
+        sleep: Callable[[float], object],
+        read_roster: Callable[[], list[WorkerAd]] | None = None,
+    ) -> None:
         """Refresh for ever, ``sleep`` (e.g. ``socketio.sleep``) between pings."""
         while True:
             self.refresh(ping)
+            if read_roster is not None:
+                self.refresh_roster(read_roster)
             sleep(PING_INTERVAL_SECONDS)
 
 

@@ -9,11 +9,14 @@ from celery import Celery
 from joblook.settings import Settings
 from joblook.taskqueue import RUN_TASK, make_celery
 from joblook.worker import tasks
+from joblook.worker.roster import roster_step
 from joblook.worker.sweeper import sweep_step
 
 
-def worker_celery(settings: Settings) -> Celery:
-    """The app ``joblook worker`` and ``joblook flower`` run: it holds the run task."""
+def worker_celery(settings: Settings, gpus: list[str] | None = None) -> Celery:
+    """The app ``joblook worker`` and ``joblook flower`` run: it holds the run task.
+
+    ``gpus``: the worker's GPU ids (``joblook worker --gpus``), one task per GPU at a time."""
     app = make_celery(settings)
     # shared=False: the task belongs to this app only, not to every app built later in the process.
     app.task(name=RUN_TASK, bind=True, throws=(tasks.CommandFailed,), shared=False)(tasks.run)
@@ -23,7 +26,9 @@ def worker_celery(settings: Settings) -> Celery:
     app.conf[tasks.KILL_GRACE_KEY] = settings.kill_grace
     app.conf[tasks.DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     app.conf[tasks.MAX_LOG_BYTES_KEY] = settings.max_log_bytes
+    app.conf[tasks.GPUS_KEY] = list(gpus or [])
     app.steps["worker"].add(
         sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)
     )
+    app.steps["worker"].add(roster_step(settings.redis_url, list(gpus or [])))
     return app

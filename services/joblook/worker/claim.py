@@ -36,6 +36,14 @@ def owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def unclaim(client: redis.Redis, task_id: str, owner: str) -> None:
+    """Give back ``owner``'s claim on a task it did not run (it waits for a slot, parked): the
+    delivery that wakes it must be able to claim it."""
+    key = keys.claim(task_id)
+    if client.get(key) == owner.encode():
+        client.delete(key)
+
+
 def claim(
     client: redis.Redis, task_id: str, owner: str, *, patience: float = CLAIM_PATIENCE
 ) -> str | None:

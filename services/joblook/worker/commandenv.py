@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 WITHHELD_PREFIXES = ("JOBLOOK_", "FLOWER_", "FLUENTD_", "CELERY_")
+CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
 WITHHELD_NAMES = frozenset({"REDIS_URL", "REDISCLI_AUTH"})
 
 
@@ -21,9 +22,17 @@ def withheld(name: str) -> bool:
     return name in WITHHELD_NAMES or name.upper().startswith(WITHHELD_PREFIXES)
 
 
-def command_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` without joblook's variables, with unbuffered Python output."""
+def command_environment(
+    environ: Mapping[str, str], gpu_ids: list[str] | None = None
+) -> dict[str, str]:
+    """``environ`` without joblook's variables, with unbuffered Python output.
+
+    ``gpu_ids``: on a worker with GPUs, the ones the task holds, as ``CUDA_VISIBLE_DEVICES``
+    (empty when it holds none, so it cannot use another task's); None leaves the variable be.
+    """
     env = {name: value for name, value in environ.items() if not withheld(name)}
+    if gpu_ids is not None:
+        env[CUDA_VISIBLE_DEVICES] = ",".join(gpu_ids)
     # Python programs then print line by line; others line-buffer or not on a pipe as they choose.
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -52,6 +52,7 @@ def execute(
     kill_grace: float = DEFAULT_KILL_GRACE,
     max_log_bytes: int = DEFAULT_MAX_LOG_BYTES,
     pause_flush: float = 0.1,
+    gpu_ids: list[str] | None = None,
 ) -> Outcome:
     """Run ``cmd``, log STARTED, its output and a terminal status; return that status.
 
@@ -62,6 +63,7 @@ def execute(
     (exception, KeyboardInterrupt, SystemExit), the tree is killed and a FAILURE status still
     written when possible, then the interruption propagates. Past ``max_log_bytes`` of output the
     log keeps its head and tail, with a marker between, written before the terminal status.
+    ``gpu_ids``: the GPUs the command may see (CUDA_VISIBLE_DEVICES); None leaves it alone.
     """
     with (
         TaskLogWriter(logs_dir, task_id, max_log_bytes) as log,
@@ -78,6 +80,7 @@ def execute(
                 cancel=cancel,
                 kill_grace=kill_grace,
                 pause_flush=pause_flush,
+                gpu_ids=gpu_ids,
             )
         log.write_status(outcome.state, outcome.exit_code, outcome.message)
         return outcome
@@ -120,9 +123,10 @@ def _run(
     cancel: CancelSignal | None,
     kill_grace: float,
     pause_flush: float,
+    gpu_ids: list[str] | None = None,
 ) -> Outcome:
     try:
-        proc = _spawn(cmd)
+        proc = _spawn(cmd, gpu_ids)
     except Exception as exc:  # whatever stops the exec, the task must still end
         # Not only OSError: Popen raises ValueError for a NUL in an argument, TypeError for a
         # non-string one (a message forged on the broker). Escaping here left the task STARTED.
@@ -153,8 +157,8 @@ def _run(
     return Outcome(State.SUCCESS if exit_code == 0 else State.FAILURE, exit_code, how)
 
 
-def _spawn(cmd: Command) -> subprocess.Popen[bytes]:
-    env = command_environment(os.environ)
+def _spawn(cmd: Command, gpu_ids: list[str] | None) -> subprocess.Popen[bytes]:
+    env = command_environment(os.environ, gpu_ids)
     return subprocess.Popen(
         list(cmd) if isinstance(cmd, list) else ["/bin/sh", "-c", cmd],
         stdin=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import click
@@ -11,6 +12,7 @@ from celery import signals
 from joblook import fluentlog, logs, security
 from joblook.settings import Settings
 from joblook.worker.app import worker_celery
+from joblook.worker.gpus import GpuError, split_gpus, with_concurrency
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +25,19 @@ WORKER_ARGS = [
 
 
 def serve(args: list[str]) -> int:
-    """Run the Celery worker until it stops; ``args`` go to Celery (e.g. ``--concurrency 4``)."""
+    """Run the Celery worker until it stops; ``args`` go to Celery (e.g. ``--concurrency 4``,
+    ``--queues gpu``) except joblook's own ``--gpus 0,1`` (``gpus.py``)."""
     settings = Settings.from_env()
+    try:
+        gpus, args = split_gpus(args)
+    except GpuError as exc:
+        logger.error("%s", exc)
+        sys.stderr.write(f"joblook worker: {exc}\n")
+        return 2
+    if gpus:
+        args = with_concurrency(args, gpus)
     _celery_logs_to_fluentd(settings)
-    return _start(settings, ["worker", *WORKER_ARGS, *args])
+    return _start(settings, ["worker", *WORKER_ARGS, *args], gpus)
 
 
 def serve_flower(args: list[str]) -> int:
@@ -56,10 +67,10 @@ def _celery_logs_to_fluentd(settings: Settings) -> None:
     signals.after_setup_task_logger.connect(to_fluentd, weak=False)
 
 
-def _start(settings: Settings, argv: list[str]) -> int:
+def _start(settings: Settings, argv: list[str], gpus: list[str] | None = None) -> int:
     logger.debug("celery %s", " ".join(argv))
     try:
-        code = worker_celery(settings).start(argv)
+        code = worker_celery(settings, gpus).start(argv)
     except click.ClickException as exc:  # a bad argument: say so like the celery command would
         exc.show()
         return exc.exit_code

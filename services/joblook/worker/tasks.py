@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,9 +17,13 @@ import redis
 from celery import Task
 from celery.exceptions import Ignore
 
+from joblook.queuenames import DEFAULT_QUEUE
 from joblook.record import State
+from joblook.store.cancellation import read_cancel
+from joblook.store.slots import Ask, Slots
+from joblook.worker.admission import Parked, admitted
 from joblook.worker.cancelwatch import CancelWatcher
-from joblook.worker.claim import ClaimUnavailable, claim, owner_name
+from joblook.worker.claim import ClaimUnavailable, claim, owner_name, unclaim
 from joblook.worker.heartbeat import Heartbeat
 from joblook.worker.logfile import TaskLogWriter
 from joblook.worker.runner import Command, execute
@@ -38,7 +44,11 @@ REDIS_URL_KEY = "broker_url"
 broker's. Celery's own key, because Celery masks its password wherever it shows its configuration
 (``inspect conf``, Flower's worker page); a joblook key would show it in clear."""
 WORKER_LOST_KEY = "joblook_worker_lost_after"
-"""Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``)."""
+"""Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``);
+also the lease of a task's slots and GPUs (``admission.py``)."""
+GPUS_KEY = "joblook_gpus"
+"""The worker's GPU ids (``joblook worker --gpus``); in Celery's conf, so Flower's worker page
+shows them."""
 
 
 class CommandFailed(Exception):
@@ -54,8 +64,15 @@ class CommandFailed(Exception):
 
 
 def run(
-    self: Task, cmd: Command, timeout: float | None = None, later_steps: list[str] | None = None
-) -> dict[str, int]:
+    self: Task,
+    cmd: Command,
+    timeout: float | None = None,
+    later_steps: list[str] | None = None,
+    *,
+    queue: str | None = None,
+    gpus: int = 0,
+    limits: list[list[object]] | None = None,
+) -> dict[str, object]:
     """The run task (``worker_celery`` registers it as ``RUN_TASK``): run ``cmd`` (a string with
     ``/bin/sh -c``, a list as an argv without a shell); its output goes to
     ``<logs_dir>/<task id>.jsonl``.
@@ -63,27 +80,69 @@ def run(
     ``timeout`` (seconds) defaults to ``JOBLOOK_DEFAULT_TIMEOUT``; past it the command is killed.
     ``later_steps``: the task ids after this one in a chain, closed as REVOKED unless it succeeds
     (Celery then never runs them).
+    ``queue``, ``gpus`` and ``limits``: where it was sent, the GPUs it needs and the concurrency
+    limits it counts against; until they let it run it waits, parked (``admission.py``).
     """
     conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
+    limited = [(str(scope), int(str(limit))) for scope, limit in limits or []]
+    ask = Ask(task_id, queue or DEFAULT_QUEUE, limited, gpus)
+    # Claimed first, so a second delivery of a running task stops here and never touches the
+    # slots the running one holds; a task that parks gives its claim back (``_admission``).
     _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
-    heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
-    with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
-        outcome = execute(
-            task_id,
-            cmd,
-            logs_dir,
-            timeout=conf[DEFAULT_TIMEOUT_KEY] if timeout is None else timeout,
-            cancel=cancel,
-            kill_grace=conf[KILL_GRACE_KEY],
-            max_log_bytes=conf[MAX_LOG_BYTES_KEY],
-        )
+    with _admission(self, ask) as gpu_ids:
+        heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
+        with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
+            outcome = execute(
+                task_id,
+                cmd,
+                logs_dir,
+                timeout=conf[DEFAULT_TIMEOUT_KEY] if timeout is None else timeout,
+                cancel=cancel,
+                kill_grace=conf[KILL_GRACE_KEY],
+                max_log_bytes=conf[MAX_LOG_BYTES_KEY],
+                gpu_ids=gpu_ids,
+            )
     if outcome.state is not State.SUCCESS and later_steps:
         _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
     if outcome.state is State.REVOKED:
         _report_revoked(self, outcome.message)
     if outcome.state is not State.SUCCESS:
         raise CommandFailed(outcome.exit_code, outcome.message)
-    return {"exit_code": 0}
+    return {"exit_code": 0} | ({"gpu_ids": gpu_ids} if gpu_ids else {})
+
+
+@contextmanager
+def _admission(task: Task, ask: Ask) -> Iterator[list[str] | None]:
+    """The GPU ids the command may see while the block runs (None: leave CUDA_VISIBLE_DEVICES be,
+    on a worker without GPUs); raises Ignore when the task must wait, parked."""
+    conf = task.app.conf
+    worker_gpus: list[str] = list(conf.get(GPUS_KEY) or [])
+    if not ask.limits and not ask.gpus:
+        yield [] if worker_gpus else None
+        return
+    client = _redis(conf[REDIS_URL_KEY])
+    slots = Slots(client)
+    if read_cancel(client, ask.task_id) is not None:  # ends REVOKED without waiting its turn
+        slots.forget(ask.task_id, ask.scopes)
+        yield [] if worker_gpus else None
+        return
+    spec = {"args": list(task.request.args), "kwargs": dict(task.request.kwargs or {}),
+            "queue": ask.queue, "chain": task.request.chain}  # fmt: skip
+    pool, lease = (task.request.hostname or owner_name(), worker_gpus), conf[WORKER_LOST_KEY]
+    try:
+        with admitted(task.app, slots, ask, spec=spec, pool=pool, lease=lease) as gpu_ids:
+            yield gpu_ids
+    except Parked as exc:
+        unclaim(client, ask.task_id, owner_name())  # the delivery that wakes it claims it again
+        _report_waiting(task, exc)
+
+
+def _report_waiting(task: Task, parked: Parked) -> NoReturn:
+    """Give the worker process back; Flower shows the task as RETRY with what it waits for."""
+    logger.info("task %s parked: %s", parked.task_id, parked)
+    if not task.request.is_eager:
+        task.send_event("task-retried", exception=str(parked), traceback="")
+    raise Ignore(str(parked))
 
 
 def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path, later_steps: list[str]) -> None:

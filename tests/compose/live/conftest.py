@@ -77,8 +77,8 @@ def start_stack(
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, image_tag: str) -> Iterator[ComposeStack]:
-    """The README's stack as a user starts it (``up -d --build``), shared by the tests that only
-    look at it."""
+    """The stack as docs/compose.md tells a user to start it (``up -d --build``), shared by the
+    tests that only look at it."""
     root = tmp_path_factory.mktemp("compose")
     yield from start_stack(root, "main", image_tag, {}, "--build")
 

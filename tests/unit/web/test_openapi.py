@@ -108,12 +108,13 @@ def test_the_record_schemas_have_exactly_the_record_dataclasses_fields(
     ]
 
 
-def test_the_task_schema_has_what_task_info_gives_plus_the_cancel_request(
+def test_the_task_schema_has_what_task_info_gives_plus_the_cancel_request_and_placement(
     document: dict[str, Any],
 ) -> None:
     fields = {field.name for field in dataclasses.fields(TaskInfo)}
     task = document["components"]["schemas"]["Task"]
-    assert set(task["properties"]) == fields | {"cancel_requested"}
+    # GET /tasks/ID adds the GPU ids held and what a PENDING task waits for (web/placement.py).
+    assert set(task["properties"]) == fields | {"cancel_requested", "gpu_ids", "waiting"}
     example = TaskInfo("5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "true", "PENDING", None, None)
     assert set(task["required"]) == set(example.to_json())
 

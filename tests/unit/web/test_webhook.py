@@ -125,7 +125,7 @@ def test_a_receiver_that_never_answers_is_given_up_on(queueing: LogStore) -> Non
     receiver, clock = Receiver(*[500] * 20), Clock()
     hooks = WebhookSender(queueing, HOOK, PUBLIC, post=receiver, sleep=[].append, clock=clock)
     sent = deliver_due(hooks, clock, until=1000.0 + 200)
-    assert len(receiver.bodies) == 7  # README: "After seven tries, about a minute"
+    assert len(receiver.bodies) == 7  # docs/webhook.md: "After seven tries, about a minute"
     assert [later - earlier for earlier, later in itertools.pairwise(sent)] == [
         1.0, 2.0, 4.0, 8.0, 16.0, 32.0
     ]  # fmt: skip
@@ -229,3 +229,17 @@ def test_a_chain_is_reported_once_after_its_last_step(queueing: LogStore) -> Non
     queueing.redis.rpush(keys.ENDED, SECOND)  # the last step's end handled a second time
     assert hooks.deliver_next()
     assert [body["task_id"] for body in receiver.bodies] == [TASK, SECOND, CHAIN, SECOND]
+
+
+def test_a_retried_tasks_attempt_reports_its_own_end_with_its_number(queueing: LogStore) -> None:
+    second = record.new_task_id()
+    attempts = orjson.dumps([TASK, second]).decode()
+    queueing.create_task(second, "python train.py", extra={"attempt": "2", "first_attempt": TASK})
+    queueing.redis.hset(keys.task(TASK), mapping={"retries": "1", "attempt": "1"})
+    run_task(queueing, State.FAILURE, 3)
+    queueing.redis.hset(keys.task(TASK), "attempts", attempts)  # the retrier made attempt 2
+    assert queueing.task(TASK).state == "PENDING"  # the task goes on: its second attempt waits
+    receiver = Receiver()
+    assert sender(queueing, receiver, []).deliver_next()
+    assert receiver.bodies[0]["state"] == "FAILURE"
+    assert receiver.bodies[0]["attempt"] == 1

@@ -23,3 +23,15 @@ def test_healthz_reads_the_count_without_pinging(client: FlaskClient) -> None:
     workers: WorkerCount = client.application.extensions["joblook.workers"]
     workers.refresh(lambda: 2)
     assert client.get("/healthz").get_json()["workers"] == 2
+
+
+def test_the_roster_is_unknown_rather_than_empty_when_it_cannot_be_read() -> None:
+    workers = WorkerCount()
+    workers.refresh_roster(lambda: [])
+    assert workers.roster == []
+    workers.refresh_roster(_roster_down)
+    assert workers.roster is None  # "no worker serves queue X" would be a guess
+
+
+def _roster_down() -> list:
+    raise ConnectionError("redis unreachable")

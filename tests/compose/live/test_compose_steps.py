@@ -1,5 +1,6 @@
-"""The README's compose steps as a user follows them: .env from .env.example with the secrets
-filled in, ``up -d --build``, then the API, the task page, the docs and Flower from the host."""
+"""The compose steps (docs/compose.md, and the README's short version) as a user follows them:
+.env from .env.example with the secrets filled in, ``up -d --build``, then the API, the task page,
+the docs and Flower from the host."""
 
 from __future__ import annotations
 
