@@ -23,6 +23,12 @@ BACK_FIRST_LINES = 1_024  # the first slice read backwards; each next one is twi
 COUNT_SECONDS = 2.0  # a count stops after this long and says it is a lower bound
 
 
+def _let_others_run() -> None:
+    """Between slices: a slice kept in the process (plaincache) is searched without any I/O, so
+    in the web (eventlet, which patches time.sleep) this is where live viewers get their turn."""
+    time.sleep(0)
+
+
 @dataclass(slots=True)
 class Found:
     """A matching line: its number, its plain text, where the pattern matches in it."""
@@ -69,6 +75,7 @@ def count(index: LineIndex, task_id: str, snapshot: Snapshot, pattern: Pattern) 
     for first in range(1, snapshot.count + 1, SLICE_LINES):
         last = min(snapshot.count, first + SLICE_LINES - 1)
         found, exact = count_lines(pattern, index.plain(task_id, first, last, snapshot), deadline)
+        _let_others_run()
         total += found
         if not exact:
             return total, False
@@ -81,6 +88,7 @@ def _forwards(
     while first <= snapshot.count:
         last = min(snapshot.count, first + SLICE_LINES - 1)
         yield from _matches(pattern, index.plain(task_id, first, last, snapshot), first)
+        _let_others_run()
         first = last + 1
 
 
@@ -92,6 +100,7 @@ def _backwards(
         first = max(1, last - size + 1)
         data = index.plain(task_id, first, last, snapshot)
         yield from reversed(list(_matches(pattern, data, first)))
+        _let_others_run()
         last, size = first - 1, min(size * 2, SLICE_LINES)
 
 
