@@ -25,6 +25,7 @@ from bench import (
     page,
     relay,
     report,
+    search,
     throughput,
 )
 from bench.profiles import COMPOSE, FULL, QUICK, Profile
@@ -41,6 +42,7 @@ NAMES = (
     "page",
     "relay",
     "fluentd",
+    "search",
 )
 # Each on a stack of its own; the others share one stack with joblook's shipper.
 OWN_STACK = ("fluentd",)
@@ -64,6 +66,7 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
         "cancel": lambda stack: cancel.run(stack, p.cancel_samples),
         "page": lambda stack: page.run(stack, p.page_lines),
         "relay": lambda _stack: relay.run(p.relay_lines, log_dir, timeout=300),
+        "search": lambda stack: search.run(stack, p.search_lines, p.tail_lines),
     }
 
 
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     else:  # the rows that stand on their own, e.g. Fluentd's while tuning fluent.conf
         table = report.follow_and_cancel_rows(results)
         table += report.fluentd_rows(results["fluentd"]) if results.get("fluentd") else []
+        table += report.search_rows(results["search"]) if results.get("search") else []
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{profile.name}-{stamp}.json"
     report.write(path, document, table)

@@ -21,6 +21,8 @@ class Profile:
     follow_lines: int  # at 10 lines/s, each alone on its way
     cancel_samples: int
     page_lines: int  # a finished log opened in Chromium
+    search_lines: int = 0  # the log searched (issue #17)
+    tail_lines: int = 0  # the long log opened at its end (0: none)
 
 
 FULL = Profile(
@@ -37,6 +39,8 @@ FULL = Profile(
     follow_lines=100,
     cancel_samples=20,
     page_lines=100_000,
+    search_lines=1_000_000,
+    tail_lines=10_000_000,
 )
 
 QUICK = Profile(
@@ -53,6 +57,8 @@ QUICK = Profile(
     follow_lines=10,
     cancel_samples=3,
     page_lines=10_000,
+    search_lines=20_000,
+    tail_lines=100_000,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than

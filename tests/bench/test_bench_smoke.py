@@ -64,6 +64,7 @@ def test_quick_bench_writes_every_figure_and_loses_no_line(tmp_path: Path) -> No
     if shutil.which("chromium") is not None:
         assert results["page"]["complete"], results["page"]
         assert any(row["metric"].startswith("page: ") for row in table)
+    _check_search(results["search"])
     # The Fluentd path side by side, whenever a fluentd runs here (always on CI: .ci/run).
     if fluentd.find() is not None:
         side = results["fluentd"]
@@ -71,3 +72,33 @@ def test_quick_bench_writes_every_figure_and_loses_no_line(tmp_path: Path) -> No
         assert side["throughput"]["lost_in_store"] == side["throughput"]["lost_at_subscriber"] == 0
         assert side["fanout"]["lost"] == 0
         assert any(row["metric"].startswith("Fluentd: ") for row in table)
+
+
+def _check_search(search: dict[str, Any]) -> None:
+    """Every query found what the log holds, and every figure is a number."""
+    assert search["indexing"]["lines_per_s"] > 0
+    queries = {q["name"]: q for q in search["queries"]}
+    one_in_997 = search["lines"] // 997
+    assert queries["plain, 1 line in 997 (any case)"]["count"] == one_in_997
+    assert queries["regex, 1 line in 997"]["count"] == one_in_997
+    for query in queries.values():
+        assert query["exact"], query
+        for figure in (*query["first_page"].values(), *query["count_ms"].values()):
+            assert math.isfinite(figure) and figure > 0, query
+    assert [tail["lines"] for tail in search["tail"]] == [1_000, 100_000]
+
+
+def test_the_search_bench_alone_prints_its_rows(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "search", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "search 20,000 lines, plain, rare (6 digits): first page median" in done.stdout
+    assert "/lines?tail=500 on 100,000 lines: median" in done.stdout
+    [path] = tmp_path.glob("quick-*.json")
+    _check_search(json.loads(path.read_text())["results"]["search"])

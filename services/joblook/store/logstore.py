@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from operator import attrgetter
@@ -25,6 +25,7 @@ from joblook import keys, record
 from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
+from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
 
@@ -71,6 +72,7 @@ class LogStore:
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
         self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
         self._append_id = client.register_script(scripts.joinpath("append_id.lua").read_text())
+        self.lines = LineIndex(client)
 
     @classmethod
     def from_url(
@@ -264,10 +266,15 @@ class LogStore:
         return infos
 
     def list_tasks(
-        self, limit: int, before: float | None = None, state: str | None = None
+        self,
+        limit: int,
+        before: float | None = None,
+        state: str | None = None,
+        keep: Callable[[TaskInfo], bool] | None = None,
     ) -> list[TaskInfo]:
         """Tasks newest first, created strictly before ``before`` (epoch seconds) when given,
-        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks).
+        only those in ``state`` and those ``keep`` keeps when given (looking at no more than
+        LIST_SCAN_LIMIT tasks).
 
         Tasks that expired (``JOBLOOK_LOG_TTL``) leave the index here, with what is left of them
         (a chain's or group's own fields outlive its steps)."""
@@ -283,7 +290,11 @@ class LogStore:
             if gone:
                 self.redis.zrem(keys.TASKS, *gone)
                 self.redis.delete(*(keys.task(raw.decode()) for raw in gone))
-            found += [i for i in infos if i is not None and state in (None, i.state)]
+            found += [
+                i
+                for i in infos
+                if i is not None and state in (None, i.state) and (keep is None or keep(i))
+            ]
             if len(found) >= limit or len(task_ids) < LIST_PAGE:
                 break
             offset += len(task_ids) - len(gone)  # the next page moved up by what was removed
@@ -305,6 +316,7 @@ class LogStore:
         series = SeriesKeys.of(task_id)
         lost_keys = [keys.task(task_id), keys.RUNNING, keys.alive(task_id), keys.log(task_id)]
         lost_keys += [keys.pending(task_id), series.parked, series.index, series.state, keys.ENDED]
+        lost_keys += self.lines.keys_of(task_id)
         args = [task_id, message, record.timestamp(), self._keep_for, series.lists]
         args += [self._queue_ended]
         return bool(self._lost(keys=lost_keys, args=args))

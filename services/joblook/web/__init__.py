@@ -20,6 +20,7 @@ from joblook.web import (
     hosts,
     ingest,
     jsonio,
+    lines,
     openapi,
     pages,
     rerun,
@@ -63,6 +64,7 @@ def create_app(
     app.register_blueprint(tasks.bp)
     app.register_blueprint(rerun.bp)
     app.register_blueprint(schedules.bp)
+    app.register_blueprint(lines.bp)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)

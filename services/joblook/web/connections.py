@@ -26,6 +26,10 @@ SOCKET_TIMEOUT_SECONDS = (
     60.0  # above Socket.IO's 25 s ping interval: a live WebSocket reads by then
 )
 JOIN_TIMEOUT_SECONDS = 10.0
+# The request line's longest: eventlet's 8 KiB default refused (414, undocumented) a search of
+# 1,000 characters that are 4 bytes each in UTF-8, 12 in the URL (12,000 bytes): the API refuses
+# a longer `q` itself, with a 400 that says so.
+URL_LENGTH_LIMIT = 32 * 1024
 
 
 class HeaderDeadlineProtocol(eventlet.wsgi.HttpProtocol):
@@ -54,7 +58,11 @@ class HeaderDeadlineProtocol(eventlet.wsgi.HttpProtocol):
 
 def server_options() -> dict[str, Any]:
     """Keyword arguments for ``eventlet.wsgi.server`` (through ``socketio.run``)."""
-    return {"protocol": HeaderDeadlineProtocol, "socket_timeout": SOCKET_TIMEOUT_SECONDS}
+    return {
+        "protocol": HeaderDeadlineProtocol,
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "url_length_limit": URL_LENGTH_LIMIT,
+    }
 
 
 def guard_socketio(server: socketio.Server) -> None:
