@@ -83,3 +83,31 @@ def alive(task_id: str) -> str:
 def reported(task_id: str) -> str:
     """Set once a chain's or group's own end was queued for the webhook."""
     return f"{ENDED}:reported:{task_id}"
+
+
+# Per task: the LINES index (store/lines), derived from the log and caught up from it.
+def lines_meta(task_id: str) -> str:
+    """Hash: ``cursor`` (the last seq turned into lines) and ``state`` (JSON: line count,
+    partial lines, open sections)."""
+    return f"{PREFIX}:lines:{task_id}:meta"
+
+
+def lines_text(task_id: str) -> str:
+    """String: each completed line as ``<epoch time>\\t<o|e>\\t<text with escapes>\\n``."""
+    return f"{PREFIX}:lines:{task_id}:text"
+
+
+def lines_plain(task_id: str) -> str:
+    """String: each completed line's text without escapes, ``\\n``-terminated (what is searched)."""
+    return f"{PREFIX}:lines:{task_id}:plain"
+
+
+def lines_marks(task_id: str) -> str:
+    """String of 16-byte checkpoints: for every K-th line, where it starts in the text and the
+    plain string (two big-endian 8-byte offsets)."""
+    return f"{PREFIX}:lines:{task_id}:marks"
+
+
+def lines_sections(task_id: str) -> str:
+    """Hash: section number -> the section as JSON."""
+    return f"{PREFIX}:lines:{task_id}:sections"

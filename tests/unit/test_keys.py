@@ -34,3 +34,15 @@ def test_per_task_names_are_the_ones_on_the_wire() -> None:
         assert build(TASK) == f"joblook:{kind}:{TASK}"
     assert keys.points_prefix(TASK) + "3" == f"joblook:points:{TASK}:3"
     assert keys.reported(TASK) == f"joblook:ended:reported:{TASK}"
+
+
+def test_the_lines_index_names_are_the_ones_on_the_wire() -> None:
+    built = {
+        keys.lines_meta: "meta",
+        keys.lines_text: "text",
+        keys.lines_plain: "plain",
+        keys.lines_marks: "marks",
+        keys.lines_sections: "sections",
+    }
+    for build, part in built.items():
+        assert build(TASK) == f"joblook:lines:{TASK}:{part}"

@@ -25,6 +25,7 @@ from joblook import keys, record
 from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
+from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
 
@@ -70,6 +71,7 @@ class LogStore:
         self._append = client.register_script(scripts.joinpath("append.lua").read_text())
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
         self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
+        self.lines = LineIndex(client)
 
     @classmethod
     def from_url(

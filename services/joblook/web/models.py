@@ -417,3 +417,52 @@ class Config(Shape):
     )
     states: list[str] = Field(description="Every task state, in lifecycle order.")
     terminal_states: list[str] = Field(description="The states a task ends in.")
+
+
+# --- lines, search, sections (the LINES index: store/lines) --------------------------------------
+LINES_DEFAULT, LINES_MAX = 500, 5_000  # GET /tasks/{id}/lines: a window's size, and at most
+MATCHES_DEFAULT, MATCHES_MAX = 100, 500  # GET /tasks/{id}/search: a page's size, and at most
+QUERY_MAX = 1_000  # characters of a search
+
+
+class LinesQuery(BaseModel):
+    start: query_int(1) = Field(  # type: ignore[valid-type]
+        None, description="The first line wanted (1-based); without it and `tail`, line 1."
+    )
+    count: query_int(1) = Field(  # type: ignore[valid-type]
+        LINES_DEFAULT, description=f"How many from `start` (never more than {LINES_MAX})."
+    )
+    tail: query_int(1) = Field(  # type: ignore[valid-type]
+        None, description=f"Instead of `start`: the last this many lines (at most {LINES_MAX})."
+    )
+
+
+Stream = Literal["stdout", "stderr"]
+
+
+class Line(Shape):
+    n: int = Field(ge=1, description="Its number: 1, 2, 3... in the order lines completed.")
+    text: str = Field(description="As a terminal shows it: escapes kept, `\\r` frames collapsed.")
+    time: float = Field(description="When it completed (epoch seconds).")
+    stream: Stream
+
+
+class PartialLine(Shape):
+    """A stream's unterminated line: the latest frame of a progress bar, say."""
+
+    stream: Stream
+    text: str
+    time: float
+
+
+class Lines(Shape):
+    task_id: TaskId
+    total: Count = Field(description="Lines completed so far.")
+    start: int = Field(ge=1, description="The number of the first line returned.")
+    lines: list[Line]
+    partial: list[PartialLine] = Field(
+        description="Each stream's unterminated line (shown below the lines); once the task "
+        "ends, these are its last lines instead."
+    )
+    last_seq: Count = Field(description="The last record turned into lines.")
+    finished: bool = Field(description="The task has ended: no more lines will come.")
