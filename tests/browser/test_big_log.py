@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import buffer_lines, open_task, row_is_rendered
+from tests.browser.logview import buffer_lines, open_task, row_is_rendered
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser

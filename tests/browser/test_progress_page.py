@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import open_task, row_is_rendered
+from tests.browser.logview import open_task, row_is_rendered
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.terminal import (
+from tests.browser.logview import (
     buffer_lines,
     open_task,
     row_is_rendered,

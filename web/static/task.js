@@ -215,11 +215,12 @@ async function main() {
     return;
   }
   try {
-    await Promise.all([source.open(), sections.load()]);
+    await source.open();
   } catch (error) {
     showError(error.message);
     return;
   }
+  loadSections();
   saw(source.lastSeq);
   viewer.refresh();
   if (!links.follow()) viewer.container.focus();
