@@ -207,15 +207,16 @@ function follow(socket) {
 }
 
 async function main() {
-  let task;
+  const opening = source.open(); // meanwhile: the log's end does not wait for the header
+  opening.catch(() => {}); // its error is shown below, unless the task is unknown
   try {
-    task = await refresh();
+    await refresh();
   } catch (error) {
     showError(error.status === 404 ? "Unknown task: no task has this id." : error.message);
     return;
   }
   try {
-    await source.open();
+    await opening;
   } catch (error) {
     showError(error.message);
     return;
