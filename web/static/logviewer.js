@@ -157,7 +157,8 @@ export class LogViewer {
   /** Scale the content and put the scroll bar where `top` is; then draw. */
   #layout() {
     const height = this.rowCount * ROW;
-    this.top = Math.max(0, Math.min(this.top, this.maxTop));
+    // Following: the bottom stays in view also when the view's height changes.
+    this.top = this.following ? this.maxTop : Math.max(0, Math.min(this.top, this.maxTop));
     this.spacer.style.height = `${Math.min(height, MAX_HEIGHT)}px`;
     const scrollTop = Math.round(this.top / this.#ratio());
     this.#expectedScrollTop = scrollTop;
