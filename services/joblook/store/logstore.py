@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from operator import attrgetter
@@ -225,10 +225,15 @@ class LogStore:
         return infos
 
     def list_tasks(
-        self, limit: int, before: float | None = None, state: str | None = None
+        self,
+        limit: int,
+        before: float | None = None,
+        state: str | None = None,
+        keep: Callable[[TaskInfo], bool] | None = None,
     ) -> list[TaskInfo]:
         """Tasks newest first, created strictly before ``before`` (epoch seconds) when given,
-        only those in ``state`` when given (looking at no more than LIST_SCAN_LIMIT tasks).
+        only those in ``state`` and those ``keep`` keeps when given (looking at no more than
+        LIST_SCAN_LIMIT tasks).
 
         Tasks that expired (``JOBLOOK_LOG_TTL``) leave the index here, with what is left of them
         (a chain's or group's own fields outlive its steps)."""
@@ -244,7 +249,11 @@ class LogStore:
             if gone:
                 self.redis.zrem(keys.TASKS, *gone)
                 self.redis.delete(*(keys.task(raw.decode()) for raw in gone))
-            found += [i for i in infos if i is not None and state in (None, i.state)]
+            found += [
+                i
+                for i in infos
+                if i is not None and state in (None, i.state) and (keep is None or keep(i))
+            ]
             if len(found) >= limit or len(task_ids) < LIST_PAGE:
                 break
             offset += len(task_ids) - len(gone)  # the next page moved up by what was removed

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError, PydanticUseDefault
 
 from joblook import record
 from joblook.record import State
+from joblook.store.lines.pattern import QUERY_MAX
 from joblook.web.launch import KINDS
 
 # Limits, each named once.
@@ -381,6 +382,20 @@ class TasksQuery(BaseModel):
     ] = Field(
         None, description="Only tasks created before this time (the last one's `created_at`)."
     )
+    q: Annotated[
+        str | None,
+        Field(max_length=QUERY_MAX),
+        refusing(f"{{name}} must be at most {QUERY_MAX} characters"),
+    ] = Field(
+        None,
+        description="Only tasks whose command contains this text (any case); with `output=1`, "
+        "or whose output does.",
+    )
+    output: _choice(("0", "1")) = Field(  # type: ignore[valid-type]
+        "0",
+        description="1: `q` also matches the output. Bounded: a page stops looking at outputs "
+        "after 2 s and returns what it found (page on with `before`).",
+    )
 
 
 class CancelReply(Shape):
@@ -422,7 +437,6 @@ class Config(Shape):
 # --- lines, search, sections (the LINES index: store/lines) --------------------------------------
 LINES_DEFAULT, LINES_MAX = 500, 5_000  # GET /tasks/{id}/lines: a window's size, and at most
 MATCHES_DEFAULT, MATCHES_MAX = 100, 500  # GET /tasks/{id}/search: a page's size, and at most
-QUERY_MAX = 1_000  # characters of a search
 
 
 class LinesQuery(BaseModel):
@@ -466,3 +480,73 @@ class Lines(Shape):
     )
     last_seq: Count = Field(description="The last record turned into lines.")
     finished: bool = Field(description="The task has ended: no more lines will come.")
+
+
+Flag = _choice(("0", "1"))
+
+
+class SearchQuery(BaseModel):
+    q: Annotated[str, BeforeValidator(_required)] = Field(
+        description=f"What to look for (at most {QUERY_MAX} characters, on one line), in each "
+        "line's text without escapes: plain text, or with `regex=1` an RE2 regular expression."
+    )
+    regex: Flag = Field("0", description="1: `q` is a regular expression (RE2 syntax).")  # type: ignore[valid-type]
+    case: Flag = Field("0", description="1: letters' case must match.")  # type: ignore[valid-type]
+    after: query_int(0) = Field(  # type: ignore[valid-type]
+        None, description="Only lines after this one, ascending (the `next` of a page)."
+    )
+    before: query_int(1) = Field(  # type: ignore[valid-type]
+        None, description="Instead: only lines before this one, descending (for 'previous')."
+    )
+    limit: query_int(1) = Field(  # type: ignore[valid-type]
+        MATCHES_DEFAULT, description=f"At most this many matches (never more than {MATCHES_MAX})."
+    )
+
+
+class CountQuery(BaseModel):
+    q: Annotated[str, BeforeValidator(_required)] = Field(description="As for the search.")
+    regex: Flag = "0"  # type: ignore[valid-type]
+    case: Flag = "0"  # type: ignore[valid-type]
+
+
+class Match(Shape):
+    n: int = Field(ge=1, description="The line's number.")
+    text: str = Field(description="The line as shown (escapes kept).")
+    plain: str = Field(description="The line without escapes: what was searched.")
+    ranges: list[list[int]] = Field(
+        description="`[start, end]` of each match in `plain`, in characters (at most 100)."
+    )
+
+
+class SearchReply(Shape):
+    matches: list[Match]
+    next: int | None = Field(
+        description="More matches follow: pass this as `after` (or `before`, when paging "
+        "backwards) for the next page; null when there are no more."
+    )
+    total: Count = Field(description="Lines searched (completed lines so far).")
+
+
+class CountReply(Shape):
+    count: Count = Field(description="Lines that match.")
+    total: Count = Field(description="Lines searched.")
+    exact: bool = Field(
+        description="False when counting took longer than 2 s and stopped: `count` is then "
+        "the lines found so far (a lower bound)."
+    )
+
+
+class Section(Shape):
+    title: str
+    start: int = Field(ge=1, description="The line with the opening marker.")
+    end: int | None = Field(description="The closing line; null while the section is open.")
+    depth: int = Field(ge=0, description="Sections it is nested in.")
+    kind: Literal["github", "gitlab", "buildkite"]
+    collapsed: bool = Field(description="Shown folded at first (Buildkite `---`, GitLab "
+                            "`[collapsed=true]`).")  # fmt: skip
+    started_at: float = Field(description="Epoch seconds of the opening line.")
+    ended_at: float | None = Field(description="Of the closing line; null while open.")
+
+
+class Sections(Shape):
+    sections: list[Section] = Field(description="In the order they start.")

@@ -26,6 +26,7 @@ from joblook.web.models import (
     TaskWithCancel,
 )
 from joblook.web.spec import other_content, refusal, replies, spec
+from joblook.web.taskfilter import task_filter
 
 bp = Blueprint("tasks", __name__)
 auth.protect(bp, "the API")
@@ -57,9 +58,14 @@ def known_task(task_id: str) -> TaskInfo:
 @bp.get("/tasks")
 @spec.validate(resp=replies({200: TaskList}, 503), tags=["tasks"])
 def list_tasks(query: TasksQuery) -> dict[str, object]:
-    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back."""
+    """Recent tasks, newest first; ``before`` (a task's created_at) pages further back.
+
+    `q` keeps those whose command contains it (any case); with `output=1`, also those whose
+    output does (looking at outputs for at most 2 s a page).
+    """
     limit = min(query.limit, TASKS_MAX)
-    tasks = _store().list_tasks(limit=limit, before=query.before, state=query.state)
+    keep = task_filter(_store(), query.q, query.output == "1") if query.q else None
+    tasks = _store().list_tasks(limit=limit, before=query.before, state=query.state, keep=keep)
     return {"tasks": [t.to_json() for t in tasks]}
 
 

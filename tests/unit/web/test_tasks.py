@@ -95,3 +95,26 @@ def test_cancelling_a_chain_cancels_every_unfinished_step(client: FlaskClient) -
     client.post("/sync", data=done, content_type="application/json")
     cancelled = client.delete(f"/tasks/{parent}").get_json()["cancel_requested"]
     assert cancelled == steps[1:]
+
+
+def test_the_history_is_filtered_by_command_and_with_output_by_output(
+    client: FlaskClient,
+) -> None:
+    deploy = enqueue(client, "make DEPLOY env=prod")
+    quiet = enqueue(client, "sleep 1")
+    talker = enqueue(client, "python train.py")
+    output = record.OutputRecord(
+        talker, 1, record.timestamp(), record.STDOUT, "epoch 1\nDeployed\n"
+    )
+    client.post("/sync", data=record.encode(output), content_type="application/json")
+
+    def listed(query: str) -> list[str]:
+        reply = client.get(f"/tasks?{query}")
+        assert reply.status_code == 200, reply.get_json()
+        return [t["task_id"] for t in reply.get_json()["tasks"]]
+
+    assert listed("q=deploy") == [deploy]
+    assert listed("q=deploy&output=1") == [talker, deploy]
+    assert listed("q=nothing like it&output=1") == []
+    assert quiet in listed("q=")
+    assert client.get("/tasks?q=" + "x" * 1001).status_code == 400

@@ -191,11 +191,51 @@ class LineIndex:
         hi = marks[last - first][side] if len(marks) > last - first else whole
         return marks[0][side], hi
 
+    def plain(self, task_id: str, first: int, last: int, snapshot: Snapshot) -> bytes:
+        """The plain text of lines ``first`` to ``last`` (1-based, inclusive, within the
+        snapshot's count), each ending with ``\n``."""
+        first_block, last_block = (first - 1) // K, (last - 1) // K
+        raw = self.redis.getrange(
+            keys.lines_marks(task_id), first_block * MARK.size, (last_block + 2) * MARK.size - 1
+        )
+        marks = [MARK.unpack_from(raw, at)[1] for at in range(0, len(raw), MARK.size)]
+        if len(marks) == last_block - first_block + 1:
+            marks.append(snapshot.plain_bytes)
+        data = self.redis.getrange(keys.lines_plain(task_id), marks[0], marks[-1] - 1)
+        start = _skip_lines(data, 0, (first - 1) % K)
+        end = _skip_lines(data, marks[-2] - marks[0], (last - 1) % K + 1)
+        return data[start:end]
+
+    def texts(self, task_id: str, numbers: list[int], snapshot: Snapshot) -> dict[int, str]:
+        """The text (escapes kept) of each of these lines: one read per checkpoint block."""
+        blocks = sorted({(n - 1) // K for n in numbers})
+        pipe = self.redis.pipeline(transaction=False)
+        for block in blocks:
+            pipe.getrange(keys.lines_marks(task_id), block * MARK.size, (block + 2) * MARK.size - 1)
+        spans = []
+        for raw in pipe.execute():
+            marks = [MARK.unpack_from(raw, at)[0] for at in range(0, len(raw), MARK.size)]
+            spans.append((marks[0], marks[1] if len(marks) > 1 else snapshot.text_bytes))
+        for lo, hi in spans:
+            pipe.getrange(keys.lines_text(task_id), lo, hi - 1)
+        rows = {
+            block: data.decode().split("\n")
+            for block, data in zip(blocks, pipe.execute(), strict=True)
+        }
+        return {n: rows[(n - 1) // K][(n - 1) % K].split("\t", 2)[2] for n in numbers}
+
     def sections(self, task_id: str) -> list[dict[str, Any]]:
         """The task's sections in start order (the index must be caught up first)."""
         raw = self.redis.hgetall(keys.lines_sections(task_id))
         ordered = sorted(raw.items(), key=lambda item: int(item[0]))
         return [orjson.loads(value) for _number, value in ordered]
+
+
+def _skip_lines(data: bytes, pos: int, count: int) -> int:
+    """The offset in ``data`` just after ``count`` more lines from ``pos``."""
+    for _ in range(count):
+        pos = data.index(b"\n", pos) + 1
+    return pos
 
 
 def _ignore(_line: Line) -> None:
