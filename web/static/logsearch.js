@@ -16,6 +16,7 @@ export class LogSearch {
   #known = new Map(); // match index (0 = first line of the log that matches) -> match
   #index = -1;
   #count = null; // Promise of the number of matching lines
+  #exact = true; // false: the count is a lower bound (the server stopped counting)
   #generation = 0;
 
   /**
@@ -56,7 +57,11 @@ export class LogSearch {
       return;
     }
     this.#show("searching…");
-    this.#count = getJSON(`${this.base}/count?${new URLSearchParams(query)}`).then((r) => r.count);
+    this.#count = getJSON(`${this.base}/count?${new URLSearchParams(query)}`).then((reply) => {
+      // A count that took too long stops early and says so: a lower bound.
+      this.#exact = reply.exact !== false;
+      return reply.count;
+    });
     this.#count.then(() => this.#showPosition(generation)).catch(() => {});
     try {
       await this.#goTo(0, generation);
@@ -80,7 +85,10 @@ export class LogSearch {
     try {
       const count = await this.#count;
       if (!count) return;
-      await this.#goTo((this.#index + delta + count) % count, generation);
+      let index = this.#index + delta;
+      if (index < 0) index = this.#exact ? count - 1 : 0; // the last one's index is unknown
+      else if (index >= count && this.#exact) index = 0;
+      await this.#goTo(index, generation);
     } catch (error) {
       if (generation === this.#generation) this.#show(describe(error));
     }
@@ -90,7 +98,12 @@ export class LogSearch {
   async #goTo(index, generation) {
     if (!this.#known.has(index)) await this.#read(index, generation);
     if (generation !== this.#generation) return;
-    const match = this.#known.get(index);
+    let match = this.#known.get(index);
+    if (!match && index > 0) {
+      index = 0; // past the last match (more than a lower-bound count said): round to the first
+      if (!this.#known.has(0)) await this.#read(0, generation);
+      match = this.#known.get(0);
+    }
     if (!match) {
       this.#show("no matches");
       return;
@@ -134,7 +147,7 @@ export class LogSearch {
     const count = await this.#count;
     if (generation !== this.#generation) return;
     if (count === 0) this.#show("no matches");
-    else if (this.#index >= 0) this.#show(`${this.#index + 1} of ${count}`);
+    else if (this.#index >= 0) this.#show(`${this.#index + 1} of ${count}${this.#exact ? "" : "+"}`);
   }
 
   #show(text) {
