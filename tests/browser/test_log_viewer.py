@@ -200,3 +200,46 @@ def test_search_finds_a_match_far_outside_the_loaded_lines_and_steps_through_mat
     page.keyboard.press("Escape")
     expect(count).to_have_text("")
     expect(page.locator("mark.match")).to_have_count(0)
+
+
+SECTIONS = """
+echo start
+echo '::group::Build'; echo compiling
+echo '::group::Inner'; echo nested; sleep 0.2; echo '::endgroup::'
+echo '::endgroup::'
+echo '::group::Test'; echo 'running tests'; echo 'FAILED: test_x'; exit 1
+"""
+
+
+def test_sections_fold_when_done_except_the_failure_s_and_unfold_on_click(
+    stack: Stack, page: Page
+) -> None:
+    task_id = stack.enqueue(SECTIONS.strip())
+    stack.wait_finished(task_id)
+    open_task(page, stack, task_id)
+    row_is_rendered(page, "FAILED: test_x")
+    build = page.locator('#log .row.section[data-n="2"]')
+    expect(build).to_have_class(re.compile(r"\bfolded\b"))
+    expect(build.locator(".text")).to_have_text("Build")
+    expect(build.locator(".duration")).to_have_text(re.compile(r"^\d+(\.\d)?s$"))
+    test = page.locator('#log .row.section[data-n="8"]')
+    expect(test).to_have_class(re.compile(r"\bopen\b"))  # the task failed in it
+    assert visible_lines(page) == ["start", "Build", "Test", "running tests", "FAILED: test_x"]
+    build.locator(".fold").click()
+    expect(build).to_have_class(re.compile(r"\bopen\b"))
+    # The inner section stays folded: it ended too.
+    assert visible_lines(page) == [
+        "start", "Build", "compiling", "Inner", "::endgroup::",
+        "Test", "running tests", "FAILED: test_x",
+    ]  # fmt: skip
+    # The stored log and the download keep every line as printed.
+    text = page.request.get(stack.url(f"/permlog?task_id={task_id}&format=text")).text()
+    assert "::group::Inner\nnested\n::endgroup::\n" in text
+
+
+def test_a_line_inside_a_folded_section_opens_it(stack: Stack, page: Page) -> None:
+    task_id = stack.enqueue(SECTIONS.strip())
+    stack.wait_finished(task_id)
+    open_task(page, stack, task_id, "#L5")
+    row_is_rendered(page, "nested")
+    expect(page.locator('#log .row[data-n="5"]')).to_have_class(re.compile(r"\bselected\b"))

@@ -37,7 +37,8 @@ export function buildRow(state) {
 
 /** Show `state` in an existing row element. */
 export function fillRow(row, state) {
-  const [gutter, text] = row.children;
+  const gutter = row.querySelector(".gutter");
+  const text = row.querySelector(".text");
   const [number, time, menu] = gutter.children;
   const { n, line, partial, section } = state;
   row.dataset.n = n ?? "";
@@ -85,6 +86,13 @@ function fillText(element, state) {
   }
   element.innerHTML = lineHtml(source.text); // escaped by ansi_up
   if (!state.n) return;
+  if (state.section && !(state.match && state.match.n === state.n)) {
+    // A section's marker row reads as its title; the line as printed is its tooltip.
+    element.title = element.textContent;
+    element.textContent = state.section.title || element.textContent;
+    return;
+  }
+  element.removeAttribute("title");
   const plain = element.textContent;
   if (state.match && state.match.n === state.n) {
     if (!markRanges(element, state.match.ranges, state.match.plain, "match current")) {

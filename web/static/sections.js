@@ -63,7 +63,9 @@ export class Sections {
   /** The failure's section and those around it (folding an outer one would hide it). */
   #failureSections() {
     if (!this.#failed || !this.list.length) return [];
-    const open = this.list.filter((section) => section.end === null);
+    // Open at the end: no closing marker (the server may close it on the log's last line).
+    const last = Math.max(...this.list.map((section) => section.end ?? 0));
+    const open = this.list.filter((section) => section.end === null || section.end === last);
     const inner = open.length
       ? open.reduce((a, b) => (b.depth >= a.depth ? b : a))
       : this.list[this.list.length - 1];

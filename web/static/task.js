@@ -209,6 +209,7 @@ function follow(socket) {
 async function main() {
   const opening = source.open(); // meanwhile: the log's end does not wait for the header
   opening.catch(() => {}); // its error is shown below, unless the task is unknown
+  const sectionsLoaded = loadSections(); // shows its own error
   try {
     await refresh();
   } catch (error) {
@@ -221,9 +222,9 @@ async function main() {
     showError(error.message);
     return;
   }
-  loadSections();
   saw(source.lastSeq);
   viewer.refresh();
+  await sectionsLoaded; // an address's line may lie in a folded section
   if (!links.follow()) viewer.container.focus();
   progress.stallSeconds = config.stall_seconds;
   const socket = openSocket(byId("connection"));
