@@ -13,7 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import compose, enqueue, fanout, fluentd, latency, machine, relay, report, throughput
+from bench import (
+    compose,
+    enqueue,
+    fanout,
+    fluentd,
+    latency,
+    machine,
+    page,
+    relay,
+    report,
+    throughput,
+)
 from bench.profiles import COMPOSE, FULL, QUICK, Profile
 from bench.stack import Stack, bench_stack
 
@@ -21,6 +32,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 NAMES = ("latency", "throughput", "fanout", "enqueue", "relay", "fluentd")
 # Each on a stack of its own; the others share one stack with joblook's shipper.
 OWN_STACK = ("fluentd",)
+# Run only when named with --only: the task page in headless Chromium (bench/page.py).
+PAGE = "page-search"
 
 log = logging.getLogger("bench")
 
@@ -49,7 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="seconds-long run with small N")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON")
-    parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these (no table)")
+    parser.add_argument(
+        "--only", nargs="+", choices=(*NAMES, PAGE), help="run only these (no table)"
+    )
+    parser.add_argument(
+        "--page-lines",
+        nargs=2,
+        type=int,
+        metavar=("SEARCHED", "OPENED"),
+        help=f"{PAGE}: lines of the searched log and of the long log opened "
+        f"(default {page.FULL[0]:,} {page.FULL[1]:,}; --quick {page.QUICK[0]:,} {page.QUICK[1]:,})",
+    )
     parser.add_argument(
         "--compose",
         action="store_true",
@@ -59,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
     if args.compose:
         return _compose(args.out)
+    if args.only == [PAGE]:
+        lines = args.page_lines or (page.QUICK if args.quick else page.FULL)
+        return _page(args.out, "quick" if args.quick else "full", *lines)
     profile = QUICK if args.quick else FULL
     chosen = args.only or list(NAMES)
     document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(profile).copy()}
@@ -91,6 +117,23 @@ def main(argv: list[str] | None = None) -> int:
     report.write(path, document, table)
     if table:
         print(report.render(table))
+    print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
+    return 0
+
+
+def _page(out: Path, profile: str, searched: int, opened: int) -> int:
+    document: dict[str, Any] = {"machine": machine.describe(), "profile": profile}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
+        results = page.run(Path(tmp) / "stack", searched, opened)
+    document["results"] = {PAGE: results}
+    document["seconds"] = round(time.monotonic() - started, 1)
+    document["load_average_after"] = machine.describe()["load_average"]
+    table = page.rows(results)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{PAGE}-{profile}-{stamp}.json"
+    report.write(path, {**document, "page_table": table}, [])
+    print(page.render(table))
     print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
     return 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.browser.logview import line_numbers_on_screen, open_task, row_is_rendered
 from tests.support.stack import Stack

@@ -107,9 +107,7 @@ def test_clicking_line_numbers_puts_the_line_or_range_in_the_address(
     expect(page.locator("#log .row.selected")).to_have_count(6)
 
 
-def test_the_line_menu_copies_a_link_to_the_line(
-    stack: Stack, page: Page, short_log: str
-) -> None:
+def test_the_line_menu_copies_a_link_to_the_line(stack: Stack, page: Page, short_log: str) -> None:
     open_task(page, stack, short_log)
     row_is_rendered(page, "300")
     row = page.locator('#log .row[data-n="290"]')
@@ -142,7 +140,8 @@ def test_the_timestamps_toggle_shows_times_and_is_remembered(
 TWO_STREAMS = python(
     "import sys, time\n"
     "for i in range(1, 41):\n"
-    "    sys.stderr.write(f'\\rtraining: {i * 100 // 40:3d}%|' + '#' * (i // 4)); sys.stderr.flush()\n"
+    "    sys.stderr.write(f'\\rtraining: {i * 100 // 40:3d}%|' + '#' * (i // 4))\n"
+    "    sys.stderr.flush()\n"
     "    if i % 10 == 0: print(f'checkpoint {i}', flush=True)\n"
     "    time.sleep(0.05)\n"
     "time.sleep(1.5)\n"

@@ -108,9 +108,12 @@ def test_cursor_moves_are_not_shown_raw_and_each_printed_line_stays(
     # The viewer shows lines, as CI log viewers do, not a terminal screen: a display redrawn with
     # cursor-up shows each version it printed, with no escape code left over.
     open_showcase(page, stack, showcase)
-    assert buffer_lines(page) == SHOWCASE_LINES[:3] + [
-        "epoch 1: 10%", "epoch 2: 0%", *SHOWCASE_LINES[3:]
-    ]  # fmt: skip
+    assert buffer_lines(page) == [
+        *SHOWCASE_LINES[:3],
+        "epoch 1: 10%",
+        "epoch 2: 0%",
+        *SHOWCASE_LINES[3:],
+    ]
 
 
 def test_screenshot_of_a_finished_task(
