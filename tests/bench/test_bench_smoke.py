@@ -57,3 +57,23 @@ def test_quick_bench_writes_every_figure_and_loses_no_line(tmp_path: Path) -> No
         assert side["throughput"]["lost_in_store"] == side["throughput"]["lost_at_subscriber"] == 0
         assert side["fanout"]["lost"] == 0
         assert any(row["metric"].startswith("Fluentd: ") for row in table)
+
+
+def test_the_page_bench_times_opening_search_and_scrolling(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "page-search", "--out", str(tmp_path),
+         "--page-lines", "2000", "5000"],
+        cwd=ROOT, capture_output=True, text=True, timeout=280, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "typing stopped -> first match shown" in done.stdout  # the table was printed
+    [path] = tmp_path.glob("page-search-quick-*.json")
+    results = json.loads(path.read_text())["results"]["page-search"]
+    assert (results["search_lines"], results["open_lines"]) == (2000, 5000)
+    for figure in (
+        results["open_short_s"],
+        results["open_open_s"],
+        results["search"]["first_match_ms"],
+        results["scroll"]["longest_task_ms"],
+    ):
+        assert isinstance(figure, int | float) and math.isfinite(figure) and figure >= 0

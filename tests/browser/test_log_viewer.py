@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -242,3 +243,40 @@ def test_a_line_inside_a_folded_section_opens_it(stack: Stack, page: Page) -> No
     open_task(page, stack, task_id, "#L5")
     row_is_rendered(page, "nested")
     expect(page.locator('#log .row[data-n="5"]')).to_have_class(re.compile(r"\bselected\b"))
+
+
+def test_screenshot_of_a_search(stack: Stack, page: Page, big_log: str, screenshots: Path) -> None:
+    open_task(page, stack, big_log)
+    row_is_rendered(page, str(BIG), timeout=30_000)
+    page.keyboard.press("Control+f")
+    page.keyboard.type("4242")
+    expect(page.locator("#search-count")).to_have_text(re.compile(r"^1 of \d+$"), timeout=10_000)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(page.locator("#search-count")).to_have_text(re.compile(r"^3 of \d+$"))
+    row_is_rendered(page, "24242")
+    page.screenshot(path=screenshots / "search.png")
+    assert (screenshots / "search.png").stat().st_size > 10_000
+
+
+BUILD = """
+echo 'Starting the build'
+echo '::group::Install dependencies'; for i in $(seq 1 40); do echo "installed package-$i"; done
+echo '::endgroup::'
+echo '::group::Compile'; echo 'compiling 120 files'
+echo '::group::Generate code'; echo 'protoc ...'; sleep 0.3; echo '::endgroup::'
+echo 'done'; echo '::endgroup::'
+echo '::group::Test'; for i in $(seq 1 12); do echo "test_$i ... ok"; sleep 0.05; done
+printf '\\033[31mtest_13 ... FAILED\\033[0m\\n'; echo 'AssertionError: expected 3, got 4'
+exit 1
+"""
+
+
+def test_screenshot_of_folded_sections(stack: Stack, page: Page, screenshots: Path) -> None:
+    task_id = stack.enqueue(BUILD.strip())
+    stack.wait_finished(task_id)
+    open_task(page, stack, task_id)
+    row_is_rendered(page, "AssertionError: expected 3, got 4")
+    expect(page.locator("#log .row.section.folded")).to_have_count(2)
+    page.screenshot(path=screenshots / "sections.png")
+    assert (screenshots / "sections.png").stat().st_size > 10_000
