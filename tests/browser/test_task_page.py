@@ -170,7 +170,8 @@ def test_search_finds_next_and_previous_matches_and_highlights_them(
 def test_scrolling_up_pauses_following_and_jump_to_latest_resumes_it(
     stack: Stack, page: Page
 ) -> None:
-    task_id = stack.enqueue('for i in $(seq 1 200); do echo "line $i"; sleep 0.03; done')
+    # Long enough to still print after a slow page load on a busy machine.
+    task_id = stack.enqueue('for i in $(seq 1 600); do echo "line $i"; sleep 0.03; done')
     open_task(page, stack, task_id)
     wait_until_shown(page, 80)  # more lines than the screen has rows
     jump = page.locator("#jump")

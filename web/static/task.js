@@ -118,12 +118,12 @@ const times = new TimeToggle(viewer, byId("timestamps"));
 window.joblook = { taskId, viewer, search, links, times, charts };
 
 /** Sections fold when the task ends; its start is where relative times count from. */
-let ended = false;
+let ended = null; // unknown until the first read of the task
 function showTaskInLog(task) {
   if (task.started_at) viewer.startTime = Date.parse(task.started_at) / 1000;
   const nowEnded = isFinished(task.state);
   sections.setState(nowEnded, task.state === "FAILURE");
-  if (nowEnded && !ended) {
+  if (nowEnded && ended === false) { // it ended while the page watched
     source.poll().then(loadSections); // the last lines and the sections' ends
   }
   ended = nowEnded;
@@ -209,13 +209,13 @@ function follow(socket) {
 async function main() {
   const opening = source.open(); // meanwhile: the log's end does not wait for the header
   opening.catch(() => {}); // its error is shown below, unless the task is unknown
-  const sectionsLoaded = loadSections(); // shows its own error
   try {
     await refresh();
   } catch (error) {
     showError(error.status === 404 ? "Unknown task: no task has this id." : error.message);
     return;
   }
+  const sectionsLoaded = loadSections(); // shows its own error
   try {
     await opening;
   } catch (error) {
