@@ -23,13 +23,14 @@ from bench import (
     page,
     relay,
     report,
+    search,
     throughput,
 )
 from bench.profiles import COMPOSE, FULL, QUICK, Profile
 from bench.stack import Stack, bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NAMES = ("latency", "throughput", "fanout", "enqueue", "relay", "fluentd")
+NAMES = ("latency", "throughput", "fanout", "enqueue", "relay", "fluentd", "search")
 # Each on a stack of its own; the others share one stack with joblook's shipper.
 OWN_STACK = ("fluentd",)
 # Run only when named with --only: the task page in headless Chromium (bench/page.py).
@@ -51,6 +52,7 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
             stack, p.enqueue_requests, p.enqueue_clients, p.first_lines
         ),
         "relay": lambda _stack: relay.run(p.relay_lines, log_dir, timeout=300),
+        "search": lambda stack: search.run(stack, p.search_lines, p.tail_lines),
     }
 
 
@@ -110,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     document["load_average_after"] = machine.describe()["load_average"]
     if len(chosen) == len(NAMES):
         table = report.rows(results)
-    else:  # the Fluentd rows stand on their own, e.g. while tuning fluent.conf
+    else:  # the Fluentd and search rows stand on their own, e.g. while tuning fluent.conf
         table = report.fluentd_rows(results["fluentd"]) if results.get("fluentd") else []
+        table += report.search_rows(results["search"]) if results.get("search") else []
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{profile.name}-{stamp}.json"
     report.write(path, document, table)

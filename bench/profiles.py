@@ -17,6 +17,8 @@ class Profile:
     enqueue_clients: int
     first_lines: int  # enqueue -> first line samples
     relay_lines: int
+    search_lines: int = 0  # the log searched (issue #17)
+    tail_lines: int = 0  # the long log opened at its end (0: none)
 
 
 FULL = Profile(
@@ -30,6 +32,8 @@ FULL = Profile(
     enqueue_clients=8,
     first_lines=50,
     relay_lines=20_000,
+    search_lines=1_000_000,
+    tail_lines=10_000_000,
 )
 
 QUICK = Profile(
@@ -43,6 +47,8 @@ QUICK = Profile(
     enqueue_clients=4,
     first_lines=5,
     relay_lines=1000,
+    search_lines=20_000,
+    tail_lines=100_000,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than

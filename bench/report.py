@@ -66,6 +66,29 @@ def rows(results: dict[str, Any]) -> list[Row]:
     ]
     if results.get("fluentd"):
         table += fluentd_rows(results["fluentd"], relay)
+    if results.get("search"):
+        table += search_rows(results["search"])
+    return table
+
+
+def search_rows(search: dict[str, Any]) -> list[Row]:
+    """Search and windows of lines on big logs (issue #17): median and p95 over HTTP."""
+    n = f"{search['lines']:,} lines"
+    table = [_row(f"search: index {n} (append + catch-up)", search["indexing"]["lines_per_s"],
+                  "lines/s")]  # fmt: skip
+    for q in search["queries"]:
+        page, count = q["first_page"], q["count_ms"]
+        table += [
+            _row(f"search {n}, {q['name']}: first page median", page["median_ms"], "ms",
+                 (AT_MOST, 200)),
+            _row(f"search {n}, {q['name']}: first page p95", page["p95_ms"], "ms"),
+            _row(f"search {n}, {q['name']}: count median", count["median_ms"], "ms",
+                 (AT_MOST, 1000)),
+            _row(f"search {n}, {q['name']}: count p95", count["p95_ms"], "ms"),
+        ]  # fmt: skip
+    for tail in search["tail"]:
+        table.append(_row(f"/lines?tail=500 on {tail['lines']:,} lines: median",
+                          tail["tail_500"]["median_ms"], "ms"))  # fmt: skip
     return table
 
 

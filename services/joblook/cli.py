@@ -22,8 +22,8 @@ services:
 
 client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   submit    run a command: joblook submit [--follow] [--timeout S] -- CMD...
-  logs      print a task's output: joblook logs ID [-f]
-  ls        list recent tasks
+  logs      print a task's output: joblook logs ID [-f | --grep PATTERN]
+  ls        list recent tasks: joblook ls [--grep TEXT [--output]]
   status    show a task
   cancel    cancel a task and kill its process tree
 

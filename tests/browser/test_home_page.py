@@ -83,3 +83,23 @@ def test_screenshot_of_the_home_page(stack: Stack, page: Page, screenshots: Path
     page.locator("#cmd").fill("python train.py --epochs 10")
     page.screenshot(path=screenshots / "home.png")
     assert (screenshots / "home.png").stat().st_size > 10_000
+
+
+def test_the_filter_box_keeps_tasks_by_command_and_by_output(stack: Stack, page: Page) -> None:
+    by_command = stack.enqueue("echo filter-OKAPI-cmd > /dev/null")
+    by_output = stack.enqueue("echo the $(echo ok)api-in-output")  # the text is not in the command
+    stack.wait_finished(by_command)
+    stack.wait_finished(by_output)
+    open_home(page, stack)
+    rows = page.locator("#tasks-body tr")
+    page.fill("#filter-q", "okapi")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-task-id", by_command)
+    page.check("#filter-output")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-task-id", by_output)
+    page.fill("#filter-q", "no task prints this")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#no-tasks")).to_have_text("No task matches the filter.")
+    page.fill("#filter-q", "")
+    expect(rows.first).to_be_visible()

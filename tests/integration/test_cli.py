@@ -56,3 +56,26 @@ def test_help_lists_every_command_and_bad_usage_exits_2() -> None:
     bad = subprocess.run([*JOBLOOK, "submit"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     assert "CMD" in bad.stderr
+
+
+def test_grep_finds_lines_in_a_log_and_tasks_in_the_history(stack: Stack) -> None:
+    submitted = joblook(
+        stack.base_url,
+        "submit",
+        "-f",
+        "--",
+        # "warning two" is printed, not in the command (ls --grep without --output must miss it)
+        "printf 'alpha\\n\\033[1mWARN\\033[0m disk\\n'; echo warn$(echo ing) two; echo beta",
+    )
+    assert submitted.returncode == 0, submitted.stderr
+    task_id = submitted.stderr.split()[-1]
+    found = joblook(stack.base_url, "logs", task_id, "--grep", "warn")
+    assert (found.returncode, found.stdout) == (0, "2:\x1b[1mWARN\x1b[0m disk\n3:warning two\n")
+    regex = joblook(stack.base_url, "logs", task_id, "--grep", "^(alpha|beta)$", "--regex")
+    assert regex.stdout == "1:alpha\n4:beta\n"
+    assert joblook(stack.base_url, "logs", task_id, "-g", "WARN", "--case").stdout.startswith("2:")
+    bad = joblook(stack.base_url, "logs", task_id, "--grep", "(", "--regex")
+    assert bad.returncode == 1 and "RE2" in bad.stderr
+    listed = joblook(stack.base_url, "ls", "--grep", "warning two", "--output", "--limit", "5")
+    assert task_id in listed.stdout
+    assert task_id not in joblook(stack.base_url, "ls", "--grep", "warning two").stdout

@@ -35,6 +35,21 @@ const list = new TaskList({
   older: byId("older"),
 }, showError);
 
+// The filter box: reload the list a moment after typing stops (each reload asks the server).
+const filter = byId("filter");
+let filterTimer;
+function applyFilter() {
+  clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => {
+    list.setFilter(filter.elements.q.value, filter.elements.output.checked).catch(showError);
+  }, 300);
+}
+filter.addEventListener("input", applyFilter);
+filter.addEventListener("submit", (event) => {
+  event.preventDefault();
+  applyFilter();
+});
+
 function showFlowerLink() {
   const link = byId("flower");
   link.href = config.flower_url;
@@ -42,7 +57,7 @@ function showFlowerLink() {
 }
 
 const socket = openSocket(byId("connection"));
-socket.on("task", (task) => list.upsert(task));
+socket.on("task", (task) => list.upsertLive(task));
 socket.on("progress", (update) => list.showProgress(update));
 socket.on("connect", () => {
   // Watch first, then (re)load: a change made in between is in the reply or in an event.

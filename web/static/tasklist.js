@@ -1,5 +1,6 @@
 // The home page's list of recent tasks, newest first. It loads a page from GET /tasks, then
-// keeps itself current from the server's "task" events (new tasks, state changes).
+// keeps itself current from the server's "task" events (new tasks, state changes). A filter
+// (GET /tasks?q=, by command and optionally by output) reloads it with only the tasks that match.
 import { getJSON, taskPageUrl } from "/static/api.js";
 import {
   durationSeconds, formatDuration, formatExitCode, formatTime, isFinished, isOutdated, showBadge,
@@ -18,24 +19,60 @@ export class TaskList {
     this.els = els;
     this.tasks = new Map(); // task_id -> {task, row, progress}, newest first
     this.pagedBack = false;
+    this.filter = { q: "", output: false };
+    this.generation = 0; // bumped by each new filter: a reply to an older one is dropped
     els.older.addEventListener("click", () => this.loadOlder().catch(onError));
     setInterval(() => this.#tick(), 1000);
   }
 
   /** Load the newest page; tasks already shown are merged, so this is safe after a reconnect. */
   async loadNewest() {
-    const { tasks } = await getJSON(`/tasks?limit=${PAGE}`);
+    const generation = this.generation;
+    const { tasks } = await getJSON(`/tasks?${this.#query({})}`);
+    if (generation !== this.generation) return;
     tasks.forEach((task) => this.upsert(task));
     if (!this.pagedBack) this.els.older.hidden = tasks.length < PAGE;
+    this.#showEmpty();
   }
 
   async loadOlder() {
+    const generation = this.generation;
     const oldest = [...this.tasks.values()].at(-1)?.task.created_at;
-    const query = new URLSearchParams({ limit: PAGE, ...(oldest && { before: oldest }) });
-    const { tasks } = await getJSON(`/tasks?${query}`);
+    const { tasks } = await getJSON(`/tasks?${this.#query(oldest ? { before: oldest } : {})}`);
+    if (generation !== this.generation) return;
     this.pagedBack = true;
     tasks.forEach((task) => this.upsert(task));
     this.els.older.hidden = tasks.length < PAGE;
+  }
+
+  /** Show only the tasks whose command (and, with output, whose output) contains q. */
+  async setFilter(q, output) {
+    this.filter = { q: q.trim(), output };
+    this.generation += 1;
+    this.tasks.clear();
+    this.els.body.replaceChildren();
+    this.pagedBack = false;
+    await this.loadNewest();
+  }
+
+  /** A "task" event: shown if listed already, or if it may match the filter (its command does;
+   * an output match is only known to the server, so a new task shows once a reload finds it). */
+  upsertLive(task) {
+    const { q } = this.filter;
+    const matches = !q || (task.cmd ?? "").toLowerCase().includes(q.toLowerCase());
+    if (this.tasks.has(task.task_id) || matches) this.upsert(task);
+  }
+
+  #query(extra) {
+    const { q, output } = this.filter;
+    return new URLSearchParams({ limit: PAGE, ...(q && { q, output: output ? 1 : 0 }), ...extra });
+  }
+
+  #showEmpty() {
+    this.els.empty.hidden = this.tasks.size > 0;
+    this.els.empty.textContent = this.filter.q
+      ? "No task matches the filter."
+      : "No tasks yet. Run a command above.";
   }
 
   /** Show a task: a new one goes in its place by creation time, a known one is updated. */

@@ -31,9 +31,28 @@ class Client:
     def task(self, task_id: str) -> dict[str, Any]:
         return self._json("GET", f"/tasks/{quote(task_id)}")
 
-    def tasks(self, limit: int, state: str | None = None) -> list[dict[str, Any]]:
-        query = {"limit": limit, **({"state": state} if state else {})}
+    def tasks(
+        self, limit: int, state: str | None = None, grep: str | None = None, output: bool = False
+    ) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"limit": limit, **({"state": state} if state else {})}
+        if grep:
+            query |= {"q": grep, "output": int(output)}
         return list(self._json("GET", f"/tasks?{urlencode(query)}")["tasks"])
+
+    def search(
+        self, task_id: str, q: str, regex: bool = False, case: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every line of the task's output that matches, in order, a page at a time."""
+        query: dict[str, Any] = {"q": q, "regex": int(regex), "case": int(case), "limit": 500}
+        after = None
+        while True:
+            page_query = query if after is None else query | {"after": after}
+            path = f"/tasks/{quote(task_id)}/search?{urlencode(page_query)}"
+            page = self._json("GET", path)
+            yield from page["matches"]
+            after = page["next"]
+            if after is None:
+                return
 
     def cancel(self, task_id: str) -> dict[str, Any]:
         return self._json("DELETE", f"/tasks/{quote(task_id)}", allow={409})

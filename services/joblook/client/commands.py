@@ -32,8 +32,18 @@ def submit(client: Client, args: argparse.Namespace) -> int:
 
 
 def logs(client: Client, args: argparse.Namespace) -> int:
+    if args.grep is not None:
+        return grep(client, args)
     final = _print_records(client, args.task_id, follow=args.follow)
     return 0 if final is None or not args.follow else exit_code_of(final)
+
+
+def grep(client: Client, args: argparse.Namespace) -> int:
+    """The lines of the output that match, as ``grep -n`` prints them (``N:line``), searched on
+    the server: escapes are ignored while matching and kept in what is printed."""
+    for match in client.search(args.task_id, args.grep, regex=args.regex, case=args.case):
+        print(f"{match['n']}:{match['text']}")
+    return 0
 
 
 def follow_output(client: Client, task_id: str) -> int:
@@ -65,7 +75,7 @@ def exit_code_of(status: dict[str, Any]) -> int:
 
 
 def ls(client: Client, args: argparse.Namespace) -> int:
-    tasks = client.tasks(limit=args.limit, state=args.state)
+    tasks = client.tasks(limit=args.limit, state=args.state, grep=args.grep, output=args.output)
     if args.json:
         print(json.dumps(tasks, indent=2))
         return 0
@@ -111,11 +121,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("logs", help="print a task's output", epilog=EPILOG)
     p.add_argument("task_id")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    p.add_argument(
+        "--grep",
+        "-g",
+        metavar="PATTERN",
+        help="print only the lines that match, numbered (plain text, any case)",
+    )
+    p.add_argument("--regex", "-E", action="store_true", help="PATTERN is a regex (RE2)")
+    p.add_argument("--case", "-s", action="store_true", help="with --grep: case matters")
     p.set_defaults(run=logs)
     p = sub.add_parser("ls", help="list recent tasks, newest first", epilog=EPILOG)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--state", help="only tasks in this state (e.g. STARTED)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument(
+        "--grep", "-g", metavar="TEXT", help="only tasks whose command contains TEXT (any case)"
+    )
+    p.add_argument("--output", action="store_true", help="with --grep: or whose output contains it")
     p.set_defaults(run=ls)
     p = sub.add_parser("status", help="show what is known about a task", epilog=EPILOG)
     p.add_argument("task_id")

@@ -275,6 +275,7 @@ class LogStore:
         series = SeriesKeys.of(task_id)
         lost_keys = [keys.task(task_id), keys.RUNNING, keys.alive(task_id), keys.log(task_id)]
         lost_keys += [keys.pending(task_id), series.parked, series.index, series.state, keys.ENDED]
+        lost_keys += self.lines.keys_of(task_id)
         args = [task_id, message, record.timestamp(), self._keep_for, series.lists]
         args += [self._queue_ended]
         return bool(self._lost(keys=lost_keys, args=args))

@@ -1,7 +1,8 @@
 -- Fail a running task whose worker is gone: STARTED, no heartbeat key, so no worker runs it.
 --
 -- KEYS: task hash, set of running task ids, the task's heartbeat key, log list, pending zset,
---       parked findings hash, metric series index hash, metric series state hash, ended-tasks list
+--       parked findings hash, metric series index hash, metric series state hash, ended-tasks list,
+--       then the keys of its LINES index (store/lines), which expire with its log
 -- ARGV: task_id, message, time, seconds to keep a finished task ('' for ever), prefix of the
 --       metric series lists, '1' to queue the task for the webhook (see append.lua)
 -- Returns 1 if it failed the task, 0 if the task was no longer running or has a heartbeat again.
@@ -30,6 +31,9 @@ if keep_for ~= '' then
     end
     for index = 1, redis.call('HLEN', KEYS[7]) do
         redis.call('EXPIRE', series_prefix .. index, keep_for)
+    end
+    for i = 10, #KEYS do
+        redis.call('EXPIRE', KEYS[i], keep_for)
     end
 end
 return 1

@@ -11,6 +11,7 @@ from joblook import record
 from joblook.record import TERMINAL_STATES, State
 from joblook.settings import Settings
 from joblook.store.cancellation import read_cancel, request_cancel
+from joblook.store.lines.pattern import PatternError
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
 from joblook.web import auth
 from joblook.web.errors import ApiError
@@ -64,7 +65,10 @@ def list_tasks(query: TasksQuery) -> dict[str, object]:
     output does (looking at outputs for at most 2 s a page).
     """
     limit = min(query.limit, TASKS_MAX)
-    keep = task_filter(_store(), query.q, query.output == "1") if query.q else None
+    try:
+        keep = task_filter(_store(), query.q, query.output == "1") if query.q else None
+    except PatternError as exc:
+        raise ApiError(400, str(exc)) from None
     tasks = _store().list_tasks(limit=limit, before=query.before, state=query.state, keep=keep)
     return {"tasks": [t.to_json() for t in tasks]}
 

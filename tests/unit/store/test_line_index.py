@@ -74,3 +74,16 @@ def test_the_index_expires_with_a_finished_log(redis_url: str) -> None:
     store.lines.catch_up(TASK)
     assert 0 < store.redis.ttl(keys.lines_text(TASK)) <= 3600
     assert 0 < store.redis.ttl(keys.lines_meta(TASK)) <= 3600
+
+
+def test_the_index_of_a_lost_task_expires_with_its_log(redis_url: str) -> None:
+    store = LogStore.from_url(redis_url, log_ttl=600)
+    store.redis.flushdb()
+    store.create_task(TASK, "train")
+    store.append([record.status(TASK, 1, State.STARTED, None, "started on n"), out(2, "a\n")])
+    store.lines.catch_up(TASK)
+    assert store.mark_lost(TASK, "worker lost")
+    for key in store.lines.keys_of(TASK):
+        if store.redis.exists(key):
+            assert 0 < store.redis.ttl(key) <= 600, key
+    assert 0 < store.redis.ttl(keys.lines_text(TASK)) <= 600

@@ -118,3 +118,4 @@ def test_the_history_is_filtered_by_command_and_with_output_by_output(
     assert listed("q=nothing like it&output=1") == []
     assert quiet in listed("q=")
     assert client.get("/tasks?q=" + "x" * 1001).status_code == 400
+    assert client.get("/tasks?q=a%0Ab&output=1").get_json()["error"].startswith("q must be on")

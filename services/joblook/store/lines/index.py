@@ -31,6 +31,7 @@ import redis
 
 from joblook import keys, record
 from joblook.store.lines.assemble import Assembler, Line
+from joblook.store.lines.plaincache import PlainCache
 
 K = 128  # lines between checkpoints: a window reads at most 2K lines more than it returns
 BATCH_RECORDS = 256  # records per catch-up step (at most 16 MiB of 64 KiB chunks)
@@ -106,6 +107,7 @@ class LineIndex:
         self.redis = client
         script = resources.files("joblook.store.lines").joinpath("commit.lua").read_text()
         self._commit = client.register_script(script)
+        self._plain = PlainCache(client)
 
     def catch_up_all(self, task_ids: Iterable[str]) -> None:
         """:meth:`catch_up` each task, with one round trip for those already up to date."""
@@ -153,15 +155,18 @@ class LineIndex:
         self._commit(keys=self._keys(task_id), args=args)
 
     @staticmethod
-    def _keys(task_id: str) -> list[str]:
+    def keys_of(task_id: str) -> list[str]:
+        """The index's keys for one task."""
         return [
             keys.lines_meta(task_id),
             keys.lines_text(task_id),
             keys.lines_plain(task_id),
             keys.lines_marks(task_id),
             keys.lines_sections(task_id),
-            keys.log(task_id),
         ]
+
+    def _keys(self, task_id: str) -> list[str]:
+        return [*self.keys_of(task_id), keys.log(task_id)]
 
     def lines(self, task_id: str, start: int, count: int, snapshot: Snapshot) -> list[IndexedLine]:
         """Lines ``start`` to ``start + count - 1`` (1-based) of those the snapshot counts."""
@@ -201,7 +206,7 @@ class LineIndex:
         marks = [MARK.unpack_from(raw, at)[1] for at in range(0, len(raw), MARK.size)]
         if len(marks) == last_block - first_block + 1:
             marks.append(snapshot.plain_bytes)
-        data = self.redis.getrange(keys.lines_plain(task_id), marks[0], marks[-1] - 1)
+        data = self._plain.read(task_id, marks[0], marks[-1])
         start = _skip_lines(data, 0, (first - 1) % K)
         end = _skip_lines(data, marks[-2] - marks[0], (last - 1) % K + 1)
         return data[start:end]
