@@ -2,7 +2,8 @@
 
 The pages load only their own scripts (``/static``, ``/vendor``) and talk only to their own
 origin, so the policy can say exactly that. Styles may be inline: the log viewer's colours
-(ansi_up) and Swagger UI set them from script. No page may be framed (clickjacking, from another port of the same host too).
+(ansi_up) and Swagger UI set them from script. No page may be framed (clickjacking, from
+another port of the same host too).
 """
 
 from __future__ import annotations
