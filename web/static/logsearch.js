@@ -57,17 +57,22 @@ export class LogSearch {
       return;
     }
     this.#show("searching…");
-    this.#count = getJSON(`${this.base}/count?${new URLSearchParams(query)}`).then((reply) => {
-      // A count that took too long stops early and says so: a lower bound.
-      this.#exact = reply.exact !== false;
-      return reply.count;
-    });
-    this.#count.then(() => this.#showPosition(generation)).catch(() => {});
+    let counted;
+    this.#count = new Promise((resolve, reject) => (counted = { resolve, reject }));
+    this.#count.catch(() => {}); // shown by whoever awaits it
     try {
       await this.#goTo(0, generation);
     } catch (error) {
       if (generation === this.#generation) this.#show(describe(error));
     }
+    // Counted after the first match is shown: the server runs one search at a time per
+    // process, and counting reads the whole log, while the first match is often near the top.
+    if (generation !== this.#generation) return;
+    getJSON(`${this.base}/count?${new URLSearchParams(query)}`).then((reply) => {
+      // A count that took too long stops early and says so: a lower bound.
+      this.#exact = reply.exact !== false;
+      counted.resolve(reply.count);
+    }, counted.reject);
   }
 
   async next() {
@@ -113,7 +118,8 @@ export class LogSearch {
     this.viewer.scrollToLine(match.n, { center: false });
     this.viewer.redraw();
     document.body.dataset.searchLine = String(match.n);
-    this.#showPosition(generation);
+    this.#show(`${index + 1} of …`); // until the count comes
+    this.#showPosition(generation).catch(() => {}); // a failed count: the position stays
   }
 
   /** Read a page of matches that holds `index`, next to a known one or from an end. */
