@@ -84,7 +84,17 @@ def _search(page: Page) -> dict[str, float]:
     page.wait_for_function("() => window.bench.matchShown > 0", timeout=60_000, polling=20)
     shown = page.evaluate("window.bench.matchShown - window.bench.lastInput")
     page.wait_for_timeout(300)
-    return {"first_match_ms": round(shown, 1), "longest_task_ms": _longest_since(page, since)}
+    # The share of the server: how long the search requests took, as the browser timed them.
+    requests = page.evaluate(
+        """() => performance.getEntriesByType("resource")
+             .filter((e) => e.name.includes("/search?"))
+             .map((e) => [new URL(e.name).search, Math.round(e.duration)])"""
+    )
+    return {
+        "first_match_ms": round(shown, 1),
+        "longest_task_ms": _longest_since(page, since),
+        "search_requests_ms": requests,
+    }
 
 
 def _scroll(page: Page) -> dict[str, float]:
