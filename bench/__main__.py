@@ -39,13 +39,14 @@ NAMES = (
     "enqueue",
     "follow",
     "cancel",
-    "page",
     "relay",
     "fluentd",
     "search",
 )
 # Each on a stack of its own; the others share one stack with joblook's shipper.
 OWN_STACK = ("fluentd",)
+# Run only when named with --only: the task page in headless Chromium (bench/page.py).
+PAGE = "page-search"
 
 log = logging.getLogger("bench")
 
@@ -64,7 +65,6 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
         ),
         "follow": lambda stack: follow.run(stack, p.follow_lines),
         "cancel": lambda stack: cancel.run(stack, p.cancel_samples),
-        "page": lambda stack: page.run(stack, p.page_lines),
         "relay": lambda _stack: relay.run(p.relay_lines, log_dir, timeout=300),
         "search": lambda stack: search.run(stack, p.search_lines, p.tail_lines),
     }
@@ -81,8 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=NAMES,
-        help="run only these (a table for follow, cancel, page and fluentd only)",
+        choices=(*NAMES, PAGE),
+        help="run only these (a table for follow, cancel, fluentd and search only)",
+    )
+    parser.add_argument(
+        "--page-lines",
+        nargs=2,
+        type=int,
+        metavar=("SEARCHED", "OPENED"),
+        help=f"{PAGE}: lines of the searched log and of the long log opened "
+        f"(default {page.FULL[0]:,} {page.FULL[1]:,}; --quick {page.QUICK[0]:,} {page.QUICK[1]:,})",
     )
     parser.add_argument(
         "--compose",
@@ -93,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
     if args.compose:
         return _compose(args.out)
+    if args.only == [PAGE]:
+        lines = args.page_lines or (page.QUICK if args.quick else page.FULL)
+        return _page(args.out, "quick" if args.quick else "full", *lines)
     profile = QUICK if args.quick else FULL
     chosen = args.only or list(NAMES)
     document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(profile).copy()}
@@ -127,6 +138,23 @@ def main(argv: list[str] | None = None) -> int:
     report.write(path, document, table)
     if table:
         print(report.render(table))
+    print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
+    return 0
+
+
+def _page(out: Path, profile: str, searched: int, opened: int) -> int:
+    document: dict[str, Any] = {"machine": machine.describe(), "profile": profile}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
+        results = page.run(Path(tmp) / "stack", searched, opened)
+    document["results"] = {PAGE: results}
+    document["seconds"] = round(time.monotonic() - started, 1)
+    document["load_average_after"] = machine.describe()["load_average"]
+    table = page.rows(results)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{PAGE}-{profile}-{stamp}.json"
+    report.write(path, {**document, "page_table": table}, [])
+    print(page.render(table))
     print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
     return 0
 

@@ -20,7 +20,6 @@ class Profile:
     relay_lines: int
     follow_lines: int  # at 10 lines/s, each alone on its way
     cancel_samples: int
-    page_lines: int  # a finished log opened in Chromium
     search_lines: int = 0  # the log searched (issue #17)
     tail_lines: int = 0  # the long log opened at its end (0: none)
 
@@ -38,7 +37,6 @@ FULL = Profile(
     relay_lines=20_000,
     follow_lines=100,
     cancel_samples=20,
-    page_lines=100_000,
     search_lines=1_000_000,
     tail_lines=10_000_000,
 )
@@ -56,7 +54,6 @@ QUICK = Profile(
     relay_lines=1000,
     follow_lines=10,
     cancel_samples=3,
-    page_lines=10_000,
     search_lines=20_000,
     tail_lines=100_000,
 )
@@ -77,5 +74,4 @@ COMPOSE = Profile(
     relay_lines=0,
     follow_lines=0,
     cancel_samples=0,
-    page_lines=0,
 )

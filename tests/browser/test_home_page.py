@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import row_is_rendered
+from tests.browser.logview import row_is_rendered
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.terminal import buffer_lines, open_task, wait_until_shown
+from tests.browser.logview import buffer_lines, open_task, wait_until_shown
 from tests.support.stack import Stack, paced_count, running_stack
 
 pytestmark = pytest.mark.browser

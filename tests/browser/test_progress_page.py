@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import open_task, row_is_rendered
+from tests.browser.logview import open_task, row_is_rendered
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -114,8 +114,8 @@ def example_command() -> str:
 
 
 # The tqdm bar's row is on screen (tqdm.write blanks it for a moment whenever it prints).
-BAR_IS_DRAWN = """() => [...document.querySelectorAll('.xterm-rows > div')]
-    .some((row) => row.textContent.startsWith('training: '))"""
+BAR_IS_DRAWN = """() => [...document.querySelectorAll('#log .row .text')]
+    .some((text) => text.textContent.startsWith('training: '))"""
 
 
 def test_screenshot_of_a_task_with_progress_and_charts(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.terminal import open_task, row_is_rendered
+from tests.browser.logview import open_task, row_is_rendered
 from tests.support.browser import VIEWPORT
 from tests.support.stack import Stack, running_stack
 

@@ -1,4 +1,4 @@
-"""The task page in real Chromium: terminal rendering, live output, header, search, following."""
+"""The task page in real Chromium: ANSI rendering, live output, header, search, following."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.terminal import (
+from tests.browser.logview import (
     buffer_lines,
+    line_numbers_on_screen,
     open_task,
     row_is_rendered,
     wait_until_all_shown,
@@ -55,14 +56,15 @@ def open_showcase(page: Page, stack: Stack, task_id: str) -> None:
 
 
 def span(page: Page, text: str) -> Locator:
-    """The terminal's span holding exactly ``text``."""
-    return page.locator(".xterm-rows span").filter(has_text=re.compile(f"^{re.escape(text)}$"))
+    """The innermost element of a row's text holding exactly ``text``."""
+    exact = re.compile(f"^{re.escape(text)}$")
+    return page.locator("#log .row .text, #log .row .text span").filter(has_text=exact).last
 
 
 def colour_of(locator: Locator) -> str:
-    """The computed colour of what ``locator`` finds. xterm's DOM renderer replaces a row's spans
-    whenever it redraws the row, so an element found a moment ago may be detached (and have no
-    style) by the time it is read: read again, the locator finds the new one."""
+    """The computed colour of what ``locator`` finds. The viewer fills a row again whenever what
+    it shows changes, so an element found a moment ago may be detached (and have no style) by the
+    time it is read: read again, the locator finds the new one."""
     script = "e => e.isConnected ? getComputedStyle(e).color : ''"
     return str(wait_for(lambda: locator.evaluate(script), 5, "a rendered span's colour"))
 
@@ -78,7 +80,7 @@ def test_ansi_colours_and_styles_are_rendered_without_raw_escape_codes(
     expect(span(page, "orange")).to_have_css("color", "rgb(255, 135, 0)")  # 256-colour 208
     expect(span(page, "bold")).to_have_css("font-weight", "700")
     expect(span(page, "underlined")).to_have_css("text-decoration-line", "underline")
-    rows = page.locator(".xterm-rows").inner_text()
+    rows = page.locator("#log .log-rows").inner_text()
     assert "red blue orange bold underlined" in rows
     assert "\x1b" not in page.locator("body").inner_text()
     assert not re.search(r"\[\d+(;\d+)*m", rows)
@@ -87,7 +89,7 @@ def test_ansi_colours_and_styles_are_rendered_without_raw_escape_codes(
 def test_stderr_is_shown_in_its_own_colour(stack: Stack, page: Page, showcase: str) -> None:
     open_showcase(page, stack, showcase)
     stderr_colour = colour_of(span(page, "a warning on stderr"))
-    stdout_colour = colour_of(page.locator(".xterm-rows > div", has_text="progress 5/5"))
+    stdout_colour = colour_of(page.locator("#log .row .text", has_text="progress 5/5"))
     assert stderr_colour == "rgb(255, 123, 114)"
     assert stdout_colour != stderr_colour
 
@@ -100,11 +102,18 @@ def test_a_carriage_return_progress_bar_shows_only_its_last_frame(
     assert [line for line in lines if "progress" in line] == ["progress 5/5"]
 
 
-def test_cursor_up_and_erase_line_redraw_a_multi_line_display(
+def test_cursor_moves_are_not_shown_raw_and_each_printed_line_stays(
     stack: Stack, page: Page, showcase: str
 ) -> None:
+    # The viewer shows lines, as CI log viewers do, not a terminal screen: a display redrawn with
+    # cursor-up shows each version it printed, with no escape code left over.
     open_showcase(page, stack, showcase)
-    assert buffer_lines(page) == SHOWCASE_LINES
+    assert buffer_lines(page) == [
+        *SHOWCASE_LINES[:3],
+        "epoch 1: 10%",
+        "epoch 2: 0%",
+        *SHOWCASE_LINES[3:],
+    ]
 
 
 def test_screenshot_of_a_finished_task(
@@ -152,8 +161,8 @@ def test_search_finds_next_and_previous_matches_and_highlights_them(
     expect(count).to_have_text(f"{first % 13 + 1} of 13")
     page.press("#search-input", "Shift+Enter")
     expect(count).to_have_text(f"{first} of 13")
-    assert page.evaluate("joblook.term.getSelection()") == "15"
-    expect(page.locator(".xterm-decoration").first).to_be_attached()
+    expect(page.locator("mark.match.current")).to_have_text("15")
+    expect(page.locator("mark.match").first).to_be_attached()
     page.fill("#search-input", "no such text")
     expect(count).to_have_text("no matches")
 
@@ -161,7 +170,8 @@ def test_search_finds_next_and_previous_matches_and_highlights_them(
 def test_scrolling_up_pauses_following_and_jump_to_latest_resumes_it(
     stack: Stack, page: Page
 ) -> None:
-    task_id = stack.enqueue('for i in $(seq 1 200); do echo "line $i"; sleep 0.03; done')
+    # Long enough to still print after a slow page load on a busy machine.
+    task_id = stack.enqueue('for i in $(seq 1 600); do echo "line $i"; sleep 0.03; done')
     open_task(page, stack, task_id)
     wait_until_shown(page, 80)  # more lines than the screen has rows
     jump = page.locator("#jump")
@@ -169,17 +179,18 @@ def test_scrolling_up_pauses_following_and_jump_to_latest_resumes_it(
     page.mouse.move(600, 400)
     page.mouse.wheel(0, -400)
     expect(jump).to_be_visible()
-    viewport = page.evaluate("joblook.term.buffer.active.viewportY")
-    base = page.evaluate("joblook.term.buffer.active.baseY")
+    on_screen = line_numbers_on_screen(page)
+    total = page.evaluate("joblook.viewer.source.total")
     # Output goes on. (Predicates as functions: the pages' CSP allows no eval of strings.)
-    page.wait_for_function(f"() => joblook.term.buffer.active.baseY > {base + 10}")
-    assert page.evaluate("joblook.term.buffer.active.viewportY") == viewport  # the view stays
+    page.wait_for_function(f"() => joblook.viewer.source.total > {total + 10}")
+    assert line_numbers_on_screen(page) == on_screen  # the view stays
+    assert not page.evaluate("joblook.viewer.following")
     jump.click()
     expect(jump).to_be_hidden()
-    base = page.evaluate("joblook.term.buffer.active.baseY")
-    page.wait_for_function(f"() => joblook.term.buffer.active.baseY > {base + 10}")
-    assert page.evaluate(
-        "joblook.term.buffer.active.viewportY === joblook.term.buffer.active.baseY"
+    total = page.evaluate("joblook.viewer.source.total")
+    page.wait_for_function(f"() => joblook.viewer.source.total > {total + 10}")
+    page.wait_for_function(
+        "() => joblook.viewer.visibleLines().at(-1) === joblook.viewer.source.total"
     )  # following again
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.terminal import buffer_lines, open_task, wait_until_all_shown, wait_until_shown
+from tests.browser.logview import buffer_lines, open_task, wait_until_all_shown, wait_until_shown
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser

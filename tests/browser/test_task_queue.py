@@ -10,7 +10,7 @@ import redis
 from playwright.sync_api import Page, expect
 
 from joblook import keys
-from tests.browser.terminal import open_task
+from tests.browser.logview import open_task
 from tests.support.stack import Stack, running_stack
 from tests.support.waiting import wait_for
 

@@ -1,22 +1,27 @@
-// The live log page. Gap-free resume: `writer.lastSeq` is the highest seq written, every
-// (re)connect subscribes with after_seq = lastSeq, and the writer drops records at or below it.
-// So after a dropped connection or a web server restart every line is shown exactly once.
+// The live log page. The log is a LogViewer over lines read from GET /tasks/<id>/lines in
+// windows, so a log of any length opens at its end at once. Socket.IO "log" events do not carry
+// what is drawn: they say new output exists, and the page reads the lines after the last one it
+// knows (one request at a time). Every (re)connect subscribes with after_seq = the highest seq
+// seen and reads the lines again, so nothing is missed across a dropped connection.
 //
-// Tests read `document.body.dataset.lastSeq` (the highest seq the terminal's buffer holds) and
-// `window.joblook.term` (the xterm.js Terminal), `window.joblook.socket` and
-// `window.joblook.charts` (the metric charts).
+// Tests read `document.body.dataset.lastSeq` (the highest seq the lines known reflect) and
+// `window.joblook.viewer` (visibleText(), text(), following, source.total),
+// `window.joblook.socket` and `window.joblook.charts` (the metric charts).
 import { downloadUrl, getJSON } from "/static/api.js";
 import { MetricCharts } from "/static/charts.js";
 import { openSocket } from "/static/connection.js";
 import { config } from "/static/config.js";
-import { isFinished } from "/static/format.js";
-import { LogWriter } from "/static/logwriter.js";
+import { formatDuration, isFinished } from "/static/format.js";
+import { LineLinks } from "/static/linelinks.js";
+import { LineSource } from "/static/linesource.js";
+import { LogSearch } from "/static/logsearch.js";
+import { LogViewer } from "/static/logviewer.js";
 import { EndNotifier } from "/static/notify.js";
-import { attachSearch } from "/static/search.js";
+import { MARKER, Sections, sectionDuration } from "/static/sections.js";
 import { TaskControls } from "/static/taskcontrols.js";
 import { TaskHeader } from "/static/taskheader.js";
 import { TaskProgress } from "/static/taskprogress.js";
-import { createTerminal, SCROLLBACK } from "/static/terminal.js";
+import { TimeToggle } from "/static/timetoggle.js";
 
 const byId = (id) => document.getElementById(id);
 const taskId = new URLSearchParams(location.search).get("task_id");
@@ -52,6 +57,7 @@ async function refresh() {
   progress.showTask(task);
   notifier.show(task);
   if (isFinished(task.state)) notifier.ended(task);
+  showTaskInLog(task);
   await controls.show(task);
   return task;
 }
@@ -73,40 +79,90 @@ async function loadMetrics() {
 }
 
 byId("download").href = downloadUrl(taskId);
-const term = createTerminal(byId("terminal"), byId("jump"));
-const search = attachSearch(term, {
+document.body.dataset.lastSeq = "0";
+let lastSeq = 0; // the highest record seq seen, in a reply or an event
+
+const sections = new Sections(taskId);
+const source = new LineSource(taskId, {
+  onTotal: () => viewer.refresh(),
+  onLines: () => viewer.redraw(),
+  onError: (error) => showError(error.message),
+  onPolled: (reply) => {
+    if (reply.lines.some((line) => MARKER.test(line.text))) loadSections();
+  },
+});
+const viewer = new LogViewer(byId("log"), source, sections, {
+  onFollow: (following) => (byId("jump").hidden = following),
+  formatDuration,
+  sectionDuration,
+});
+byId("jump").addEventListener("click", () => {
+  viewer.scrollToEnd();
+  viewer.container.focus();
+});
+const search = new LogSearch(taskId, viewer, {
   form: byId("search"),
   input: byId("search-input"),
   previous: byId("search-previous"),
   count: byId("search-count"),
+  regex: byId("search-regex"),
+  caseSensitive: byId("search-case"),
 });
-const writer = new LogWriter(term, {
-  onShown: (seq) => (document.body.dataset.lastSeq = String(seq)),
-  onStatus: (record) => header.showStatusNote(record.log),
+const links = new LineLinks(viewer, {
+  menu: byId("line-menu"),
+  copy: byId("copy-link"),
+  goto: byId("goto"),
+  gotoInput: byId("goto-input"),
 });
-document.body.dataset.lastSeq = "0";
-window.joblook = { taskId, term, writer, search, charts };
+const times = new TimeToggle(viewer, byId("timestamps"));
+window.joblook = { taskId, viewer, search, links, times, charts };
 
-/** A log longer than the scrollback starts where the scrollback can still hold it. */
-function startFor(records) {
-  const start = Math.max(0, records - SCROLLBACK);
-  if (start > 0) {
-    const link = document.createElement("a");
-    link.href = downloadUrl(taskId);
-    link.textContent = "download the whole log";
-    byId("window-note").replaceChildren(
-      `This log has ${records.toLocaleString()} records; the first ${start.toLocaleString()} are `
-        + "not shown here: ",
-      link,
-    );
-    byId("window-note").hidden = false;
+/** Sections fold when the task ends; its start is where relative times count from. */
+let ended = null; // unknown until the first read of the task
+function showTaskInLog(task) {
+  if (task.started_at) viewer.startTime = Date.parse(task.started_at) / 1000;
+  const nowEnded = isFinished(task.state);
+  sections.setState(nowEnded, task.state === "FAILURE");
+  if (nowEnded && ended === false) { // it ended while the page watched
+    source.poll().then(loadSections); // the last lines and the sections' ends
   }
-  return start;
+  ended = nowEnded;
+  viewer.refresh();
+}
+
+let sectionsLoading = null;
+let sectionsAgain = false;
+/** Read the sections again (at most one request at a time, one more if asked meanwhile). */
+function loadSections() {
+  if (sectionsLoading) {
+    sectionsAgain = true;
+    return sectionsLoading;
+  }
+  sectionsLoading = (async () => {
+    try {
+      do {
+        sectionsAgain = false;
+        await sections.load();
+        viewer.refresh();
+      } while (sectionsAgain);
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      sectionsLoading = null;
+    }
+  })();
+  return sectionsLoading;
+}
+
+/** The lines known reflect every record up to `seq`: say so to tests, and subscribe after it. */
+function saw(seq) {
+  lastSeq = Math.max(lastSeq, seq);
+  document.body.dataset.lastSeq = String(seq);
 }
 
 function follow(socket) {
   socket.on("connect", () => {
-    socket.emit("subscribe", { task_id: taskId, after_seq: writer.lastSeq }, (ack) => {
+    socket.emit("subscribe", { task_id: taskId, after_seq: lastSeq }, (ack) => {
       if (!ack?.ok) {
         showError(`Cannot follow this task: ${ack?.error ?? "no reply"}`);
         return;
@@ -115,6 +171,7 @@ function follow(socket) {
       // change without log records here). Once in it, read the task again: a change made before
       // we joined, or while disconnected, sent its event to nobody.
       refresh().catch((error) => showError(error.message));
+      source.poll().then(() => saw(source.lastSeq)); // what was printed while away
     });
     loadMetrics().catch((error) => showError(error.message)); // events missed while away
   });
@@ -125,9 +182,13 @@ function follow(socket) {
   // until it has one (services/joblook/web/acks.py), so acknowledge whatever happens here.
   socket.on("log", ({ task_id: id, records }, acknowledge) => {
     try {
-      if (id !== taskId) return;
-      writer.add(records);
+      if (id !== taskId || !records.length) return;
+      for (const record of records) {
+        if (record.stream === "status" && record.seq > lastSeq) header.showStatusNote(record.log);
+      }
+      lastSeq = Math.max(lastSeq, records[records.length - 1].seq);
       progress.sawRecords(records);
+      source.poll().then(() => saw(source.lastSeq));
     } finally {
       acknowledge?.();
     }
@@ -152,14 +213,25 @@ function follow(socket) {
 }
 
 async function main() {
-  let task;
+  const opening = source.open(); // meanwhile: the log's end does not wait for the header
+  opening.catch(() => {}); // its error is shown below, unless the task is unknown
   try {
-    task = await refresh();
+    await refresh();
   } catch (error) {
     showError(error.status === 404 ? "Unknown task: no task has this id." : error.message);
     return;
   }
-  writer.startAfter(startFor(task.records));
+  const sectionsLoaded = loadSections(); // shows its own error
+  try {
+    await opening;
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  saw(source.lastSeq);
+  viewer.refresh();
+  await sectionsLoaded; // an address's line may lie in a folded section
+  if (!links.follow()) viewer.container.focus();
   progress.stallSeconds = config.stall_seconds;
   const socket = openSocket(byId("connection"));
   window.joblook.socket = socket;

@@ -1,8 +1,9 @@
 """Headers on every response that keep the pages from being framed, sniffed or injected into.
 
 The pages load only their own scripts (``/static``, ``/vendor``) and talk only to their own
-origin, so the policy can say exactly that. Styles may be inline: xterm.js and Swagger UI set
-them from script. No page may be framed (clickjacking, from another port of the same host too).
+origin, so the policy can say exactly that. Styles may be inline: the log viewer's colours
+(ansi_up) and Swagger UI set them from script. No page may be framed (clickjacking, from
+another port of the same host too).
 """
 
 from __future__ import annotations

@@ -28,10 +28,7 @@ TOKEN_TAKEN_HEADERS = {
 # The few library files pages may load, by the name they are served under.
 VENDOR = {
     "socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
-    "xterm.mjs": "@xterm/xterm/lib/xterm.mjs",
-    "xterm.css": "@xterm/xterm/css/xterm.css",
-    "addon-search.mjs": "@xterm/addon-search/lib/addon-search.mjs",
-    "addon-fit.mjs": "@xterm/addon-fit/lib/addon-fit.mjs",
+    "ansi_up.js": "ansi_up/ansi_up.js",
     "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "uPlot.esm.js": "uplot/dist/uPlot.esm.js",

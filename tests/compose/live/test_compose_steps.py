@@ -12,14 +12,10 @@ from tests.support.composestack import ComposeStack
 from tests.support.stack import output_of, seqs_of
 from tests.support.waiting import wait_for
 
-# The terminal's text, or null before the page has made its terminal.
+# The text of the log's rows on screen, or null before the page has made its viewer.
 _TERMINAL_TEXT = """() => {
-  const term = window.joblook && window.joblook.term;
-  if (!term) return null;
-  const buffer = term.buffer.active;
-  const lines = [];
-  for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i).translateToString(true));
-  return lines.join("\\n");
+  const viewer = window.joblook && window.joblook.viewer;
+  return viewer ? viewer.visibleText().join("\\n") : null;
 }"""
 
 

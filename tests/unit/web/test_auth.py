@@ -22,7 +22,7 @@ def requests_to_every_route(app: Flask) -> list[tuple[str, str, str]]:
     calls = []
     for rule in app.url_map.iter_rules():
         path = rule.rule.replace("<task_id>", SOME_TASK)
-        path = path.replace("<path:name>", "task.js").replace("<name>", "xterm.css")
+        path = path.replace("<path:name>", "task.js").replace("<name>", "uPlot.min.css")
         calls += [(rule.endpoint, m, path) for m in sorted(rule.methods or ()) if m != "OPTIONS"]
     return calls
 
@@ -55,7 +55,7 @@ def test_a_page_token_in_the_address_opens_pages_but_not_public_files(app: Flask
     with app.test_client() as client:
         assert client.get("/docs?token=user-secret").status_code == 302
         # A public file ignores ?token=: nothing to swap, nothing to refuse.
-        with client.get("/vendor/xterm.css?token=guess") as file:
+        with client.get("/vendor/uPlot.min.css?token=guess") as file:
             assert file.status_code == 200
 
 
