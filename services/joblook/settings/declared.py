@@ -80,6 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
         "the user token. Required like `JOBLOOK_TOKEN` (`joblook up` makes one when unset).",
     ),
     Setting(
+        "JOBLOOK_METRICS_TOKEN", "metrics_token", SECRETS, p.text, secret=True,
+        shown_default="unset (`/metrics` takes `JOBLOOK_TOKEN`)",
+        help="Bearer token for `GET /metrics` (Prometheus' `authorization` in a scrape config) and "
+        "the worker's metrics port: it can read counts, nothing else. Unset: `/metrics` takes "
+        "`JOBLOOK_TOKEN`, and the worker's port takes no token (bind it to an internal network).",
+    ),
+    Setting(
         "FLOWER_BASIC_AUTH", "flower_basic_auth", SECRETS, p.text, secret=True,
         shown_default="unset (`joblook up` makes one)",
         help="Flower's login, as `user:password` (several: `user1:pass1,user2:pass2`). Flower can "
