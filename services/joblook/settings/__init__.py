@@ -47,6 +47,7 @@ class Settings:
     host: str
     port: int
     flower_port: int
+    worker_metrics_port: int | None
     data_dir: Path
     sync_url: str
     auth: str

@@ -142,6 +142,14 @@ SETTINGS: tuple[Setting, ...] = (
         "5555).",
     ),
     Setting(
+        "JOBLOOK_WORKER_METRICS_PORT", "worker_metrics_port", ADDRESSES, p.integer,
+        shown_default="unset (not served)", example="9808",
+        help="Port on which each worker serves its Prometheus metrics (`/metrics`: commands "
+        "running and ended, their durations, output bytes, the last heartbeat), on "
+        "`JOBLOOK_HOST`. With `JOBLOOK_METRICS_TOKEN` a scrape needs it as a bearer token. "
+        "Unset: not served.",
+    ),
+    Setting(
         "JOBLOOK_FLOWER_URL", "flower_url", ADDRESSES, p.text,
         shown_default="`http://<JOBLOOK_PUBLIC_URL's host>:$FLOWER_PORT/`",
         example="https://flower.example.com/",
