@@ -129,3 +129,10 @@ def test_the_scanner_for_ascii_text_finds_the_lines_the_unicode_one_does(
     assert found  # each query matches some lines, so the comparison says something
     deadline = time.monotonic() + 5
     assert count_lines(pattern, data, deadline, ascii=True) == (len(found), True)
+
+
+def test_plain_text_without_letters_is_found_whatever_case_is_asked() -> None:
+    data = b"id 424242 ok\nid 424243 ok\n"
+    for case in (False, True):
+        assert list(matching_lines(Pattern.compile("424242", case=case), data)) == [0]
+    assert Pattern.compile("42-42", case=False).spans("x 42-42") == [[2, 7]]

@@ -138,28 +138,38 @@ class LineIndex:
         self._commit = client.register_script(script)
         self._plain = PlainCache(client)
 
-    def catch_up_all(self, task_ids: Iterable[str]) -> None:
-        """:meth:`catch_up` each task, with one round trip for those already up to date."""
+    def catch_up_all(self, task_ids: Iterable[str]) -> dict[str, tuple[Snapshot, Snapshot]]:
+        """:meth:`catch_up` each task, with one round trip for those already up to date; the
+        index before and after for each task that had records to index."""
         ids = list(task_ids)
         pipe = self.redis.pipeline(transaction=False)
         for task_id in ids:
             pipe.hget(keys.lines_meta(task_id), "cursor")
             pipe.llen(keys.log(task_id))
         replies = iter(pipe.execute())
+        moved = {}
         for task_id, cursor, stored in zip(ids, replies, replies, strict=False):
             if int(cursor or 0) < stored:
-                self.catch_up(task_id)
+                moved[task_id] = self._catch_up(task_id)
+        return moved
 
     def catch_up(self, task_id: str) -> Snapshot:
         """Turn the records not yet indexed into lines; the index as it then is."""
+        return self._catch_up(task_id)[1]
+
+    def _catch_up(self, task_id: str) -> tuple[Snapshot, Snapshot]:
+        """The index as first read, and once caught up."""
+        first: Snapshot | None = None
         while True:
             pipe = self.redis.pipeline(transaction=False)
             pipe.hmget(keys.lines_meta(task_id), "cursor", "state")
             pipe.llen(keys.log(task_id))
             (cursor, state), stored = pipe.execute()
             snapshot = Snapshot.of(cursor, state)
+            if first is None:
+                first = snapshot
             if snapshot.cursor >= stored:
-                return snapshot
+                return first, snapshot
             self._step(task_id, snapshot)
 
     def _step(self, task_id: str, snapshot: Snapshot) -> None:

@@ -61,6 +61,8 @@ class Pattern:
         if "\n" in query or "\r" in query:
             raise PatternError("q must be on one line: lines are searched one by one")
         counter, lower = None, False
+        if not regex and query.lower() == query.upper() == query.casefold():
+            case = True  # nothing in it has a case (digits, say): re's literal search is fastest
         if not regex and (case or query.isascii()):
             # findall of "literal, rest of line, empty group" counts matching lines in C (the
             # rest of a line is consumed, so a line counts once; the empty group costs nothing).
