@@ -103,9 +103,10 @@ def test_windows_are_exact_over_blocks_of_wide_characters_and_escapes(store: Log
         assert [g.text for g in got] == [
             "first" if n == 1 else line(n - 1) for n in range(start, min(start + 2, total + 1) + 1)
         ]
-    assert store.lines.plain(TASK, K + 1, K + 1, snapshot) == f"{line(K)}\n".replace(
-        "\x1b[1m", ""
-    ).replace("\x1b[0m", "").encode()
+    assert (
+        store.lines.plain(TASK, K + 1, K + 1, snapshot)
+        == f"{line(K)}\n".replace("\x1b[1m", "").replace("\x1b[0m", "").encode()
+    )
 
 
 def test_the_index_knows_whether_its_plain_text_is_all_ascii(store: LogStore) -> None:
