@@ -18,6 +18,7 @@ from typing import Any
 from joblook import keys
 from joblook.store.lines.index import Snapshot
 from joblook.store.lines.pattern import Pattern, matching_lines
+from joblook.store.lines.search import off_hub
 from joblook.store.logstore import LogStore
 
 LAPSE_SECONDS = 120.0  # a page sends its text again every minute while it filters
@@ -50,8 +51,8 @@ class OutputWatch:
 
     def lines_added(self, moved: dict[str, tuple[Snapshot, Snapshot]]) -> None:
         """Announce the tasks whose lines added (the index before and after) match a text."""
-        texts = self._held()
-        if not texts or not moved:
+        texts = self._held() if moved else []
+        if not texts:
             return
         now = time.monotonic()
         matched: dict[str, list[str]] = {}
@@ -62,7 +63,7 @@ class OutputWatch:
             for text, pattern in texts:
                 if self._announced.get((text, task_id), float("-inf")) > now - ANNOUNCE_EVERY:
                     continue
-                if next(matching_lines(pattern, added, ascii=after.ascii), None) is not None:
+                if off_hub(_matches, added, pattern, after.ascii):
                     self._announced[(text, task_id)] = now
                     matched.setdefault(task_id, []).append(text)
         if matched:
@@ -92,3 +93,8 @@ class OutputWatch:
             self._announced = {
                 key: at for key, at in self._announced.items() if at > now - ANNOUNCE_EVERY
             }
+
+
+def _matches(data: bytes, pattern: Pattern, ascii: bool) -> bool:
+    """Whether a line of ``data`` matches (searched off the hub when long: a big /sync)."""
+    return next(matching_lines(pattern, data, ascii=ascii), None) is not None
