@@ -32,6 +32,7 @@ from joblook.web.acks import AckWindow
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
+from joblook.web.outputwatch import OutputWatch
 from joblook.web.workers import WorkerCount
 
 
@@ -103,6 +104,7 @@ def create_app(
     stats = LiveStats(emit=_emit_to_rooms, tasks_room=broadcast.TASKS_ROOM)
     app.extensions["joblook.livestats"] = stats
     socketio.start_background_task(stats.run)
+    app.extensions["joblook.outputwatch"] = OutputWatch(store, broadcast.output_matched)
     return app
 
 

@@ -141,7 +141,8 @@ def sync() -> dict[str, int]:
     kept = enqueued_only(_store(), records)
     appended = _store().append(kept, progress.findings(kept))
     # The lines of what was stored, now (a read would catch up too: this keeps reads short).
-    _store().lines.catch_up_all({r.task_id for r in kept})
+    moved = _store().lines.catch_up_all({r.task_id for r in kept})
+    current_app.extensions["joblook.outputwatch"].lines_added(moved)
     broadcast.task_changed(_store(), appended.state_changed)
     current_app.extensions["joblook.livestats"].note(appended)
     metrics.changed(new_states(kept, appended.state_changed))
