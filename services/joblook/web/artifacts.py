@@ -53,7 +53,9 @@ def list_artifacts(task_id: str) -> dict[str, object]:
     return {"task_id": task_id} | _manifest(task_id).to_json()
 
 
-@bp.get("/tasks/<task_id>/artifacts/<path:name>")
+# merge_slashes=False: "a//b" or "/etc/x" (an encoded slash first) is refused with 400 as it is,
+# rather than redirected to a name it is not.
+@bp.get("/tasks/<task_id>/artifacts/<path:name>", merge_slashes=False)
 @spec.validate(resp=replies({200: None}, 400, 404, 503), tags=["artifacts"])
 @other_content(
     200,
