@@ -10,6 +10,7 @@ pointing out of it, a FIFO). Then the directory is removed.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from joblook.settings import Settings
 from joblook.store.artifacts.backends import ArtifactStore, expiry, open_store, s3_options
@@ -58,7 +60,7 @@ class Workspace:
         kept: list[Kept] = []
         for name, path, size in found.files:
             try:
-                with _open_regular(path) as source:
+                with open_inside(path, self.directory) as source:
                     self._store.put_file(self.task_id, name, source, size)
             except OSError as exc:
                 found.skipped.append(Skipped(name, size, f"could not be read: {exc.strerror}"))
@@ -136,9 +138,22 @@ def _walk(root: Path, found: Found) -> Iterator[tuple[str, Path]]:
                 yield name, path
 
 
-def _open_regular(path: Path):  # type: ignore[no-untyped-def]
-    """Open ``path`` for reading unless it became a link since the walk looked at it."""
-    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+def open_inside(path: Path, root: Path) -> BinaryIO:
+    """Open ``path`` for reading if it is still a regular file inside ``root``.
+
+    Between the walk and this open, a process the command left behind could swap the file, or a
+    folder on its path, for a link out of the directory: O_NOFOLLOW refuses a link as the last
+    part, and the opened file's real path must still lie under ``root``.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        real = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        if not real.is_relative_to(root.resolve()) or not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EXDEV, "it moved out of the directory")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def artifact_options(settings: Settings) -> ArtifactOptions:

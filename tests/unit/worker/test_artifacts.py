@@ -10,7 +10,7 @@ import pytest
 from joblook.record import State
 from joblook.store.artifacts.backends import DirectoryStore
 from joblook.store.artifacts.manifest import Manifest
-from joblook.worker.artifacts import ArtifactOptions, collect
+from joblook.worker.artifacts import ArtifactOptions, open_inside, collect
 from joblook.worker.runner import execute
 
 TASK = "4f1c2a9e-1111-4222-8333-444455556666"
@@ -103,3 +103,14 @@ def test_the_store_refuses_a_task_id_that_could_name_another_path(tmp_path: Path
     store = DirectoryStore(tmp_path / "store")
     with pytest.raises(ValueError, match="not a task id"):
         store.manifest("../etc")
+
+
+def test_a_folder_swapped_for_a_link_after_the_walk_is_not_read_through(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "f.txt").write_text("the worker's secret")
+    root = tmp_path / "dir"
+    root.mkdir()
+    (root / "plots").symlink_to(outside)  # what a leftover process could do after the walk
+    with pytest.raises(OSError, match="moved out of the directory"):
+        open_inside(root / "plots" / "f.txt", root)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import shutil
 import time
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 CHUNK = 256 * 1024  # bytes per read while copying or serving
 MANIFEST = "manifest.json"
 TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
-PRUNE_BATCH = 500  # task directories a prune looks at, at most, per call
+PRUNE_BATCH = 500  # task folders a prune looks at per call, picked at random
 
 
 class ArtifactStore(Protocol):
@@ -131,10 +132,11 @@ class DirectoryStore:
         """Delete the artifacts of tasks whose manifest has expired; returns how many."""
         removed = 0
         try:
-            entries = sorted(os.scandir(self.root), key=lambda e: e.name)[:PRUNE_BATCH]
+            entries = list(os.scandir(self.root))
         except FileNotFoundError:
             return 0
-        for entry in entries:
+        # A random batch: every folder's turn comes, however many stay unexpired.
+        for entry in random.sample(entries, min(len(entries), PRUNE_BATCH)):
             if not entry.is_dir(follow_symlinks=False) or not TASK_ID.fullmatch(entry.name):
                 continue
             manifest = self.manifest(entry.name)
