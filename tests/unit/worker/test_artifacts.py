@@ -10,7 +10,7 @@ import pytest
 from joblook.record import State
 from joblook.store.artifacts.backends import DirectoryStore
 from joblook.store.artifacts.manifest import Manifest
-from joblook.worker.artifacts import ArtifactOptions, open_inside, collect
+from joblook.worker.artifacts import ArtifactOptions, collect, open_inside
 from joblook.worker.runner import execute
 
 TASK = "4f1c2a9e-1111-4222-8333-444455556666"
