@@ -3,10 +3,13 @@ previewed, any other file as a link with its size."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.logview import open_task
+from tests.browser.test_progress_page import example_command
 from tests.integration.test_artifacts import PNG
 from tests.support.stack import Stack
 
@@ -57,3 +60,20 @@ def test_the_panel_shows_images_inline_previews_csv_and_text_and_lists_other_fil
     )
     expect(checkpoint.locator(".artifact-size")).to_have_text("1000 bytes")
     expect(checkpoint.locator("img, pre, table")).to_have_count(0)
+
+
+def test_screenshot_of_the_artifacts_train_py_keeps(
+    stack: Stack, page: Page, screenshots: Path
+) -> None:
+    task_id = stack.enqueue(example_command().replace("--delay 0.15", "--delay 0"))
+    assert stack.wait_finished(task_id)["state"] == "SUCCESS"
+    open_task(page, stack, task_id)
+    panel = page.locator("#artifacts")
+    names = panel.locator("li.artifact > a")
+    expect(names).to_have_text(["checkpoint.bin", "loss.svg", "losses.csv"])
+    page.wait_for_function(
+        "() => document.querySelector('li[data-name=\"loss.svg\"] img')?.naturalWidth > 0"
+    )
+    expect(panel.locator('li[data-name="losses.csv"] th')).to_have_text(["step", "loss"])
+    panel.screenshot(path=screenshots / "artifacts.png")
+    assert (screenshots / "artifacts.png").stat().st_size > 5_000
