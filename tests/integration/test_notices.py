@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.test_cli import joblook
 from tests.support.receiver import Receiver
 from tests.support.stack import Stack, running_stack
 from tests.support.waiting import wait_for
@@ -112,3 +113,13 @@ def test_a_notify_that_is_no_apprise_url_is_a_400_that_does_not_repeat_it(
         timeout=10,
     )
     assert reply.status_code == 400 and "notify goes with cmd or job" in reply.json()["error"]
+
+
+def test_the_cli_submit_notify_flag_sends_the_end_there(
+    notifying_stack: Stack, receivers: dict[str, Receiver]
+) -> None:
+    job = receivers["job"]
+    done = joblook(notifying_stack.base_url, "submit", "--notify", _json_url(job), "--", "echo cli")
+    assert done.returncode == 0, done.stderr
+    task_id = done.stdout.strip()
+    wait_for(lambda: any(task_id in d["message"] for d in job.delivered), 30, "the CLI's notice")
