@@ -21,6 +21,7 @@ from joblook.queuenames import DEFAULT_QUEUE
 from joblook.record import State
 from joblook.store.cancellation import read_cancel
 from joblook.store.slots import Ask, Slots
+from joblook.worker import metrics as worker_metrics
 from joblook.worker.admission import Parked, admitted
 from joblook.worker.artifacts import ArtifactOptions, Workspace
 from joblook.worker.cancelwatch import CancelWatcher
@@ -98,7 +99,12 @@ def run(
     with _admission(self, ask) as gpu_ids:
         heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
         workspace, began = _workspace(conf, task_id), time.monotonic()
-        with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel, workspace as kept:
+        with (
+            heartbeat,
+            CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel,
+            worker_metrics.running() as ended,
+            workspace as kept,
+        ):
             outcome = execute(
                 task_id,
                 cmd,
@@ -110,9 +116,10 @@ def run(
                 gpu_ids=gpu_ids,
                 artifacts=kept,
             )
+            ended(outcome.state.value)
     spent = time.monotonic() - began
-    ended = Ended(task_id, cmd, outcome.state.value, outcome.exit_code, spent)
-    _announce(self, ended, logs_dir, queue)
+    finished = Ended(task_id, cmd, outcome.state.value, outcome.exit_code, spent)
+    _announce(self, finished, logs_dir, queue)
     if outcome.state is not State.SUCCESS and later_steps:
         _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
     if outcome.state is State.REVOKED:
