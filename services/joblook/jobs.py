@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from joblook import notices
 from joblook.queuenames import MAX_GPUS, valid_queue
 
 PARAM_TYPES = ("int", "float", "choice", "regex", "string")
@@ -108,6 +109,7 @@ class Job:
     max_concurrent: int | None = None
     retries: int = 0
     retry_delay: float | None = None
+    notify: tuple[str, ...] = ()  # Apprise URLs its tasks' ends go to (never described)
 
     def render(self, values: dict[str, object]) -> list[str]:
         """The argv to run for these parameter values (strictly checked)."""
@@ -199,8 +201,21 @@ def _job(name: str, spec: object) -> Job:
         params,
         retries=retries,
         retry_delay=retry_delay,
+        notify=_notify(name, spec.get("notify")),
         **_placement(name, spec),
     )
+
+
+def _notify(job: str, urls: object) -> tuple[str, ...]:
+    """The job's Apprise URLs, checked (an error names the item, never the URL's text)."""
+    if urls is None:
+        return ()
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise JobsFileError(f"job {job}: notify must be a list of Apprise URLs")
+    for index, url in enumerate(urls):
+        if not notices.is_apprise_url(url):
+            raise JobsFileError(f"job {job}: notify[{index}] is no Apprise URL")
+    return tuple(urls)
 
 
 def _placement(job: str, spec: dict[str, Any]) -> dict[str, Any]:

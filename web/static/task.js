@@ -8,6 +8,7 @@
 // `window.joblook.viewer` (visibleText(), text(), following, source.total),
 // `window.joblook.socket` and `window.joblook.charts` (the metric charts).
 import { downloadUrl, getJSON } from "/static/api.js";
+import { ArtifactsPanel } from "/static/artifacts.js";
 import { MetricCharts } from "/static/charts.js";
 import { openSocket } from "/static/connection.js";
 import { config } from "/static/config.js";
@@ -50,6 +51,7 @@ const controls = new TaskControls(taskId, {
 const progress = new TaskProgress({ bar: byId("progress"), stall: byId("stall-note") });
 const notifier = new EndNotifier(byId("notify"));
 const charts = new MetricCharts(byId("charts"));
+const artifacts = new ArtifactsPanel(byId("artifacts"), taskId);
 
 /** Fetch the task again and show it everywhere on the page. */
 async function refresh() {
@@ -58,6 +60,7 @@ async function refresh() {
   notifier.show(task);
   if (isFinished(task.state)) notifier.ended(task);
   showTaskInLog(task);
+  artifacts.show(task, isFinished(task.state)).catch((error) => showError(error.message));
   await controls.show(task);
   return task;
 }
@@ -115,7 +118,7 @@ const links = new LineLinks(viewer, {
   gotoInput: byId("goto-input"),
 });
 const times = new TimeToggle(viewer, byId("timestamps"));
-window.joblook = { taskId, viewer, search, links, times, charts };
+window.joblook = { taskId, viewer, search, links, times, charts, artifacts };
 
 /** Sections fold when the task ends; its start is where relative times count from. */
 let ended = null; // unknown until the first read of the task

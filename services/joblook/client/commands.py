@@ -25,7 +25,11 @@ def submit(client: Client, args: argparse.Namespace) -> int:
     words: list[str] = args.cmd
     cmd = words[0] if len(words) == 1 else shlex.join(words)
     task_id = client.enqueue(
-        cmd, timeout=args.timeout, retries=args.retries, retry_delay=args.retry_delay
+        cmd,
+        timeout=args.timeout,
+        retries=args.retries,
+        retry_delay=args.retry_delay,
+        notify=args.notify,
     )
     if not args.follow:
         print(task_id)
@@ -124,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
     _retry_flags(p)
+    p.add_argument(
+        "--notify",
+        action="append",
+        metavar="URL",
+        help="send its end to this Apprise URL (slack://..., mailto://...); repeatable",
+    )
     p.add_argument("cmd", nargs="+", metavar="CMD", help="the command (put it after --)")
     p.set_defaults(run=submit)
     p = sub.add_parser("logs", help="print a task's output", epilog=EPILOG)

@@ -84,6 +84,13 @@ class Settings:
     fluentd_conf: Path
     schedule_grace: float
     schedule_min_interval: float
+    notify: list[str]
+    artifacts_url: str
+    max_artifact_bytes: int
+    s3_endpoint_url: str | None
+    s3_region: str | None
+    s3_access_key_id: str | None
+    s3_secret_access_key: str | None
 
     @property
     def logs_dir(self) -> Path:

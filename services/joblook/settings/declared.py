@@ -28,6 +28,8 @@ DEFAULT_FLUENTD_PORT = 24224
 # Distinct tasks one /sync batch may hold: what bounds the work (and memory) of one request. The
 # shipper and Fluentd send far fewer (shipper/loop.py, fluentd/fluent.conf).
 DEFAULT_SYNC_MAX_TASKS = 10_000
+# Per task: artifacts past it are left out (and listed as such).
+DEFAULT_MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024
 # A running task silent for this long gets a "no output for ..." hint on its page.
 DEFAULT_STALL_SECONDS = 600.0
 # A due time missed while every scheduler was down still fires this long after it.
@@ -340,6 +342,51 @@ SETTINGS: tuple[Setting, ...] = (
         '(`{"task_id", "cmd", "state", "exit_code", "duration_seconds", "url"}`, see '
         "`docs/webhook.md`), retried for about a minute if the receiver fails; anything else "
         "stops the services at startup. Unset: no webhook.",
+    ),
+    Setting(
+        "JOBLOOK_NOTIFY", "notify", TUNING, p.apprise_urls, default=[],
+        shown_default="unset (no notices)", example="ntfy://ntfy.sh/my-joblook-topic",
+        help="Apprise URLs (`slack://...`, `mailto://...`, `ntfy://...`; separated by spaces) "
+        "that every task's end is sent to, with its state, duration, link and last 20 lines of "
+        "output (`docs/notices.md`). Tasks and named jobs add their own (`notify`). Read by the "
+        "workers, which send the notices; the URLs are never logged nor shown.",
+    ),
+    Setting(
+        "JOBLOOK_ARTIFACTS_URL", "artifacts_url", TUNING, p.artifacts_url,
+        derive=lambda v: str(v["data_dir"] / "artifacts"),
+        shown_default="`$JOBLOOK_DATA_DIR/artifacts`", example="s3://my-bucket/joblook",
+        help="Where the files a command leaves in `$JOBLOOK_ARTIFACTS` are kept "
+        "(`docs/artifacts.md`): an absolute directory that the workers and the web both reach "
+        "(in compose: the `artifacts` volume), or `s3://bucket/prefix` in an S3-compatible "
+        "bucket (`JOBLOOK_S3_*`).",
+    ),
+    Setting(
+        "JOBLOOK_MAX_ARTIFACT_BYTES", "max_artifact_bytes", TUNING, p.byte_cap,
+        default=DEFAULT_MAX_ARTIFACT_BYTES, shown_default="`1073741824` (1 GiB)",
+        help="Most bytes of artifacts one task keeps; `0` means the default. Files are kept in "
+        "name order while they fit; one that would pass the cap is left out and listed, with "
+        "the reason, as skipped.",
+    ),
+    Setting(
+        "JOBLOOK_S3_ENDPOINT_URL", "s3_endpoint_url", TUNING, p.http_url,
+        shown_default="unset (AWS)", example="http://minio:9000",
+        help="The S3-compatible server for `s3://` artifacts (MinIO, Ceph, R2...). Unset: AWS.",
+    ),
+    Setting(
+        "JOBLOOK_S3_REGION", "s3_region", TUNING, p.text, shown_default="unset (boto3's)",
+        example="us-east-1", help="The region of the artifacts bucket.",
+    ),
+    Setting(
+        "JOBLOOK_S3_ACCESS_KEY_ID", "s3_access_key_id", TUNING, p.text,
+        shown_default="unset (boto3's own: AWS_* variables, ~/.aws, an instance role)",
+        example="joblook",
+        help="The key id the workers and the web reach the artifacts bucket with.",
+    ),
+    Setting(
+        "JOBLOOK_S3_SECRET_ACCESS_KEY", "s3_secret_access_key", TUNING, p.text,
+        shown_default="unset (boto3's own)", example="",
+        help="Its secret. Like every `JOBLOOK_*` variable it never reaches a command's "
+        "environment.",
     ),
     Setting(
         "JOBLOOK_SCHEDULE_GRACE", "schedule_grace", TUNING, p.seconds,

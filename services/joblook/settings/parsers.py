@@ -160,3 +160,24 @@ def default_public_url(host: str, port: int) -> str:
     if host in ("0.0.0.0", "::"):  # every interface: the machine's name reaches one of them
         host = socket.getfqdn()
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def artifacts_url(name: str, raw: str) -> str:
+    """``s3://bucket/prefix``, ``file:///dir`` or an absolute directory."""
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme == "s3" and parts.netloc:
+        return raw
+    if parts.scheme == "file" and parts.path.startswith("/"):
+        return raw
+    if not parts.scheme and raw.startswith("/"):
+        return raw
+    raise SettingsError(f"{name} must be s3://bucket/prefix or an absolute directory, got {raw!r}")
+
+
+def apprise_urls(name: str, raw: str) -> list[str]:
+    """Apprise URLs (``scheme://...``) separated by spaces or newlines."""
+    urls = raw.split()
+    for url in urls:
+        if "://" not in url:  # the value may hold credentials: say which one, not what it is
+            raise SettingsError(f"{name}: item {urls.index(url) + 1} is no Apprise URL (scheme://)")
+    return urls

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from joblook.notices import mask
 from joblook.record import TERMINAL_STATES, State
 
 
@@ -50,6 +51,8 @@ class TaskInfo:
     next_attempt_at: str | None = None  # on the first, while the next attempt waits: its due_at
     # A retried task's queue, GPUs and limits as the run task's kwargs (web/placement.py).
     placement: dict[str, Any] | None = None
+    # Apprise URLs its end is sent to (``joblook.notices``): never shown, they may hold secrets.
+    notify: list[str] = field(default_factory=list)
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -90,6 +93,7 @@ class TaskInfo:
             attempts=_json(fields.get("attempts"), []),
             due_at=fields.get("due_at") or None,
             placement=_json(fields.get("placement"), None),
+            notify=_json(fields.get("notify"), []),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -117,7 +121,10 @@ class TaskInfo:
             data |= {"kind": self.kind, "steps": self.steps}
         if self.parent is not None:
             data["parent"] = self.parent
-        data |= {"definition": self.definition, "rerun_of": self.rerun_of, "reruns": self.reruns}
+        definition = self.definition
+        if definition is not None and definition.get("notify"):  # its URLs may hold credentials
+            definition = definition | {"notify": [mask(url) for url in definition["notify"]]}
+        data |= {"definition": definition, "rerun_of": self.rerun_of, "reruns": self.reruns}
         if self.attempt is not None:
             data |= {"attempt": self.attempt, "due_at": self.due_at, "run": self.run}
             data["placement"] = self.placement
@@ -129,6 +136,8 @@ class TaskInfo:
             data["next_attempt_at"] = self.next_attempt_at
         if self.schedule_id is not None:
             data["schedule_id"] = self.schedule_id
+        if self.notify:
+            data["notify"] = [mask(url) for url in self.notify]
         return data
 
     def with_last_attempt(self, last: TaskInfo) -> TaskInfo:

@@ -8,10 +8,12 @@ from flask import Flask
 
 from joblook import jobs
 from joblook.settings import Settings, SettingsError
+from joblook.store.artifacts.backends import open_store, s3_options
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
 from joblook.web import (
     api,
+    artifacts,
     auth,
     broadcast,
     chunked,
@@ -52,6 +54,7 @@ def create_app(
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
+    app.extensions["joblook.artifacts"] = open_store(settings.artifacts_url, s3_options(settings))
     app.extensions["joblook.workers"] = WorkerCount()  # kept counting by ``joblook web``
     try:
         app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}
@@ -67,6 +70,7 @@ def create_app(
     app.register_blueprint(rerun.bp)
     app.register_blueprint(schedules.bp)
     app.register_blueprint(lines.bp)
+    app.register_blueprint(artifacts.bp)
     web_metrics = metrics.init_app(app)
     openapi.init_app(app)
 

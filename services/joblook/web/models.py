@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, PydanticUseDefault
 
-from joblook import record
+from joblook import notices, record
 from joblook.queuenames import DEFAULT_QUEUE, MAX_GPUS, QUEUE_PATTERN
 from joblook.record import State
 from joblook.store.lines.pattern import QUERY_MAX
@@ -285,6 +285,37 @@ RetryDelay = Annotated[
 ]
 
 
+MAX_NOTIFY = 10  # notify URLs one request may name
+
+
+def _apprise_url(value: str) -> str:
+    if not notices.is_apprise_url(value):  # the message never repeats the URL: it may hold a key
+        raise PydanticCustomError(REFUSED, "{name} is no Apprise URL (see docs/notices.md)")
+    return value
+
+
+Notify = Annotated[
+    list[
+        Annotated[
+            str,
+            Field(min_length=4, max_length=2048),
+            refusing("{name} must be an Apprise URL of at most 2048 characters"),
+            AfterValidator(_no_nul),
+            AfterValidator(_apprise_url),
+        ]
+    ]
+    | None,
+    Field(
+        max_length=MAX_NOTIFY,
+        description="Apprise URLs (`slack://...`, `mailto://...`, `ntfy://...`) the task's end is "
+        "sent to, with its state, duration, link and last 20 lines of output. Shown masked "
+        "(`slack://***`) once set.",
+        examples=[["json://hooks.example.com/joblook"]],
+    ),
+    refusing(f"{{name}} must be a list of at most {MAX_NOTIFY} Apprise URLs"),
+]
+
+
 class CommandForm(Shape):
     cmd: Command
     timeout: Timeout = None
@@ -292,6 +323,7 @@ class CommandForm(Shape):
     gpus: Gpus = None
     retries: Retries = None
     retry_delay: RetryDelay = None
+    notify: Notify = None
 
 
 class JobForm(Shape):
@@ -306,6 +338,7 @@ class JobForm(Shape):
     gpus: Gpus = None
     retries: Retries = None
     retry_delay: RetryDelay = None
+    notify: Notify = None
 
 
 class ChainForm(Shape):
@@ -366,6 +399,8 @@ class EnqueueRequest(
             raise PydanticCustomError(REFUSED, "params go with job")
         if form in ("chain", "group") and {"retries", "retry_delay"} & set(body):
             raise PydanticCustomError(REFUSED, "retries go with cmd or job (a step's own)")
+        if form in ("chain", "group") and "notify" in body:
+            raise PydanticCustomError(REFUSED, "notify goes with cmd or job")
         return body
 
 
@@ -461,6 +496,11 @@ class Task(Shape):
     )
     next_attempt_at: Stamp = Field(
         None, description="The first attempt's, while the next one waits: when it is queued."
+    )
+    notify: list[str] = Field(  # type: ignore[assignment]
+        None,
+        description="Where its end is sent (the request's and its named job's Apprise URLs), "
+        "masked: `slack://***`. The URLs themselves are never returned.",
     )
     cancel_requested: CancelRequest | None = None
     gpu_ids: list[str] | None = Field(
@@ -683,3 +723,30 @@ class Section(Shape):
 
 class Sections(Shape):
     sections: list[Section] = Field(description="In the order they start.")
+
+
+# --- artifacts ----------------------------------------------------------------------------------
+
+
+class ArtifactFile(Shape):
+    name: str = Field(description="Its path under `$JOBLOOK_ARTIFACTS`, with `/` between parts.")
+    size: Count = Field(description="Bytes.")
+    type: str = Field(description="The media type it is served with.", examples=["image/png"])
+
+
+class SkippedArtifact(Shape):
+    name: str
+    size: int | None = Field(description="Bytes, when it was a regular file.")
+    reason: str = Field(
+        description="Why it was not kept: over `JOBLOOK_MAX_ARTIFACT_BYTES`, a symbolic link..."
+    )
+
+
+class ArtifactList(Shape):
+    """What a task's command left in `$JOBLOOK_ARTIFACTS` when it ended."""
+
+    task_id: TaskId
+    files: list[ArtifactFile] = Field(description="Kept, by name.")
+    skipped: list[SkippedArtifact] = Field(description="Found but not kept, and why.")
+    max_bytes: Count = Field(description="The cap on one task's artifacts when they were kept.")
+    total_bytes: Count = Field(description="Bytes of the files kept.")

@@ -10,6 +10,7 @@ path's task id, and replies that are not JSON.
 from __future__ import annotations
 
 import copy
+import re
 from importlib.metadata import version
 from typing import Any
 
@@ -66,6 +67,7 @@ DEFAULT_SECURITY = [{"token": []}, {"cookie": []}]
 TAGS = [
     {"name": "tasks", "description": "Queue, list, describe and cancel commands."},
     {"name": "schedules", "description": "Run commands on a cron expression or an interval."},
+    {"name": "artifacts", "description": "The files a command leaves in `$JOBLOOK_ARTIFACTS`."},
     {"name": "logs", "description": "A task's output: the permanent log and its live stream."},
     {"name": "ingest", "description": "Records from the shipper or Fluentd."},
     {"name": "pages", "description": "The browser pages and the libraries they load."},
@@ -101,12 +103,18 @@ def build(app: Flask) -> dict[str, Any]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint in UNDOCUMENTED:
             continue
-        item = document["paths"][rule.rule.replace("<", "{").replace(">", "}")]
+        item = document["paths"][document_path(rule.rule)]
         view = app.view_functions[rule.endpoint]
         blueprint = rule.endpoint.partition(".")[0]
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             _complete(item[method.lower()], view, auth.SCHEMES.get(blueprint, ()), task_id)
     return document
+
+
+def document_path(rule: str) -> str:
+    """A Flask rule as the document names its path: <task_id> and <path:name> become {task_id}
+    and {name}, as spectree writes them."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
 
 
 def _complete(

@@ -113,6 +113,7 @@ class Retrier:
                 "queue": first.queue or "",
                 "gpus": str(first.gpus),
                 "placement": orjson.dumps(first.placement).decode(),
+                "notify": orjson.dumps(first.notify).decode(),
                 "attempt": str(number),
                 "first_attempt": first.task_id,
                 "due_at": due,

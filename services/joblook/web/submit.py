@@ -69,7 +69,7 @@ def submit(form: Form, rerun_of: str | None = None) -> Queued:
             policy.check_raw(settings, jobs, [form.cmd])
             run, shown, job = form.cmd, None, None
         where = place(form.queue, form.gpus, job, limits, roster)
-        extra |= retry_fields(form, job, run, where)
+        extra |= retry_fields(form, job, run, where) | notify_field(form, job)
         task_id = launch.launch_command(
             store, celery, run, form.timeout, shown=shown, placement=where, extra=extra
         )
@@ -79,6 +79,12 @@ def submit(form: Form, rerun_of: str | None = None) -> Queued:
     changed = [queued.task_id, *(queued.steps or []), *([rerun_of] if rerun_of else [])]
     broadcast.task_changed(store, changed)
     return queued
+
+
+def notify_field(form: CommandForm | JobForm, job: Job | None) -> dict[str, str]:
+    """Where the task's end is sent (the request's URLs, then its job's); the worker reads it."""
+    urls = list(dict.fromkeys([*(form.notify or []), *(job.notify if job else ())]))
+    return {"notify": orjson.dumps(urls).decode()} if urls else {}
 
 
 def retry_fields(

@@ -8,7 +8,8 @@ from celery import Celery
 
 from joblook.settings import Settings
 from joblook.taskqueue import RUN_TASK, make_celery
-from joblook.worker import tasks
+from joblook.worker import notify, tasks
+from joblook.worker.artifacts import artifact_options
 from joblook.worker.roster import roster_step
 from joblook.worker.sweeper import sweep_step
 
@@ -27,6 +28,10 @@ def worker_celery(settings: Settings, gpus: list[str] | None = None) -> Celery:
     app.conf[tasks.DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     app.conf[tasks.MAX_LOG_BYTES_KEY] = settings.max_log_bytes
     app.conf[tasks.GPUS_KEY] = list(gpus or [])
+    app.conf[tasks.ARTIFACTS_KEY] = artifact_options(settings)
+    app.task(name=notify.NOTIFY_TASK, bind=True, shared=False)(notify.send_notice)
+    app.conf[notify.NOTIFY_KEY] = list(settings.notify)
+    app.conf[notify.PUBLIC_URL_KEY] = settings.public_url
     app.steps["worker"].add(
         sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)
     )

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from joblook.record import State
 from joblook.settings import DEFAULT_KILL_GRACE, DEFAULT_MAX_LOG_BYTES
+from joblook.worker.artifacts import ENV_NAME as ARTIFACTS_ENV
+from joblook.worker.artifacts import Workspace
 from joblook.worker.cancelwatch import CancelSignal
 from joblook.worker.commandenv import command_environment
 from joblook.worker.guard import Guard
@@ -53,6 +55,7 @@ def execute(
     max_log_bytes: int = DEFAULT_MAX_LOG_BYTES,
     pause_flush: float = 0.1,
     gpu_ids: list[str] | None = None,
+    artifacts: Workspace | None = None,
 ) -> Outcome:
     """Run ``cmd``, log STARTED, its output and a terminal status; return that status.
 
@@ -64,6 +67,8 @@ def execute(
     written when possible, then the interruption propagates. Past ``max_log_bytes`` of output the
     log keeps its head and tail, with a marker between, written before the terminal status.
     ``gpu_ids``: the GPUs the command may see (CUDA_VISIBLE_DEVICES); None leaves it alone.
+    ``artifacts``: the directory the command gets as ``$JOBLOOK_ARTIFACTS``, kept once it ends
+    and before the terminal status is written.
     """
     with (
         TaskLogWriter(logs_dir, task_id, max_log_bytes) as log,
@@ -81,9 +86,21 @@ def execute(
                 kill_grace=kill_grace,
                 pause_flush=pause_flush,
                 gpu_ids=gpu_ids,
+                artifacts=artifacts,
             )
+            _keep_artifacts(log.task_id, artifacts)
         log.write_status(outcome.state, outcome.exit_code, outcome.message)
         return outcome
+
+
+def _keep_artifacts(task_id: str, artifacts: Workspace | None) -> None:
+    """Store what the command left; a store that fails costs the artifacts, never the task."""
+    if artifacts is None:
+        return
+    try:
+        artifacts.keep()
+    except Exception:  # S3 away, a full disk: logged, and the task still ends as it did
+        logger.exception("task %s: could not keep its artifacts", task_id)
 
 
 def describe_exit(returncode: int) -> tuple[int, str]:
@@ -124,9 +141,10 @@ def _run(
     kill_grace: float,
     pause_flush: float,
     gpu_ids: list[str] | None = None,
+    artifacts: Workspace | None = None,
 ) -> Outcome:
     try:
-        proc = _spawn(cmd, gpu_ids)
+        proc = _spawn(cmd, gpu_ids, artifacts)
     except Exception as exc:  # whatever stops the exec, the task must still end
         # Not only OSError: Popen raises ValueError for a NUL in an argument, TypeError for a
         # non-string one (a message forged on the broker). Escaping here left the task STARTED.
@@ -157,8 +175,12 @@ def _run(
     return Outcome(State.SUCCESS if exit_code == 0 else State.FAILURE, exit_code, how)
 
 
-def _spawn(cmd: Command, gpu_ids: list[str] | None) -> subprocess.Popen[bytes]:
+def _spawn(
+    cmd: Command, gpu_ids: list[str] | None, artifacts: Workspace | None
+) -> subprocess.Popen[bytes]:
     env = command_environment(os.environ, gpu_ids)
+    if artifacts is not None:
+        env[ARTIFACTS_ENV] = str(artifacts.directory)
     return subprocess.Popen(
         list(cmd) if isinstance(cmd, list) else ["/bin/sh", "-c", cmd],
         stdin=subprocess.DEVNULL,

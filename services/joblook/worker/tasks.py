@@ -6,14 +6,14 @@ Cancelling and time limits are joblook's own (``cancellation.py``, ``killing.py`
 
 from __future__ import annotations
 
-import functools
 import logging
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import NoReturn
 
-import redis
 from celery import Task
 from celery.exceptions import Ignore
 
@@ -23,10 +23,13 @@ from joblook.store.cancellation import read_cancel
 from joblook.store.slots import Ask, Slots
 from joblook.worker import metrics as worker_metrics
 from joblook.worker.admission import Parked, admitted
+from joblook.worker.artifacts import ArtifactOptions, Workspace
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.claim import ClaimUnavailable, claim, owner_name, unclaim
 from joblook.worker.heartbeat import Heartbeat
 from joblook.worker.logfile import TaskLogWriter
+from joblook.worker.notify import Ended, announce
+from joblook.worker.redisconn import client as _redis
 from joblook.worker.runner import Command, execute
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,9 @@ also the lease of a task's slots and GPUs (``admission.py``)."""
 GPUS_KEY = "joblook_gpus"
 """The worker's GPU ids (``joblook worker --gpus``); in Celery's conf, so Flower's worker page
 shows them."""
+ARTIFACTS_KEY = "joblook_artifacts_secret_options"
+"""How to keep artifacts (``artifacts.ArtifactOptions``). SECRET in the name, because it may hold
+the S3 secret: Celery masks keys named so wherever it shows its configuration (Flower too)."""
 
 
 class CommandFailed(Exception):
@@ -92,10 +98,12 @@ def run(
     _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
     with _admission(self, ask) as gpu_ids:
         heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
+        workspace, began = _workspace(conf, task_id), time.monotonic()
         with (
             heartbeat,
             CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel,
             worker_metrics.running() as ended,
+            workspace as kept,
         ):
             outcome = execute(
                 task_id,
@@ -106,8 +114,12 @@ def run(
                 kill_grace=conf[KILL_GRACE_KEY],
                 max_log_bytes=conf[MAX_LOG_BYTES_KEY],
                 gpu_ids=gpu_ids,
+                artifacts=kept,
             )
             ended(outcome.state.value)
+    spent = time.monotonic() - began
+    finished = Ended(task_id, cmd, outcome.state.value, outcome.exit_code, spent)
+    _announce(self, finished, logs_dir, queue)
     if outcome.state is not State.SUCCESS and later_steps:
         _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
     if outcome.state is State.REVOKED:
@@ -115,6 +127,25 @@ def run(
     if outcome.state is not State.SUCCESS:
         raise CommandFailed(outcome.exit_code, outcome.message)
     return {"exit_code": 0} | ({"gpu_ids": gpu_ids} if gpu_ids else {})
+
+
+def _announce(task: Task, ended: Ended, logs_dir: Path, queue: str | None) -> None:
+    """Queue the notice of the task's end; a Redis or broker that fails costs the notice only."""
+    client = _redis(task.app.conf[REDIS_URL_KEY])
+    log_path = logs_dir / f"{ended.task_id}.jsonl"
+    try:
+        announce(task.app, client, ended, log_path, queue=queue or DEFAULT_QUEUE)
+    except Exception:
+        logger.exception("task %s: could not queue its notice", ended.task_id)
+
+
+def _workspace(conf: dict[str, object], task_id: str) -> ContextManager[Workspace | None]:
+    """The task's ``$JOBLOOK_ARTIFACTS``, removed after the block; none without options (a worker
+    app built without them, as some tests build it)."""
+    options = conf.get(ARTIFACTS_KEY)
+    if not isinstance(options, ArtifactOptions):
+        return nullcontext()
+    return options.workspace(task_id)
 
 
 @contextmanager
@@ -169,12 +200,6 @@ def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path, later_steps: li
         message = f"delivered again after {holder} took it: not running it twice"
         logger.warning("task %s %s", task_id, message)
         raise Ignore(message)
-
-
-@functools.cache
-def _redis(url: str) -> redis.Redis:
-    """One client (and connection pool) per worker process."""
-    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
 
 
 def _report_revoked(task: Task, message: str) -> NoReturn:

@@ -60,7 +60,7 @@ def test_every_route_but_static_files_is_documented_with_its_path_parameters(
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint not in {"pages.static"}]
     assert {"/docs", "/openapi.json", "/tasks/<task_id>/log"} <= {rule.rule for rule in rules}
     for rule in rules:
-        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = openapi.document_path(rule.rule)
         assert path in document["paths"], rule.rule
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             operation = document["paths"][path][method.lower()]
