@@ -45,6 +45,7 @@ class Firer:
                 placement=self.placement(schedule),
                 task_id=task_id,
                 schedule_id=schedule.schedule_id,
+                extra={"submitted_by": f"schedule:{schedule.schedule_id}"},
             )
         except kombu.exceptions.OperationalError as exc:
             log.warning("schedule %s: cannot queue its task: %s", schedule.schedule_id, exc)

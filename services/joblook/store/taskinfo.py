@@ -50,6 +50,10 @@ class TaskInfo:
     next_attempt_at: str | None = None  # on the first, while the next attempt waits: its due_at
     # A retried task's queue, GPUs and limits as the run task's kwargs (web/placement.py).
     placement: dict[str, Any] | None = None
+    # Who or what started it: a user's name, schedule:<id>, rerun:<id> or retry:<id>; None for
+    # tasks queued before it was kept. And who asked for it to be cancelled.
+    submitted_by: str | None = None
+    cancelled_by: str | None = None
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -90,6 +94,8 @@ class TaskInfo:
             attempts=_json(fields.get("attempts"), []),
             due_at=fields.get("due_at") or None,
             placement=_json(fields.get("placement"), None),
+            submitted_by=fields.get("submitted_by") or None,
+            cancelled_by=fields.get("cancelled_by") or None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -112,6 +118,8 @@ class TaskInfo:
             "last_output_at": self.last_output_at,
             "queue": self.queue,
             "gpus": self.gpus,
+            "submitted_by": self.submitted_by,
+            "cancelled_by": self.cancelled_by,
         }
         if self.kind is not None:
             data |= {"kind": self.kind, "steps": self.steps}

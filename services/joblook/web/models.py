@@ -422,6 +422,12 @@ class Task(Shape):
     schedule_id: TaskId = Field(None, description="The schedule that started it.")  # type: ignore[assignment]
     queue: str | None = Field(description="The queue it was sent to (a parent's: null).")
     gpus: Count = Field(description="GPUs it asked for.")
+    submitted_by: str | None = Field(
+        description="Who or what started it: a user's name (`admin`: the shared "
+        "`JOBLOOK_TOKEN`), `schedule:<id>`, `rerun:<id>` (a re-run of that task) or "
+        "`retry:<id>` (a retry of that first attempt); null for tasks queued before it was kept."
+    )
+    cancelled_by: str | None = Field(description="Who asked for it to be cancelled, if anyone.")
     definition: dict[str, JsonValue] | None = Field(
         description="What `POST /tasks/{task_id}/rerun` sends again: the enqueue request "
         "(`cmd`, or `job` and `params`, or `chain` or `group`; `timeout`, `retries`...). Null "

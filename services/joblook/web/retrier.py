@@ -115,6 +115,7 @@ class Retrier:
                 "placement": orjson.dumps(first.placement).decode(),
                 "attempt": str(number),
                 "first_attempt": first.task_id,
+                "submitted_by": f"retry:{first.task_id}",
                 "due_at": due,
                 "message": f"attempt {number} of {total}, due {due}: attempt {number - 1} "
                 f"failed ({ended})",
