@@ -11,6 +11,7 @@ from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
 from joblook.web import (
+    accounts,
     api,
     auth,
     broadcast,
@@ -65,6 +66,7 @@ def create_app(
     app.register_blueprint(rerun.bp)
     app.register_blueprint(schedules.bp)
     app.register_blueprint(lines.bp)
+    app.register_blueprint(accounts.bp)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)

@@ -99,7 +99,7 @@ def _epoch_seconds(value: object) -> object:
         ) from None
 
 
-def _choice(options: tuple[str, ...]) -> Any:
+def choice(options: tuple[str, ...]) -> Any:
     return Annotated[
         Literal[options],  # type: ignore[valid-type]
         refusing(f"{{name}} must be one of {', '.join(options)}"),
@@ -208,7 +208,7 @@ class PermlogQuery(BaseModel):
     task_id: TaskId
     after_seq: query_int(0) = Field(0, description="Only records after this seq.")  # type: ignore[valid-type]
     limit: query_int(1) = Field(None, description="At most this many (JSON only).")  # type: ignore[valid-type]
-    format: _choice(("json", "text")) = "json"  # type: ignore[valid-type]
+    format: choice(("json", "text")) = "json"  # type: ignore[valid-type]
 
 
 class TaskIdQuery(BaseModel):
@@ -488,7 +488,7 @@ class TaskList(Shape):
 
 
 class TasksQuery(BaseModel):
-    state: _choice(tuple(s.value for s in State)) = Field(  # type: ignore[valid-type]
+    state: choice(tuple(s.value for s in State)) = Field(  # type: ignore[valid-type]
         None, description="Only tasks in this state."
     )
     limit: query_int(1) = Field(  # type: ignore[valid-type]
@@ -510,7 +510,7 @@ class TasksQuery(BaseModel):
         description="Only tasks whose command contains this text (any case); with `output=1`, "
         "or whose output does.",
     )
-    output: _choice(("0", "1")) = Field(  # type: ignore[valid-type]
+    output: choice(("0", "1")) = Field(  # type: ignore[valid-type]
         "0",
         description="1: `q` also matches the output. Bounded: a page stops looking at outputs "
         "after 2 s and returns what it found (page on with `before`).",
@@ -543,10 +543,10 @@ class CancelReply(Shape):
 
 
 class LogQuery(BaseModel):
-    follow: _choice(("0", "1")) = Field(  # type: ignore[valid-type]
+    follow: choice(("0", "1")) = Field(  # type: ignore[valid-type]
         "0", description="1 to keep the response open and stream output until the task ends."
     )
-    format: _choice(("text", "jsonl")) = "text"  # type: ignore[valid-type]
+    format: choice(("text", "jsonl")) = "text"  # type: ignore[valid-type]
 
 
 class Metrics(Shape):
@@ -621,7 +621,7 @@ class Lines(Shape):
     finished: bool = Field(description="The task has ended: no more lines will come.")
 
 
-Flag = _choice(("0", "1"))
+Flag = choice(("0", "1"))
 
 
 class SearchQuery(BaseModel):
