@@ -10,19 +10,16 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import VIEWPORT
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import SHARED_TOKEN as SHARED
+from tests.support.stack import Stack, running_stack, with_tokens
 
 pytestmark = pytest.mark.browser
-
-SHARED = "shared-admin-token-0123456789abcdef01234"
-SYNC = "sync-token-0123456789abcdef0123456789abc"
 
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack with JOBLOOK_TOKEN, as a team runs it."""
-    env = {"JOBLOOK_AUTH": "token", "JOBLOOK_TOKEN": SHARED, "JOBLOOK_SYNC_TOKEN": SYNC}
-    with running_stack(tmp_path_factory.mktemp("accounts"), extra_env=env) as stack:
+    with running_stack(tmp_path_factory.mktemp("accounts"), extra_env=with_tokens()) as stack:
         stack.http.headers["Authorization"] = f"Bearer {SHARED}"
         yield stack
 

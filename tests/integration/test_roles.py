@@ -17,10 +17,9 @@ import requests
 
 from tests.support.processes import JOBLOOK
 from tests.support.socketclient import InOrderClient
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import SHARED_TOKEN as SHARED
+from tests.support.stack import Stack, running_stack, with_tokens
 
-SHARED = "shared-admin-token-0123456789abcdef01234"
-SYNC = "sync-token-0123456789abcdef0123456789abc"
 ROLES = ("viewer", "operator", "admin")
 SSO_HEADER = "X-Forwarded-User"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "accounts.md"
@@ -78,13 +77,9 @@ def http(stack: Stack, token: str | None, method: str, path: str, body: object =
 def accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Accounts]:
     """A stack with JOBLOOK_TOKEN, a user of each role, a trusted SSO proxy on loopback, and an
     ended task."""
-    env = {
-        "JOBLOOK_AUTH": "token",
-        "JOBLOOK_TOKEN": SHARED,
-        "JOBLOOK_SYNC_TOKEN": SYNC,
-        "JOBLOOK_TRUSTED_USER_HEADER": SSO_HEADER,
-        "JOBLOOK_TRUSTED_PROXIES": "127.0.0.1/32",
-    }
+    env = with_tokens(
+        JOBLOOK_TRUSTED_USER_HEADER=SSO_HEADER, JOBLOOK_TRUSTED_PROXIES="127.0.0.1/32"
+    )
     with running_stack(tmp_path_factory.mktemp("roles"), extra_env=env) as stack:
         made = Accounts(stack, {}, "")
         for role in ROLES:

@@ -19,8 +19,9 @@ from joblook.client import rerun, schedules, users
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 
 EPILOG = (
-    f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN (or --token) from the "
-    "environment; what the token may do depends on its user's role (docs/accounts.md)."
+    f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment "
+    "(--token overrides the latter); what a token may do depends on its user's role "
+    "(docs/accounts.md)."
 )
 
 
