@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -160,14 +161,41 @@ def admit(request: Request, token: str | None, what: str) -> Caller:
         raise ApiError(403, f"invalid token for {what}") from None
 
 
-# Socket.IO connections are identified once, at connect (events.py); their callers by sid.
+# What each Socket.IO connection (by sid) presented at connect (events.py), in this process only.
 SOCKET_CALLERS = "joblook.socket_callers"
 
 
+@dataclass(frozen=True)
+class SocketLogin:
+    """The token and SSO header a connection presented, so each event that needs a role checks
+    them again: a user removed or given a lesser role loses it on open connections too."""
+
+    token: str | None
+    address: str | None
+    headers: dict[str, str]
+
+
+def remember_socket(token: str | None) -> Caller:
+    """Admit the connecting Socket.IO client (401/403 as ApiError) and keep its login."""
+    who = admit(request, token, "Socket.IO")
+    header = current_app.extensions["joblook.settings"].trusted_user_header
+    named = {header: request.headers[header]} if header and header in request.headers else {}
+    logins: dict[str, SocketLogin] = current_app.extensions[SOCKET_CALLERS]
+    logins[request.sid] = SocketLogin(token, request.remote_addr, named)  # type: ignore[attr-defined]
+    return who
+
+
 def socket_caller() -> Caller | None:
-    """Who the current Socket.IO connection belongs to."""
-    found: dict[str, Caller] = current_app.extensions[SOCKET_CALLERS]
-    return found.get(getattr(request, "sid", ""))
+    """Who the current Socket.IO connection belongs to, as of now; None if nobody any more."""
+    logins: dict[str, SocketLogin] = current_app.extensions[SOCKET_CALLERS]
+    login = logins.get(getattr(request, "sid", ""))
+    if login is None:
+        return None
+    settings: Settings = current_app.extensions["joblook.settings"]
+    try:
+        return identify(settings, users(), login.token, login.address, login.headers)
+    except Refused:
+        return None
 
 
 def note(action: str, **about: object) -> None:

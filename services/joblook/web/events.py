@@ -28,10 +28,9 @@ def on_connect(auth_payload: dict[str, Any] | None = None) -> None:
     if not isinstance(given, str):
         given = auth.user_token(request)  # the pages' cookie, sent with the handshake
     try:
-        who = auth.admit(request, given, "Socket.IO")
+        auth.remember_socket(given)
     except ApiError:
         raise ConnectionRefusedError("unauthorized: pass the token in the auth payload") from None
-    current_app.extensions[auth.SOCKET_CALLERS][request.sid] = who
 
 
 @socketio.on("subscribe")

@@ -46,6 +46,10 @@ def test_a_viewers_subscribe_works_and_its_cancel_is_refused(make_app: AppFactor
         operator = socketio.test_client(
             app, flask_test_client=client, auth={"token": operator_token}
         )
+        users.set_role("otto", "viewer")  # demoted while connected: refused at once
+        demoted = operator.emit("cancel", {"task_id": task_id}, callback=True)
+        assert demoted == {"ok": False, "error": "this needs the operator role"}
+        users.set_role("otto", "operator")
         done = operator.emit("cancel", {"task_id": task_id}, callback=True)
         operator.disconnect()
         assert done == {"ok": True, "cancel_requested": [task_id]}
