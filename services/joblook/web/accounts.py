@@ -33,6 +33,7 @@ bp = Blueprint("accounts", __name__)
 auth.protect(bp, "the API")
 
 UNKNOWN = (404, "No such user.")
+BAD_NAME = (400, "A name no user can have, or bad input.")
 
 
 @bp.get("/me")
@@ -69,7 +70,7 @@ def add_user(json: NewUser) -> tuple[dict[str, object], int]:
 
 @bp.patch("/users/<name>")
 @auth.requires(ADMIN)
-@spec.validate(resp=replies({200: UserReply}, UNKNOWN, 503), tags=["accounts"])
+@spec.validate(resp=replies({200: UserReply}, BAD_NAME, UNKNOWN, 503), tags=["accounts"])
 def change_role(name: str, json: RoleChange) -> dict[str, object]:
     """Give a user another role; it holds from their next request."""
     user = _done(lambda: auth.users().set_role(name, json.role))
@@ -79,7 +80,7 @@ def change_role(name: str, json: RoleChange) -> dict[str, object]:
 
 @bp.post("/users/<name>/token")
 @auth.requires(ADMIN)
-@spec.validate(resp=replies({200: UserWithToken}, UNKNOWN, 503), tags=["accounts"])
+@spec.validate(resp=replies({200: UserWithToken}, BAD_NAME, UNKNOWN, 503), tags=["accounts"])
 def new_token(name: str) -> dict[str, object]:
     """Give a user a new token (shown this once); the old one stops working at once."""
     token = _done(lambda: auth.users().new_token(name))
@@ -89,7 +90,7 @@ def new_token(name: str) -> dict[str, object]:
 
 @bp.delete("/users/<name>")
 @auth.requires(ADMIN)
-@spec.validate(resp=replies({200: Removed}, UNKNOWN, 503), tags=["accounts"])
+@spec.validate(resp=replies({200: Removed}, BAD_NAME, UNKNOWN, 503), tags=["accounts"])
 def remove_user(name: str) -> dict[str, object]:
     """Remove a user; their token stops working at once (the tasks they started stay)."""
     _done(lambda: auth.users().remove(name))
