@@ -30,6 +30,10 @@ client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   cancel    cancel a task and kill its process tree
   rerun     run a task again: joblook rerun ID [--edit] [--from-failed] [--follow]
   schedule  run commands on a cron or an interval: joblook schedule add|ls|pause|resume|rm
+  users     accounts and roles (admins): joblook users add|list|remove|token|role NAME
+  show      the same as status
+
+Client commands take --token (default: $JOBLOOK_TOKEN); a user's role decides what it may do.
 
 Settings come from the environment; see .env.example.
 """
@@ -92,7 +96,17 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "scheduler": _scheduler,
     **{
         name: _client(name)
-        for name in ("submit", "logs", "ls", "status", "cancel", "rerun", "schedule")
+        for name in (
+            "submit",
+            "logs",
+            "ls",
+            "status",
+            "show",
+            "cancel",
+            "rerun",
+            "schedule",
+            "users",
+        )
     },
 }
 

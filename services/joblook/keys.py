@@ -170,3 +170,14 @@ def held_gpus(task_id: str) -> str:
 def worker(name: str) -> str:
     """A worker's advertisement (JSON: queues, gpus), expiring unless the worker refreshes it."""
     return f"{PREFIX}:worker:{name}"
+
+
+# Accounts (store/users.py) and the audit trail (store/audit.py).
+USERS = f"{PREFIX}:users"
+"""Hash: user name -> the user as JSON (role, token digest, when added)."""
+USER_TOKENS = f"{USERS}:tokens"
+"""Hash: a token's digest -> the name of the user it belongs to."""
+SSO_ROLE = f"{USERS}:sso-role"
+"""The role the admin gave users the single-sign-on proxy names (over JOBLOOK_SSO_DEFAULT_ROLE)."""
+AUDIT = f"{PREFIX}:audit"
+"""Sorted set: each audit entry as JSON, scored by when it happened (epoch seconds)."""

@@ -36,6 +36,12 @@ def test_a_named_jobs_schedule_runs_it_and_its_task_names_the_schedule(tmp_path:
         assert output_of(log["records"], "stdout") == "hello cron\n"
         task = stack.task(run["task_id"])
         assert (task["schedule_id"], task["cmd"]) == (made["schedule_id"], "echo 'hello cron'")
+        assert task["submitted_by"] == f"schedule:{made['schedule_id']}"
+        trail = stack.http.get(stack.url("/audit"), timeout=10).json()["entries"]
+        fired = [e for e in trail if e["action"] == "run" and e["task_id"] == run["task_id"]]
+        assert [e["actor"] for e in fired] == [f"schedule:{made['schedule_id']}"]
+        added = next(e for e in trail if e["action"] == "schedule.add")
+        assert (added["actor"], added["schedule_id"]) == ("anonymous", made["schedule_id"])
         # Raw commands are off with a jobs file: the API refuses a raw schedule outright.
         raw = stack.http.post(stack.url("/schedules"), json={"every": 1, "cmd": "true"}, timeout=10)
         assert raw.status_code == 403

@@ -55,8 +55,11 @@ def test_each_finished_task_is_posted_once_with_its_outcome(
         "exit_code": 0,
         "duration_seconds": None,
         "url": f"{PUBLIC}/task?task_id={ok}",
+        "submitted_by": "anonymous",  # JOBLOOK_AUTH=none
+        "cancelled_by": None,
     }
     assert 0.5 <= by_task[ok]["duration_seconds"] < 30
     assert (by_task[failed]["state"], by_task[failed]["exit_code"]) == ("FAILURE", 7)
     assert by_task[cancelled]["state"] == "REVOKED"
     assert by_task[cancelled]["cmd"] == "sleep 30"
+    assert by_task[cancelled]["cancelled_by"] == "anonymous"

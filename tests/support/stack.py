@@ -240,6 +240,21 @@ def running_stack(
         stack.stop()
 
 
+SHARED_TOKEN = "shared-admin-token-0123456789abcdef01234"
+SYNC_TOKEN = "sync-token-0123456789abcdef0123456789abc"
+
+
+def with_tokens(**env: str) -> dict[str, str]:
+    """A stack's environment with JOBLOOK_TOKEN (the admin) and a sync token, as a team runs it,
+    and ``env``."""
+    return {
+        "JOBLOOK_AUTH": "token",
+        "JOBLOOK_TOKEN": SHARED_TOKEN,
+        "JOBLOOK_SYNC_TOKEN": SYNC_TOKEN,
+        **env,
+    }
+
+
 def output_of(records: list[dict[str, Any]], stream: str) -> str:
     return "".join(r["log"] for r in records if r["stream"] == stream)
 

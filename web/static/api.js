@@ -24,21 +24,17 @@ export function getJSON(path) {
   return request(path, { headers: { Accept: "application/json" } });
 }
 
-export function postJSON(path, body) {
+function sendJSON(method, path, body) {
   return request(path, {
-    method: "POST",
+    method,
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(body),
   });
 }
 
-export function patchJSON(path, body) {
-  return request(path, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(body),
-  });
-}
+export const postJSON = (path, body) => sendJSON("POST", path, body);
+export const patchJSON = (path, body) => sendJSON("PATCH", path, body);
+export const putJSON = (path, body) => sendJSON("PUT", path, body);
 
 export function deleteJSON(path) {
   return request(path, { method: "DELETE", headers: { Accept: "application/json" } });

@@ -190,6 +190,7 @@ function button(id, label, onClick) {
   element.className = "button";
   element.textContent = label;
   element.hidden = true;
+  element.dataset.needs = "operator"; // hidden from viewers (whoami.js, style.css)
   element.addEventListener("click", onClick);
   return element;
 }
@@ -201,6 +202,7 @@ function rerunForm(onClose) {
   form.className = "job rerun-form";
   form.autocomplete = "off";
   form.hidden = true;
+  form.dataset.needs = "operator";
   form.setAttribute("aria-label", "Edit and run");
   const fields = document.createElement("div");
   fields.className = "params rerun-fields";

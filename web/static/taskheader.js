@@ -45,6 +45,8 @@ export class TaskHeader {
     els.started.dateTime = task.started_at ?? "";
     if (task.message) this.showStatusNote(task.message); // newer servers keep the last one
     showSchedule(task.schedule_id);
+    showFact("submitted-by", task.submitted_by);
+    showFact("cancelled-by", task.cancelled_by);
     this.#showPlacement(task);
     if (task.progress !== undefined) this.#progress = task.progress;
     document.title = titleFor(task, this.#progress);
@@ -110,6 +112,15 @@ export class TaskHeader {
   #tick() {
     this.els.duration.textContent = formatDuration(durationSeconds(this.#task));
   }
+}
+
+/** A fact of the task that only some tasks have: its item shown with the value, if any. */
+function showFact(id, value) {
+  const item = document.getElementById(`${id}-item`);
+  const field = document.getElementById(id);
+  if (!item || !field) return;
+  field.textContent = value ?? "";
+  item.hidden = !value;
 }
 
 /** "Started by schedule X", linking to the home page's list, for a task a schedule started. */

@@ -141,6 +141,7 @@ function fillRow(row, task, progress) {
   const cmd = task.cmd ?? "(unknown command)";
   link.textContent = cmd.length > CMD_PREVIEW ? `${cmd.slice(0, CMD_PREVIEW)}…` : cmd;
   link.title = cmd;
+  row.querySelector(".submitted-by").textContent = task.submitted_by ?? "";
   row.querySelector(".exit-code").textContent = formatExitCode(task.exit_code);
   row.querySelector(".created").textContent = formatTime(task.created_at);
   row.querySelector(".duration").textContent = formatDuration(durationSeconds(task));

@@ -72,6 +72,15 @@ class Client:
     def delete_schedule(self, schedule_id: str) -> dict[str, Any]:
         return self._json("DELETE", f"/schedules/{quote(schedule_id)}")
 
+    def call(self, method: str, path: str, body: object = None) -> dict[str, Any]:
+        """Any JSON call (the ``users`` commands')."""
+        return self._json(method, path, body)
+
+    @staticmethod
+    def quoted(segment: str) -> str:
+        """A path segment, quoted (a user name may hold ``@`` or ``+``)."""
+        return quote(segment, safe="")
+
     def records(self, task_id: str, follow: bool) -> Iterator[dict[str, Any]]:
         """The task's records in order; with ``follow``, live until the task ends."""
         query = urlencode({"format": "jsonl", "follow": int(follow)})

@@ -15,10 +15,14 @@ import sys
 from typing import Any
 
 from joblook import record
-from joblook.client import rerun, schedules
+from joblook.client import rerun, schedules, users
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 
-EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment."
+EPILOG = (
+    f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment "
+    "(--token overrides the latter); what a token may do depends on its user's role "
+    "(docs/accounts.md)."
+)
 
 
 def submit(client: Client, args: argparse.Namespace) -> int:
@@ -90,12 +94,16 @@ def ls(client: Client, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(tasks, indent=2))
         return 0
-    print(f"{'TASK ID':36}  {'STATE':8}  {'EXIT':>4}  {'CREATED':19}  COMMAND")
+    print(f"{'TASK ID':36}  {'STATE':8}  {'EXIT':>4}  {'CREATED':19}  {'BY':16}  COMMAND")
     for task in tasks:
         exit_code = "" if task["exit_code"] is None else str(task["exit_code"])
         created = (task["created_at"] or "")[:19].replace("T", " ")
+        by = (task.get("submitted_by") or "")[:16]
         cmd = (task["cmd"] or "").replace("\n", " ")
-        print(f"{task['task_id']:36}  {task['state']:8}  {exit_code:>4}  {created:19}  {cmd[:60]}")
+        print(
+            f"{task['task_id']:36}  {task['state']:8}  {exit_code:>4}  {created:19}  {by:16}  "
+            f"{cmd[:60]}"
+        )
     return 0
 
 
@@ -157,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", action="store_true", help="with --grep: or whose output contains it")
     p.set_defaults(run=ls)
-    p = sub.add_parser("status", help="show what is known about a task", epilog=EPILOG)
+    p = sub.add_parser(
+        "status", aliases=["show"], help="show what is known about a task", epilog=EPILOG
+    )
     p.add_argument("task_id")
     p.set_defaults(run=status)
     p = sub.add_parser("cancel", help="cancel a task (kills its whole process tree)", epilog=EPILOG)
@@ -165,7 +175,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cancel)
     _rerun_parser(sub)
     schedules.add_parser(sub, EPILOG)
+    users.add_parser(sub, EPILOG)
+    _add_token_option(parser)
     return parser  # fmt: skip
+
+
+def _add_token_option(parser: argparse.ArgumentParser) -> None:
+    """``--token`` on every command that calls the API (the leaves: a subcommand's parser would
+    overwrite the value its parent parsed with its own default)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        parser.add_argument("--token", help="the API token (default: $JOBLOOK_TOKEN)")
+    for action in subs:
+        for child in {id(p): p for p in action.choices.values()}.values():
+            _add_token_option(child)
 
 
 def _retry_flags(p: argparse.ArgumentParser) -> None:
@@ -206,7 +229,8 @@ def _rerun_parser(sub: Any) -> None:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    client = Client(os.environ.get("JOBLOOK_URL") or DEFAULT_URL, os.environ.get("JOBLOOK_TOKEN"))
+    token = args.token or os.environ.get("JOBLOOK_TOKEN")
+    client = Client(os.environ.get("JOBLOOK_URL") or DEFAULT_URL, token)
     try:
         return int(args.run(client, args))
     except ApiError as exc:

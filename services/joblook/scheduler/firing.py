@@ -14,6 +14,7 @@ from joblook import commandpolicy, launching
 from joblook.jobs import Job, JobError
 from joblook.schedules.schedule import Schedule
 from joblook.settings import Settings
+from joblook.store import audit
 from joblook.store.logstore import LogStore
 from joblook.store.schedules import Run
 
@@ -28,6 +29,7 @@ class Firer:
         self.celery = celery
         self.settings = settings
         self.jobs = jobs
+        self.audit = audit.Audit(store.redis, settings.audit_ttl)
 
     def __call__(self, schedule: Schedule, due: float, task_id: str) -> Run:
         now = time.time()
@@ -45,10 +47,12 @@ class Firer:
                 placement=self.placement(schedule),
                 task_id=task_id,
                 schedule_id=schedule.schedule_id,
+                extra={"submitted_by": f"schedule:{schedule.schedule_id}"},
             )
         except kombu.exceptions.OperationalError as exc:
             log.warning("schedule %s: cannot queue its task: %s", schedule.schedule_id, exc)
             return Run(due=due, fired_at=now, message=f"not started: the queue failed ({exc})")
+        self.audit.add(audit.RUN, f"schedule:{schedule.schedule_id}", None, task_id=task_id)
         return Run(due=due, fired_at=now, task_id=task_id)
 
     def placement(self, schedule: Schedule) -> launching.Placement:

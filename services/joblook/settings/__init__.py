@@ -5,6 +5,7 @@ settings table and ``.env.example`` are written from those declarations
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -57,6 +58,9 @@ class Settings:
     cors_origins: list[str] | None
     allowed_hosts: list[str]
     flower_basic_auth: str | None
+    trusted_user_header: str | None
+    trusted_proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None
+    sso_default_role: str
     allowed_commands: re.Pattern[str] | None
     jobs_file: Path | None
     allow_raw: bool
@@ -72,6 +76,7 @@ class Settings:
     feed_event_bytes: int
     visibility_timeout: float
     log_ttl: float | None
+    audit_ttl: float
     worker_lost_after: float
     file_retention: float
     fluentd_host: str | None

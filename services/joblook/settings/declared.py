@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from joblook.roles import ROLES
 from joblook.settings import parsers as p
 from joblook.settings.setting import Section, Setting
 
@@ -40,6 +41,8 @@ DEFAULT_SCHEDULE_MIN_INTERVAL = 60.0
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 # The repository's Fluentd configuration, the one compose mounts (not part of the Python package).
 DEFAULT_FLUENTD_CONF = Path(__file__).resolve().parents[3] / "fluentd" / "fluent.conf"
+# How long the audit trail keeps an entry.
+DEFAULT_AUDIT_TTL = 90 * 24 * 60 * 60.0
 # What ships task logs to /sync under ``joblook up``: joblook's own shipper, or Fluentd.
 SHIPPERS = ("joblook", "fluentd")
 
@@ -102,6 +105,27 @@ SETTINGS: tuple[Setting, ...] = (
         help="`token` or `none`. `none` turns authentication off (both tokens then read as unset) "
         "and is only accepted when `JOBLOOK_HOST` is a loopback address: anyone who reaches the "
         "API can run commands.",
+    ),
+    Setting(
+        "JOBLOOK_TRUSTED_USER_HEADER", "trusted_user_header", ACCESS, p.text,
+        example="X-Forwarded-User",
+        help="Behind a single-sign-on proxy (oauth2-proxy, an OIDC-aware ingress): the request "
+        "header that names the signed-in user. Taken only from `JOBLOOK_TRUSTED_PROXIES`; such a "
+        "user has the role an admin gave them (`joblook users`), else the SSO default role "
+        "(docs/accounts.md).",
+    ),
+    Setting(
+        "JOBLOOK_TRUSTED_PROXIES", "trusted_proxies", ACCESS, p.networks,
+        shown_default="unset (none)", example="10.0.0.0/8,127.0.0.1",
+        help="The addresses (or CIDR blocks, comma-separated) of the SSO proxies whose "
+        "`JOBLOOK_TRUSTED_USER_HEADER` is believed. From anywhere else the header is ignored.",
+    ),
+    Setting(
+        "JOBLOOK_SSO_DEFAULT_ROLE", "sso_default_role", ACCESS, p.one_of(*ROLES),
+        default="viewer",
+        help="The role of a user the SSO proxy names who has none of their own: `viewer`, "
+        "`operator` or `admin`. An admin can change it on the users page (kept in Redis, "
+        "over this).",
     ),
     Setting(
         "JOBLOOK_ALLOWED_COMMANDS", "allowed_commands", ACCESS, p.pattern,
@@ -293,6 +317,12 @@ SETTINGS: tuple[Setting, ...] = (
         help="Seconds a finished task's log (and its metadata) is kept in Redis. Unset: for ever. "
         "With many long logs, this is what keeps Redis memory bounded (each task's log is also "
         "capped, `JOBLOOK_MAX_LOG_BYTES`).",
+    ),
+    Setting(
+        "JOBLOOK_AUDIT_TTL", "audit_ttl", TUNING, p.seconds, default=DEFAULT_AUDIT_TTL,
+        example="7776000",
+        help="Seconds each entry of the audit trail (`GET /audit`: runs, cancels, re-runs, "
+        "schedule and user changes, refused tokens) is kept. Default: 90 days.",
     ),
     Setting(
         "JOBLOOK_FILE_RETENTION", "file_retention", TUNING, p.seconds,

@@ -4,6 +4,7 @@ default"; a text it cannot use raises :class:`SettingsError` naming the variable
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import socket
@@ -75,6 +76,16 @@ def one_of(*allowed: str) -> Parser:
         return value
 
     return parse
+
+
+def networks(name: str, raw: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or CIDR blocks (``10.0.0.0/8,::1``)."""
+    try:
+        return [ipaddress.ip_network(part, strict=False) for part in names(name, raw)]
+    except ValueError as exc:
+        raise SettingsError(
+            f"{name} must be addresses or CIDR blocks, comma-separated: {exc}"
+        ) from None
 
 
 def pattern(name: str, raw: str) -> re.Pattern[str]:

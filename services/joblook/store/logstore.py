@@ -138,6 +138,13 @@ class LogStore:
             pipe.sadd(keys.RETRY_WATCH, task_id)
         pipe.execute()
 
+    def mark_cancelled_by(self, task_ids: list[str], name: str) -> None:
+        """Note who asked for these tasks to be cancelled; the first to ask stays."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for task_id in task_ids:
+                pipe.hsetnx(keys.task(task_id), "cancelled_by", name)
+            pipe.execute()
+
     def add_rerun(self, task_id: str, rerun_id: str) -> None:
         """Note on a task that ``rerun_id`` re-runs it (nothing if the task has expired)."""
         self._append_id(keys=[keys.task(task_id)], args=["reruns", rerun_id])

@@ -53,6 +53,10 @@ class TaskInfo:
     placement: dict[str, Any] | None = None
     # Apprise URLs its end is sent to (``joblook.notices``): never shown, they may hold secrets.
     notify: list[str] = field(default_factory=list)
+    # Who or what started it: a user's name, schedule:<id>, rerun:<id> or retry:<id>; None for
+    # tasks queued before it was kept. And who asked for it to be cancelled.
+    submitted_by: str | None = None
+    cancelled_by: str | None = None
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -94,6 +98,8 @@ class TaskInfo:
             due_at=fields.get("due_at") or None,
             placement=_json(fields.get("placement"), None),
             notify=_json(fields.get("notify"), []),
+            submitted_by=fields.get("submitted_by") or None,
+            cancelled_by=fields.get("cancelled_by") or None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -116,6 +122,8 @@ class TaskInfo:
             "last_output_at": self.last_output_at,
             "queue": self.queue,
             "gpus": self.gpus,
+            "submitted_by": self.submitted_by,
+            "cancelled_by": self.cancelled_by,
         }
         if self.kind is not None:
             data |= {"kind": self.kind, "steps": self.steps}

@@ -12,6 +12,7 @@ from joblook.store.artifacts.backends import open_store, s3_options
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
 from joblook.web import (
+    accounts,
     api,
     artifacts,
     auth,
@@ -71,6 +72,7 @@ def create_app(
     app.register_blueprint(schedules.bp)
     app.register_blueprint(lines.bp)
     app.register_blueprint(artifacts.bp)
+    app.register_blueprint(accounts.bp)
     web_metrics = metrics.init_app(app)
     openapi.init_app(app)
 

@@ -10,7 +10,9 @@ from flask import Blueprint, Response, current_app
 
 from joblook import record
 from joblook.jobs import Job
+from joblook.roles import OPERATOR
 from joblook.settings import Settings
+from joblook.store.audit import RUN
 from joblook.store.logstore import LogStore, decode_records
 from joblook.web import auth, submit
 from joblook.web.errors import ApiError
@@ -41,6 +43,7 @@ def _store() -> LogStore:
 
 
 @bp.post("/enqueue")
+@auth.requires(OPERATOR)
 @spec.validate(
     resp=replies(
         {202: EnqueueReply},
@@ -59,7 +62,9 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
     A command or job with `retries` runs again after a failure, each attempt a task of its own
     linked to the first (`attempt`, `attempts`), after `retry_delay` seconds, doubling.
     """
-    return submit.submit(json.root).reply(), 202
+    queued = submit.submit(json.root, submitted_by=auth.caller().name)
+    auth.note(RUN, task_id=queued.task_id)
+    return queued.reply(), 202
 
 
 @bp.get("/permlog")

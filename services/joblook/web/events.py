@@ -8,8 +8,10 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from joblook import record
+from joblook.roles import OPERATOR
 from joblook.store.lines.pattern import PatternError
-from joblook.web import auth, broadcast
+from joblook.web import auth, broadcast, tasks
+from joblook.web.errors import ApiError
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.models import MAX_SAFE_INTEGER
@@ -26,15 +28,15 @@ def _output_watch() -> OutputWatch:
 
 @socketio.on("connect")
 def on_connect(auth_payload: dict[str, Any] | None = None) -> None:
-    """A browser or client connects; when a token is configured it must be in ``auth``."""
-    expected = current_app.extensions["joblook.settings"].token
-    if expected is None:
-        return
+    """A browser or client connects; when a token is configured it must be in ``auth`` (or the
+    pages' cookie), and who it belongs to is kept for the connection's events."""
     given = auth_payload.get("token") if isinstance(auth_payload, dict) else None
     if not isinstance(given, str):
         given = auth.user_token(request)  # the pages' cookie, sent with the handshake
-    if not auth.matches(given, expected):
-        raise ConnectionRefusedError("unauthorized: pass the token in the auth payload")
+    try:
+        auth.remember_socket(given)
+    except ApiError:
+        raise ConnectionRefusedError("unauthorized: pass the token in the auth payload") from None
 
 
 @socketio.on("subscribe")
@@ -90,7 +92,23 @@ def on_watch_output(data: Any) -> dict[str, object]:
     return {"ok": True}
 
 
+@socketio.on("cancel")
+@auth.requires(OPERATOR)
+def on_cancel(data: Any) -> dict[str, object]:
+    """A client asks to cancel a task, as ``DELETE /tasks/<id>`` does (operators and admins)."""
+    if not isinstance(data, dict) or not record.is_task_id(data.get("task_id")):
+        return {"ok": False, "error": "cancel needs {task_id: <uuid>}"}
+    who = auth.socket_caller()
+    assert who is not None  # requires() let it through
+    try:
+        cancelled = tasks.cancel(data["task_id"], who, "Socket.IO")
+    except ApiError as exc:
+        return {"ok": False, "error": exc.error}
+    return {"ok": True, "cancel_requested": cancelled}
+
+
 @socketio.on("disconnect")
 def on_disconnect(*_reason: object) -> None:
     """The connection is gone: forget its subscriptions."""
     _feed().drop(request.sid)
+    current_app.extensions[auth.SOCKET_CALLERS].pop(request.sid, None)

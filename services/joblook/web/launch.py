@@ -38,6 +38,8 @@ def launch_steps(
     for step, cmd in zip(steps, cmds, strict=True):
         step_definition = {"cmd": cmd} | ({} if timeout is None else {"timeout": timeout})
         step_extra = {"definition": orjson.dumps(step_definition).decode()}
+        if extra and "submitted_by" in extra:  # a step is started by whoever started its parent
+            step_extra["submitted_by"] = extra["submitted_by"]
         store.create_task(
             step, cmd, timeout=timeout, parent=parent, placement=placement.shown, extra=step_extra
         )

@@ -99,7 +99,7 @@ def _epoch_seconds(value: object) -> object:
         ) from None
 
 
-def _choice(options: tuple[str, ...]) -> Any:
+def choice(options: tuple[str, ...]) -> Any:
     return Annotated[
         Literal[options],  # type: ignore[valid-type]
         refusing(f"{{name}} must be one of {', '.join(options)}"),
@@ -208,7 +208,7 @@ class PermlogQuery(BaseModel):
     task_id: TaskId
     after_seq: query_int(0) = Field(0, description="Only records after this seq.")  # type: ignore[valid-type]
     limit: query_int(1) = Field(None, description="At most this many (JSON only).")  # type: ignore[valid-type]
-    format: _choice(("json", "text")) = "json"  # type: ignore[valid-type]
+    format: choice(("json", "text")) = "json"  # type: ignore[valid-type]
 
 
 class TaskIdQuery(BaseModel):
@@ -457,6 +457,12 @@ class Task(Shape):
     schedule_id: TaskId = Field(None, description="The schedule that started it.")  # type: ignore[assignment]
     queue: str | None = Field(description="The queue it was sent to (a parent's: null).")
     gpus: Count = Field(description="GPUs it asked for.")
+    submitted_by: str | None = Field(
+        description="Who or what started it: a user's name (`admin`: the shared "
+        "`JOBLOOK_TOKEN`), `schedule:<id>`, `rerun:<id>` (a re-run of that task) or "
+        "`retry:<id>` (a retry of that first attempt); null for tasks queued before it was kept."
+    )
+    cancelled_by: str | None = Field(description="Who asked for it to be cancelled, if anyone.")
     definition: dict[str, JsonValue] | None = Field(
         description="What `POST /tasks/{task_id}/rerun` sends again: the enqueue request "
         "(`cmd`, or `job` and `params`, or `chain` or `group`; `timeout`, `retries`...). Null "
@@ -522,7 +528,7 @@ class TaskList(Shape):
 
 
 class TasksQuery(BaseModel):
-    state: _choice(tuple(s.value for s in State)) = Field(  # type: ignore[valid-type]
+    state: choice(tuple(s.value for s in State)) = Field(  # type: ignore[valid-type]
         None, description="Only tasks in this state."
     )
     limit: query_int(1) = Field(  # type: ignore[valid-type]
@@ -544,7 +550,7 @@ class TasksQuery(BaseModel):
         description="Only tasks whose command contains this text (any case); with `output=1`, "
         "or whose output does.",
     )
-    output: _choice(("0", "1")) = Field(  # type: ignore[valid-type]
+    output: choice(("0", "1")) = Field(  # type: ignore[valid-type]
         "0",
         description="1: `q` also matches the output. Bounded: a page stops looking at outputs "
         "after 2 s and returns what it found (page on with `before`).",
@@ -577,10 +583,10 @@ class CancelReply(Shape):
 
 
 class LogQuery(BaseModel):
-    follow: _choice(("0", "1")) = Field(  # type: ignore[valid-type]
+    follow: choice(("0", "1")) = Field(  # type: ignore[valid-type]
         "0", description="1 to keep the response open and stream output until the task ends."
     )
-    format: _choice(("text", "jsonl")) = "text"  # type: ignore[valid-type]
+    format: choice(("text", "jsonl")) = "text"  # type: ignore[valid-type]
 
 
 class Metrics(Shape):
@@ -655,7 +661,7 @@ class Lines(Shape):
     finished: bool = Field(description="The task has ended: no more lines will come.")
 
 
-Flag = _choice(("0", "1"))
+Flag = choice(("0", "1"))
 
 
 class SearchQuery(BaseModel):

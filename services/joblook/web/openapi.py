@@ -39,7 +39,12 @@ not in this document.
 """
 
 SECURITY_SCHEMES = {
-    "token": {"type": "http", "scheme": "bearer", "description": "JOBLOOK_TOKEN"},
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "JOBLOOK_TOKEN (an admin's), or a user's own token (`joblook users`); "
+        "what it may do follows from its role (docs/accounts.md).",
+    },
     "cookie": {
         "type": "apiKey",
         "in": "cookie",
@@ -56,7 +61,7 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "query",
         "name": "token",
-        "description": "JOBLOOK_TOKEN, given once to a page: it becomes the cookie.",
+        "description": "A token, given once to a page: it becomes the cookie.",
     },
 }
 
@@ -68,6 +73,7 @@ TAGS = [
     {"name": "tasks", "description": "Queue, list, describe and cancel commands."},
     {"name": "schedules", "description": "Run commands on a cron expression or an interval."},
     {"name": "artifacts", "description": "The files a command leaves in `$JOBLOOK_ARTIFACTS`."},
+    {"name": "accounts", "description": "Who you are; users and roles; the audit trail."},
     {"name": "logs", "description": "A task's output: the permanent log and its live stream."},
     {"name": "ingest", "description": "Records from the shipper or Fluentd."},
     {"name": "pages", "description": "The browser pages and the libraries they load."},

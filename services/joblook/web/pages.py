@@ -9,9 +9,9 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
 
+from joblook.roles import ADMIN
 from joblook.settings import Settings
 from joblook.web import auth
-from joblook.web.errors import ApiError
 from joblook.web.models import TaskIdQuery
 from joblook.web.spec import other_content, replies, spec
 
@@ -63,6 +63,14 @@ def task_page(query: TaskIdQuery) -> Response:  # the query is checked, then unu
     return _page("task.html")
 
 
+@bp.get("/accounts")
+@auth.requires(ADMIN)
+@page
+def accounts() -> Response:
+    """The admin page: users and their roles, and the audit trail (admins only)."""
+    return _page("accounts.html")
+
+
 @bp.get("/docs")
 @page
 def docs() -> Response:
@@ -77,9 +85,7 @@ def _take_page_token() -> Response | None:
     if given is None or auth.is_public():
         return None
     settings: Settings = current_app.extensions["joblook.settings"]
-    expected = settings.token
-    if expected is not None and not auth.matches(given, expected):
-        raise ApiError(403, "invalid token")
+    auth.admit(request, given, "this page")  # a token nobody holds is refused (and audited)
     query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
     response = redirect(request.path + (f"?{query}" if query else ""))
     # Secure when people reach joblook over https: the cookie then never travels in clear.

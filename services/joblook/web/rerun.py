@@ -14,6 +14,8 @@ from flask import Blueprint
 from pydantic import ValidationError
 
 from joblook.record import TERMINAL_STATES, State
+from joblook.roles import OPERATOR
+from joblook.store.audit import RERUN
 from joblook.store.logstore import LogStore, TaskInfo
 from joblook.web import auth, submit
 from joblook.web.errors import ApiError
@@ -30,6 +32,7 @@ RETRY_FIELDS = ("retries", "retry_delay")
 
 
 @bp.post("/tasks/<task_id>/rerun")
+@auth.requires(OPERATOR)
 @spec.validate(
     resp=replies(
         {202: EnqueueReply},
@@ -58,7 +61,9 @@ def rerun(task_id: str, json: RerunRequest) -> tuple[dict[str, object], int]:
     if changes.pop("from", None) == "failed":
         definition = from_failed(submit.app_store(), info, definition)
     form = _validated(merged(definition, changes))
-    return submit.submit(form, rerun_of=info.task_id).reply(), 202
+    queued = submit.submit(form, submitted_by=f"rerun:{info.task_id}", rerun_of=info.task_id)
+    auth.note(RERUN, task_id=queued.task_id, rerun_of=info.task_id)
+    return queued.reply(), 202
 
 
 def merged(definition: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

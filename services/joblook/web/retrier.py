@@ -116,6 +116,7 @@ class Retrier:
                 "notify": orjson.dumps(first.notify).decode(),
                 "attempt": str(number),
                 "first_attempt": first.task_id,
+                "submitted_by": f"retry:{first.task_id}",
                 "due_at": due,
                 "message": f"attempt {number} of {total}, due {due}: attempt {number - 1} "
                 f"failed ({ended})",

@@ -17,8 +17,10 @@ from pydantic import ValidationError
 
 from joblook import record
 from joblook.jobs import Job
+from joblook.roles import ADMIN
 from joblook.schedules.schedule import Schedule
 from joblook.settings import Settings
+from joblook.store import audit
 from joblook.store.logstore import LogStore
 from joblook.store.schedules import Run, ScheduleStore
 from joblook.web import auth, policy
@@ -65,6 +67,7 @@ def list_schedules() -> dict[str, object]:
 
 
 @bp.post("/schedules")
+@auth.requires(ADMIN)
 @spec.validate(
     resp=replies({201: ScheduleReply}, (403, "The command policy refuses the command."), 503),
     tags=["schedules"],
@@ -90,6 +93,7 @@ def create_schedule(json: ScheduleRequest) -> tuple[dict[str, object], int]:
         paused=json.paused,
     )
     _schedules().save(schedule)
+    auth.note(audit.SCHEDULE_ADD, schedule_id=schedule.schedule_id, name=schedule.name)
     return _reply(schedule, now), 201
 
 
@@ -101,6 +105,7 @@ def get_schedule(schedule_id: str) -> dict[str, object]:
 
 
 @bp.patch("/schedules/<schedule_id>")
+@auth.requires(ADMIN)
 @spec.validate(resp=replies({200: ScheduleReply}, UNKNOWN, 503), tags=["schedules"])
 def change_schedule(schedule_id: str, json: ScheduleChange) -> dict[str, object]:
     """Pause (`{"paused": true}`), resume, rename, or change its timing or timeout.
@@ -123,15 +128,19 @@ def change_schedule(schedule_id: str, json: ScheduleChange) -> dict[str, object]
         changes.pop("paused", None)
     updated = schedule.changed(**changes)
     _schedules().save(updated)
+    auth.note(audit.SCHEDULE_CHANGE, schedule_id=schedule_id, changes=sorted(json.given()))
     return _reply(updated, now)
 
 
 @bp.delete("/schedules/<schedule_id>")
+@auth.requires(ADMIN)
 @spec.validate(resp=replies({200: ScheduleDeleted}, UNKNOWN, 503), tags=["schedules"])
 def delete_schedule(schedule_id: str) -> dict[str, object]:
     """Delete a schedule; the tasks it started (and any running now) are left alone."""
     _known(schedule_id)
-    return {"schedule_id": schedule_id, "deleted": _schedules().delete(schedule_id)}
+    deleted = _schedules().delete(schedule_id)
+    auth.note(audit.SCHEDULE_REMOVE, schedule_id=schedule_id)
+    return {"schedule_id": schedule_id, "deleted": deleted}
 
 
 def _whole(now: float) -> float:

@@ -26,7 +26,7 @@ from joblook.web.errors import ApiError
 ERRORS = {
     400: "Bad input: the error says which.",
     401: "No token.",
-    403: "Wrong token.",
+    403: "Wrong token, or a role that may not do this.",
     404: "No such task.",
     409: "The task has already ended.",
     413: "Body too large.",

@@ -41,9 +41,10 @@ def app_store() -> LogStore:
     return current_app.extensions["joblook.store"]
 
 
-def submit(form: Form, rerun_of: str | None = None) -> Queued:
-    """Check ``form`` against the command policy and queue it; ``rerun_of``: the task it re-runs
-    (both are linked). Tells the pages."""
+def submit(form: Form, submitted_by: str, rerun_of: str | None = None) -> Queued:
+    """Check ``form`` against the command policy and queue it; ``submitted_by``: who or what
+    asks (``TaskInfo.submitted_by``); ``rerun_of``: the task it re-runs (both are linked). Tells
+    the pages."""
     store = app_store()
     celery: Celery = current_app.extensions["celery"]
     settings: Settings = current_app.extensions["joblook.settings"]
@@ -51,6 +52,7 @@ def submit(form: Form, rerun_of: str | None = None) -> Queued:
     roster = current_app.extensions["joblook.workers"].roster
     limits = settings.queue_limits or {}
     extra = {"definition": orjson.dumps(form.model_dump(exclude_none=True)).decode()}
+    extra["submitted_by"] = submitted_by
     if rerun_of is not None:
         extra["rerun_of"] = rerun_of
     if isinstance(form, ChainForm | GroupForm):

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 from pydantic import ValidationError
 
 from joblook import record
 from joblook.record import TERMINAL_STATES, State
+from joblook.roles import OPERATOR
 from joblook.settings import Settings
+from joblook.store.audit import CANCEL
 from joblook.store.cancellation import read_cancel, request_cancel
 from joblook.store.lines.pattern import PatternError
 from joblook.store.logstore import LogStore, TaskInfo, decode_records
 from joblook.store.slots import Slots
 from joblook.web import auth, broadcast
+from joblook.web.callers import Caller
 from joblook.web.errors import ApiError
 from joblook.web.feed import LiveFeed
 from joblook.web.models import (
@@ -103,6 +106,7 @@ def task_metrics(task_id: str) -> Response:
 
 
 @bp.delete("/tasks/<task_id>")
+@auth.requires(OPERATOR)
 @spec.validate(resp=replies({202: CancelReply}, 404, 409, 503), tags=["tasks"])
 def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
     """Cancel a task (every unfinished step of a chain or group; a retried task's latest attempt,
@@ -111,6 +115,12 @@ def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
     A queued task never starts; a running one's whole process tree is stopped; an attempt waiting
     for its retry delay ends REVOKED at once. 409 when it has already ended.
     """
+    return {"task_id": task_id, "cancel_requested": cancel(task_id, auth.caller(), "api")}, 202
+
+
+def cancel(task_id: str, who: Caller, via: str) -> list[str]:
+    """Ask for the task's unfinished parts to be cancelled on behalf of ``who``; the ids asked
+    for. 404 or 409 (as ApiError) when it is unknown or has ended."""
     info = known_task(task_id)
     if info.state in TERMINAL_STATES:
         raise ApiError(409, "the task has already ended", {"state": info.state})
@@ -121,12 +131,15 @@ def cancel_task(task_id: str) -> tuple[dict[str, object], int]:
         targets = [s for s in [store.own(info.attempts[-1])] if s]
     else:
         targets = [info]
-    by = f"api ({request.remote_addr or 'unknown'})"
+    by = f"{via} ({who.name} from {who.address or 'unknown'})"
     cancelled = [t.task_id for t in targets if t.state not in TERMINAL_STATES]
     for target in cancelled:
         request_cancel(store.redis, target, by)
+    store.mark_cancelled_by([task_id, *cancelled], who.name)
     _close_waiting_attempts(store, cancelled)
-    return {"task_id": task_id, "cancel_requested": cancelled}, 202
+    auth.audit().add(CANCEL, who.name, who.address, task_id=task_id, via=via)
+    broadcast.task_changed(store, [task_id])
+    return cancelled
 
 
 def _close_waiting_attempts(store: LogStore, task_ids: list[str]) -> None:

@@ -64,6 +64,8 @@ def payload(info: TaskInfo, public_url: str) -> dict[str, object]:
         "exit_code": info.exit_code,
         "duration_seconds": duration,
         "url": f"{public_url}/task?{urlencode({'task_id': info.task_id})}",
+        "submitted_by": info.submitted_by,
+        "cancelled_by": info.cancelled_by,
     } | ({} if info.attempt is None else {"attempt": info.attempt})
 
 

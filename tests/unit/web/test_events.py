@@ -25,3 +25,32 @@ def test_subscribe_refuses_an_after_seq_no_store_read_can_use(
         "ok": False,
         "error": f"after_seq must be an integer >= 0 and <= {MAX_SAFE_INTEGER}",
     }
+
+
+def test_a_viewers_subscribe_works_and_its_cancel_is_refused(make_app: AppFactory) -> None:
+    app = make_app(message_queue=False, JOBLOOK_TOKEN="shared-token", JOBLOOK_SYNC_TOKEN="sync")
+    users = app.extensions["joblook.users"]
+    viewer_token, operator_token = users.add("vic", "viewer"), users.add("otto", "operator")
+    with app.test_client() as client:
+        admin = {"Authorization": "Bearer shared-token"}
+        task_id = client.post("/enqueue", json={"cmd": "sleep 5"}, headers=admin).get_json()[
+            "task_id"
+        ]
+        viewer = socketio.test_client(app, flask_test_client=client, auth={"token": viewer_token})
+        subscribed = viewer.emit("subscribe", {"task_id": task_id, "after_seq": 0}, callback=True)
+        refused = viewer.emit("cancel", {"task_id": task_id}, callback=True)
+        viewer.disconnect()
+        assert subscribed == {"ok": True}
+        assert refused == {"ok": False, "error": "this needs the operator role"}
+        assert client.get(f"/tasks/{task_id}", headers=admin).get_json()["cancelled_by"] is None
+        operator = socketio.test_client(
+            app, flask_test_client=client, auth={"token": operator_token}
+        )
+        users.set_role("otto", "viewer")  # demoted while connected: refused at once
+        demoted = operator.emit("cancel", {"task_id": task_id}, callback=True)
+        assert demoted == {"ok": False, "error": "this needs the operator role"}
+        users.set_role("otto", "operator")
+        done = operator.emit("cancel", {"task_id": task_id}, callback=True)
+        operator.disconnect()
+        assert done == {"ok": True, "cancel_requested": [task_id]}
+        assert client.get(f"/tasks/{task_id}", headers=admin).get_json()["cancelled_by"] == "otto"

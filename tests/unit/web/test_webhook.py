@@ -86,6 +86,8 @@ def test_an_ended_task_is_posted_once_with_its_outcome(queueing: LogStore) -> No
             "exit_code": 3,
             "duration_seconds": 12.5,
             "url": f"{PUBLIC}/task?task_id={TASK}",
+            "submitted_by": None,
+            "cancelled_by": None,
         }
     ]
     assert sleeps == []

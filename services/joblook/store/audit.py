@@ -1,0 +1,54 @@
+"""The audit trail: who ran, cancelled or re-ran what, changed a schedule or a user, and every
+token refused, newest first, each entry kept for ``JOBLOOK_AUDIT_TTL`` seconds.
+
+One sorted set scored by time: writing an entry also drops the ones past their age, and a cap
+bounds it when many arrive within the age (a flood of refused tokens).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import orjson
+import redis
+
+from joblook import keys
+from joblook.record import timestamp
+
+MAX_ENTRIES = 100_000
+
+# What an entry's ``action`` can be.
+RUN, RERUN, CANCEL = "run", "rerun", "cancel"
+SCHEDULE_ADD, SCHEDULE_CHANGE = "schedule.add", "schedule.change"
+SCHEDULE_REMOVE = "schedule.remove"
+USER_ADD, USER_ROLE, USER_TOKEN, USER_REMOVE = "user.add", "user.role", "user.token", "user.remove"
+SSO_ROLE = "user.sso-role"
+TOKEN_REFUSED = "token.refused"  # noqa: S105 (an action's name, no secret)
+
+
+class Audit:
+    def __init__(self, client: redis.Redis, ttl: float) -> None:
+        self.redis = client
+        self.ttl = ttl
+
+    def add(self, action: str, actor: str | None, address: str | None, **about: object) -> None:
+        """Note that ``actor`` (None: someone unknown) from ``address`` did ``action``;
+        ``about``: what it was done to (task_id, schedule_id, user, role...)."""
+        now = time.time()
+        entry = {"id": uuid.uuid4().hex, "at": timestamp(), "action": action, "actor": actor}
+        entry |= {"address": address} | {k: v for k, v in about.items() if v is not None}
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(keys.AUDIT, {orjson.dumps(entry): now})
+            pipe.zremrangebyscore(keys.AUDIT, "-inf", now - self.ttl)
+            pipe.zremrangebyrank(keys.AUDIT, 0, -MAX_ENTRIES - 1)
+            pipe.execute()
+
+    def entries(self, limit: int, before: float | None = None) -> list[dict[str, object]]:
+        """The newest ``limit`` entries (those before ``before``, epoch seconds, when given)."""
+        high = "+inf" if before is None else f"({before}"
+        low = time.time() - self.ttl
+        found = self.redis.zrevrangebyscore(
+            keys.AUDIT, high, low, start=0, num=limit, withscores=True
+        )
+        return [orjson.loads(raw) | {"time": score} for raw, score in found]
