@@ -592,6 +592,11 @@ class Line(Shape):
     text: str = Field(description="As a terminal shows it: escapes kept, `\\r` frames collapsed.")
     time: float = Field(description="When it completed (epoch seconds).")
     stream: Stream
+    sgr: str = Field(
+        "",
+        description="The colours and styles its stream left on before it, as SGR parameters "
+        "(`1;31`: bold red), to start the line from; absent when none.",
+    )
 
 
 class PartialLine(Shape):
@@ -600,6 +605,7 @@ class PartialLine(Shape):
     stream: Stream
     text: str
     time: float
+    sgr: str = Field("", description="As a line's `sgr`.")
 
 
 class Lines(Shape):

@@ -6,6 +6,9 @@ shows after a progress bar redraws itself. Completed lines of both streams are n
 3... in the order they complete; each stream's unterminated line is its *partial* (a tqdm bar's
 latest frame, drawn below the lines as ``tqdm.write`` would). When the task ends, the partials
 become lines, stdout's first.
+
+Each line also carries the colours and styles its stream had left on before it (``sgr``, see
+``sgr.py``), so a colour opened on one line and closed lines later colours all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from joblook import record
-from joblook.store.lines import ansi
+from joblook.store.lines import ansi, sgr
 from joblook.store.lines.sections import Sections
 
 MAX_LINE_CHARS = 64 * 1024  # a longer line is cut into lines of this many, as a terminal wraps
@@ -33,6 +36,7 @@ class Line:
     plain: str
     time: float
     stream: str
+    sgr: str = ""
 
 
 @dataclass(slots=True)
@@ -87,6 +91,10 @@ class Assembler:
         self.sections = (
             Sections.from_state(state["sections"]) if "sections" in state else Sections()
         )
+        # Per stream: [the SGR state carried into its current line, the state after its output
+        # so far] (an index made before colours carried has none: it starts from no colour).
+        carried = state.get("sgr", {})
+        self.sgr = {s: list(carried.get(s, ("", ""))) for s in STREAMS}
         self._sink = sink
 
     def feed(self, obj: dict[str, Any]) -> None:
@@ -102,13 +110,16 @@ class Assembler:
 
     def _output(self, stream: str, log: str, time: float) -> None:
         partial = self.partials[stream]
+        colours = self.sgr[stream]
         pieces = log.split("\n")
         for piece in pieces[:-1]:
             if piece:
                 partial.add(piece)
+                colours[1] = sgr.carry(colours[1], piece)
             self._complete(stream, partial, time)
         if pieces[-1]:
             partial.add(pieces[-1])
+            colours[1] = sgr.carry(colours[1], pieces[-1])
             while len(partial.text) > MAX_LINE_CHARS:
                 self._complete(stream, partial, time)
         partial.time = time
@@ -120,7 +131,9 @@ class Assembler:
         marker = ansi.strip(partial.first) if partial.first else plain
         if marker[:1] in _MARKER_STARTS:  # most lines: no marker, no more work
             self.sections.see(self.count, marker.rstrip(), plain.strip(), time)
-        self._sink(Line(self.count, text, plain, time, stream))
+        colours = self.sgr[stream]
+        self._sink(Line(self.count, text, plain, time, stream, colours[0]))
+        colours[0] = colours[1]  # a line cut at MAX_LINE_CHARS: its rest starts from the end
         partial.text, partial.first, partial.new_frame = rest, "", False
 
     def _finish(self, time: float) -> None:
@@ -134,22 +147,29 @@ class Assembler:
     def current(self) -> list[dict[str, Any]]:
         """The unterminated line of each stream that has one: its current frame."""
         return [
-            {"stream": s, "text": p.text, "time": p.time}
+            {"stream": s, "text": p.text, "time": p.time} | _colours(self.sgr[s][0])
             for s, p in self.partials.items()
             if p.text
         ]
 
     def to_state(self) -> dict[str, Any]:
         partials = {s: p.to_state() for s, p in self.partials.items() if not p.is_empty()}
+        colours = {s: c for s, c in self.sgr.items() if any(c)}
         return {
             "count": self.count,
             "finished": self.finished,
             "partials": partials,
             "sections": self.sections.to_state(),
+            "sgr": colours,
         }
 
 
 _MARKER_STARTS = frozenset(":s-+~")
+
+
+def _colours(state: str) -> dict[str, str]:
+    """A line's ``sgr`` field: only when a colour or style is carried into it."""
+    return {"sgr": state} if state else {}
 
 
 def epoch(stamp: str) -> float:
