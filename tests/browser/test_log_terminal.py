@@ -1,12 +1,22 @@
 """The task page draws a log as a terminal would: colours carried from line to line, also in a
-window that starts in the middle of the log (#17)."""
+window that starts in the middle of the log, and bars redrawn in place with cursor-ups (#17)."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page
+import re
+import shlex
+import sys
 
-from tests.browser.logview import open_task, row_is_rendered, wait_until_all_shown
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.logview import (
+    buffer_lines,
+    open_task,
+    row_is_rendered,
+    visible_lines,
+    wait_until_all_shown,
+)
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -56,3 +66,38 @@ def test_a_window_far_below_where_a_colour_opened_still_shows_it(stack: Stack, p
     page.locator("#log").press("Home")
     row_is_rendered(page, "1")
     assert colours_of_line(page, 2) == [GREEN]
+
+
+# Two real tqdm bars on their own rows (position=): each redraws its row by moving the cursor
+# down with \n and back up with ESC[A. They hold at 60% while the page looks, then finish.
+BARS = "\n".join([
+    "import time",
+    "from tqdm import tqdm",
+    "outer = tqdm(total=10, position=0, desc='outer', mininterval=0)",
+    "inner = tqdm(total=10, position=1, desc='inner', mininterval=0)",
+    "for i in range(10):",
+    "    outer.update(); inner.update(); time.sleep(0.05)",
+    "    if i == 5: time.sleep(4)",
+    "inner.close(); outer.close()",
+    "print('done', flush=True)",
+])  # fmt: skip
+
+
+def test_bars_redrawn_with_cursor_up_show_their_latest_frames_in_place(
+    stack: Stack, page: Page
+) -> None:
+    task_id = stack.enqueue(f"{shlex.quote(sys.executable)} -c {shlex.quote(BARS)}")
+    open_task(page, stack, task_id)
+    # While they run: one row per bar, each with its latest frame, not a frame per redraw.
+    expect(page.locator("#log .row.partial .text")).to_have_text(
+        [re.compile(r"^outer:  60%"), re.compile(r"^inner:  60%")], timeout=15_000
+    )
+    bars = [line for line in visible_lines(page) if re.match(r"(outer|inner):", line)]
+    assert [line[:10] for line in bars] == ["outer:  60", "inner:  60"]
+    stack.wait_finished(task_id)
+    wait_until_all_shown(page, stack, task_id)
+    shown = [line.rstrip() for line in buffer_lines(page) if line.strip()]
+    assert [line[:11] for line in shown] == ["inner: 100%", "outer: 100%", "done"]
+    # The stored log keeps every frame as printed.
+    printed = "".join(record["log"] for record in stack.permlog(task_id)["records"])
+    assert "outer:   0%" in printed and "\x1b[A" in printed

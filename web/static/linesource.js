@@ -16,7 +16,9 @@ const POLL_COUNT = 5000; // the endpoint's maximum
 
 export class LineSource {
   total = 0; // completed lines
-  partial = []; // unterminated lines, one per stream ({stream, text, time})
+  partial = []; // unterminated lines ({stream, text, time, sgr?}): one per stream, or the rows
+  // a program is redrawing with cursor-ups
+  hidden = []; // [first, last] ranges of lines a cursor-up took back (redrawn as later lines)
   lastSeq = 0; // highest record seq the lines known reflect
   finished = false;
   #cache = new Map(); // window index -> Array(WINDOW) of line objects (insertion order = LRU)
@@ -159,11 +161,13 @@ export class LineSource {
     }
     this.#evict();
     const grew = reply.total > this.total;
-    const partialChanged = JSON.stringify(reply.partial ?? []) !== JSON.stringify(this.partial);
+    const partialChanged = JSON.stringify(reply.partial ?? []) !== JSON.stringify(this.partial)
+      || JSON.stringify(reply.hidden ?? []) !== JSON.stringify(this.hidden);
     // Replies can cross: an older one never takes the totals back.
-    if (reply.total >= this.total) {
+    if (reply.total >= this.total && (reply.last_seq ?? 0) >= this.lastSeq) {
       this.total = reply.total;
       this.partial = reply.partial ?? [];
+      this.hidden = reply.hidden ?? [];
       this.finished = reply.finished;
     }
     this.lastSeq = Math.max(this.lastSeq, reply.last_seq ?? 0);

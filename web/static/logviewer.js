@@ -77,7 +77,8 @@ export class LogViewer {
   /** The lines or sections changed (new lines, new totals, a fold): map rows again. */
   refresh() {
     const anchor = this.following ? null : this.#topLine();
-    this.#map = new RowMap(this.source.total, this.sections.hiddenRanges());
+    const hidden = [...this.sections.hiddenRanges(), ...this.source.hidden];
+    this.#map = new RowMap(this.source.total, hidden);
     if (this.following) this.top = this.maxTop;
     else if (anchor) this.top = this.#map.rowOf(anchor.line) * ROW + anchor.offset;
     this.#layout();
@@ -134,10 +135,15 @@ export class LogViewer {
       .map((row) => row.querySelector(".text").textContent);
   }
 
-  /** Every line of the log and the unterminated ones, as text (fetched as needed; for tests). */
+  /**
+   * Every line of the log shown (not those redrawn later) and the unterminated ones, as text
+   * (fetched as needed; for tests).
+   */
   async text() {
     const lines = await this.source.range(1, this.source.total);
-    return [...lines, ...this.source.partial].map((line) => plainText(line));
+    const hidden = new RowMap(this.source.total, this.source.hidden);
+    const shown = lines.filter((line) => !hidden.isHidden(line.n));
+    return [...shown, ...this.source.partial].map((line) => plainText(line));
   }
 
   #lineOfRow(row) {

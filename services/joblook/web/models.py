@@ -619,6 +619,11 @@ class Lines(Shape):
     )
     last_seq: Count = Field(description="The last record turned into lines.")
     finished: bool = Field(description="The task has ended: no more lines will come.")
+    hidden: list[tuple[int, int]] = Field(
+        [],
+        description="[first, last] ranges of lines not to show: a cursor-up (`ESC[A`) took them "
+        "back to redraw, and they come again, redrawn, as later lines or in `partial`.",
+    )
 
 
 Flag = _choice(("0", "1"))

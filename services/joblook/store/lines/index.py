@@ -69,6 +69,11 @@ class Snapshot:
     def partials(self) -> list[dict[str, Any]]:
         return Assembler(self.state, _ignore).current()
 
+    def hidden(self) -> list[list[int]]:
+        """Ranges of lines a cursor-up took back (shown again, redrawn, as later lines)."""
+        hidden: list[list[int]] = self.state.get("hidden", [])
+        return hidden
+
 
 @dataclass(slots=True)
 class IndexedLine:

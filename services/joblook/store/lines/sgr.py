@@ -78,4 +78,5 @@ def _extended(params: list[int], i: int) -> tuple[str | None, int]:
 
 
 def _write(styles: set[str], fg: str, bg: str) -> str:
-    return ";".join([_CODES[name] for name in _ORDER if name in styles] + [c for c in (fg, bg) if c])
+    codes = [_CODES[name] for name in _ORDER if name in styles]
+    return ";".join(codes + [colour for colour in (fg, bg) if colour])
