@@ -86,17 +86,19 @@ class Assembler:
     def _output(self, stream: str, log: str, time: float) -> None:
         screen = self.screens[stream]
         if "\x1b[" in log and _UP.search(log):
-            at = 0
-            for move in _MOVES.finditer(log):
-                self._write(stream, log[at : move.start()])
-                at = move.end()
-                if move.group() == "\n":
-                    self._newline(stream, time)
-                else:
-                    for n in screen.up(int(move.group(1) or 1), len(self.hidden) < MAX_HIDDEN):
-                        self._hide(n)
-            self._write(stream, log[at:])
-        else:  # most output: split in C, not matched line by line
+            self._moving(stream, log, time)
+        elif len(screen.rows) == 1:  # most output: split in C, one row, nothing to move over
+            partial, colours = screen.cursor, self.sgr[stream]
+            styled = "\x1b[" in log
+            pieces = log.split("\n")
+            for piece in pieces[:-1]:
+                if piece:
+                    partial.add(piece)
+                    if styled:
+                        colours[1] = sgr.carry(colours[1], piece)
+                self._complete(stream, partial, time)
+            self._write(stream, pieces[-1])
+        else:
             pieces = log.split("\n")
             for piece in pieces[:-1]:
                 self._write(stream, piece)
@@ -106,6 +108,20 @@ class Assembler:
             while len(screen.cursor.text) > MAX_LINE_CHARS:
                 self._complete(stream, screen.cursor, time)
         screen.cursor.time = time
+
+    def _moving(self, stream: str, log: str, time: float) -> None:
+        """Output with cursor-ups: text, newlines and moves, in order."""
+        screen = self.screens[stream]
+        at = 0
+        for move in _MOVES.finditer(log):
+            self._write(stream, log[at : move.start()])
+            at = move.end()
+            if move.group() == "\n":
+                self._newline(stream, time)
+            else:
+                for n in screen.up(int(move.group(1) or 1), len(self.hidden) < MAX_HIDDEN):
+                    self._hide(n)
+        self._write(stream, log[at:])
 
     def _write(self, stream: str, text: str) -> None:
         if text:

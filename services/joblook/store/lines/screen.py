@@ -10,6 +10,7 @@ the last row completes the rows, which then become new lines with each row's lat
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ RECENT_CHARS = 512  # a longer line is not kept for that: the cursor stops below
 class Screen:
     rows: list[Partial] = field(default_factory=lambda: [Partial()])
     y: int = 0  # the cursor's row
-    recent: list[list[Any]] = field(default_factory=list)  # [n, text] of the last lines
+    recent: deque[list[Any]] = field(default_factory=lambda: deque(maxlen=RECENT))  # [n, text]
 
     @property
     def cursor(self) -> Partial:
@@ -40,7 +41,7 @@ class Screen:
     def completed(self, n: int, text: str) -> None:
         """Line ``n`` was completed from one of the rows."""
         if len(text) <= RECENT_CHARS:
-            self.recent = [*self.recent[-(RECENT - 1) :], [n, text]]
+            self.recent.append([n, text])
 
     def restart(self) -> None:
         """After the rows were completed: the last one (holding any rest) is the only row."""
@@ -60,8 +61,10 @@ class Screen:
         return taken
 
     def to_state(self) -> dict[str, Any]:
-        return {"rows": [row.to_state() for row in self.rows], "y": self.y, "recent": self.recent}
+        rows = [row.to_state() for row in self.rows]
+        return {"rows": rows, "y": self.y, "recent": list(self.recent)}
 
     @classmethod
     def from_state(cls, saved: dict[str, Any]) -> Screen:
-        return cls([Partial(*row) for row in saved["rows"]], saved["y"], saved["recent"])
+        rows = [Partial(*row) for row in saved["rows"]]
+        return cls(rows, saved["y"], deque(saved["recent"], maxlen=RECENT))
