@@ -21,6 +21,7 @@ from joblook.queuenames import DEFAULT_QUEUE
 from joblook.record import State
 from joblook.store.cancellation import read_cancel
 from joblook.store.slots import Ask, Slots
+from joblook.worker import metrics as worker_metrics
 from joblook.worker.admission import Parked, admitted
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.claim import ClaimUnavailable, claim, owner_name, unclaim
@@ -91,7 +92,11 @@ def run(
     _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
     with _admission(self, ask) as gpu_ids:
         heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
-        with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
+        with (
+            heartbeat,
+            CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel,
+            worker_metrics.running() as ended,
+        ):
             outcome = execute(
                 task_id,
                 cmd,
@@ -102,6 +107,7 @@ def run(
                 max_log_bytes=conf[MAX_LOG_BYTES_KEY],
                 gpu_ids=gpu_ids,
             )
+            ended(outcome.state.value)
     if outcome.state is not State.SUCCESS and later_steps:
         _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
     if outcome.state is State.REVOKED:

@@ -148,3 +148,25 @@ def test_a_cursor_up_with_nothing_above_moves_nothing() -> None:
     lines, assembler = assemble(rec("stdout", "abc\x1b[Adef\n"))
     assert texts(lines) == ["abcdef"]  # as a terminal shows it; the stored log keeps the escape
     assert assembler.hidden == []
+
+
+BLOCKY = [
+    rec("stdout", "start\n" + "".join(f"plain {n}\n" for n in range(300)) + "tail"),
+    rec("stdout", " end\ncr\r\nlf\n\x1b[31mred\x1b[0m\n::group::G\n--- Step\n::endgroup::\nçà\n"),
+    rec("stderr", "a\rb\nframes\r\n" + "x" * (MAX_LINE_CHARS + 5) + "\nlast\n"),
+    rec("stdout", "\n\n\n"),
+    end(),
+]
+
+
+def test_lines_completed_as_a_block_are_the_lines_completed_one_by_one() -> None:
+    one_by_one, plain = assemble(*BLOCKY)
+    blocks: list[Line] = []
+    blocked = Assembler(None, blocks.append, lambda block: blocks.extend(block.lines()))
+    for r in BLOCKY:
+        blocked.feed(r)
+    assert blocks == one_by_one
+    assert blocked.to_state() == plain.to_state()  # the same sections, partials and count
+    sections = [(s.title, s.start, s.end) for s in blocked.sections.changed.values()]
+    assert sections == [(s.title, s.start, s.end) for s in plain.sections.changed.values()]
+    assert [title for title, _start, _end in sections] == ["G", "Step"]

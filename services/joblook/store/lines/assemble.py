@@ -7,6 +7,13 @@ shows after a progress bar redraws itself. Completed lines of both streams are n
 latest frame, drawn below the lines as ``tqdm.write`` would). When the task ends, the partials
 become lines, stdout's first.
 
+Most output is plain lines: a record's lines between its first (which may complete a partial
+line) and its last (which may start one) are then completed together, in a few calls on the
+whole block (split, strip, find the possible section markers), and handed to the sink as one
+:class:`Block` when it takes blocks; anything else (``\\r`` frames, overlong lines, colours,
+cursor moves) goes line by line. Catching up a 1,000,000-line log is then mostly C work
+(docs/search.md has the figures).
+
 A cursor-up (``ESC[nA``) takes the stream's last lines back as rows to redraw (``screen.py``):
 those lines are *hidden* (``hidden``, merged ranges of line numbers) and come back as new lines
 with their latest frames, so several tqdm bars show in place. The stored log keeps every byte.
@@ -26,7 +33,7 @@ from typing import Any
 from joblook import record
 from joblook.store.lines import ansi, sgr
 from joblook.store.lines.partial import Partial
-from joblook.store.lines.screen import Screen
+from joblook.store.lines.screen import RECENT, Screen
 from joblook.store.lines.sections import Sections
 
 MAX_LINE_CHARS = 64 * 1024  # a longer line is cut into lines of this many, as a terminal wraps
@@ -46,13 +53,33 @@ class Line:
     sgr: str = ""
 
 
+@dataclass(slots=True)
+class Block:
+    """Lines ``first``, ``first + 1``... completed together: same stream and time."""
+
+    first: int
+    texts: list[str]
+    plains: list[str]
+    time: float
+    stream: str
+
+    def lines(self) -> list[Line]:
+        return [
+            Line(n, text, plain, self.time, self.stream)
+            for n, (text, plain) in enumerate(zip(self.texts, self.plains, strict=True), self.first)
+        ]
+
+
 LineSink = Callable[[Line], None]
+BlockSink = Callable[[Block], None]
 
 
 class Assembler:
     """Turns a task's records, in seq order, into lines for ``sink`` and sections."""
 
-    def __init__(self, state: dict[str, Any] | None, sink: LineSink) -> None:
+    def __init__(
+        self, state: dict[str, Any] | None, sink: LineSink, blocks: BlockSink | None = None
+    ) -> None:
         state = state or {}
         self.count: int = state.get("count", 0)
         self.finished: bool = state.get("finished", False)
@@ -66,6 +93,7 @@ class Assembler:
         carried = state.get("sgr", {})
         self.sgr = {s: list(carried.get(s, ("", ""))) for s in STREAMS}
         self._sink = sink
+        self._blocks = blocks
 
     @property
     def partials(self) -> dict[str, Partial]:
@@ -87,16 +115,15 @@ class Assembler:
         screen = self.screens[stream]
         if "\x1b[" in log and _UP.search(log):
             self._moving(stream, log, time)
-        elif len(screen.rows) == 1:  # most output: split in C, one row, nothing to move over
-            partial, colours = screen.cursor, self.sgr[stream]
-            styled = "\x1b[" in log
+        elif len(screen.rows) == 1:  # most output: one row, nothing to move over
+            partial = screen.cursor
             pieces = log.split("\n")
-            for piece in pieces[:-1]:
-                if piece:
-                    partial.add(piece)
-                    if styled:
-                        colours[1] = sgr.carry(colours[1], piece)
-                self._complete(stream, partial, time)
+            if len(pieces) > 2:  # lines in the middle: the first may complete the partial line
+                self._pieces(stream, partial, pieces[:1], time)
+                if not self._block(stream, partial, pieces[1:-1], time):
+                    self._pieces(stream, partial, pieces[1:-1], time)
+            else:
+                self._pieces(stream, partial, pieces[:-1], time)
             self._write(stream, pieces[-1])
         else:
             pieces = log.split("\n")
@@ -145,6 +172,44 @@ class Assembler:
             last[0] = n
         else:
             self.hidden.append([n, n])
+
+    def _pieces(self, stream: str, partial: Partial, pieces: list[str], time: float) -> None:
+        """Complete a line with each piece (output that ended with ``\\n``), one by one."""
+        for piece in pieces:
+            self._write(stream, piece)
+            self._complete(stream, partial, time)
+
+    def _block(self, stream: str, partial: Partial, pieces: list[str], time: float) -> bool:
+        """Complete these whole lines at once, if they are plain lines (no frames, none too
+        long, no colour to carry) after no partial line; False (and nothing done) otherwise."""
+        if not partial.is_empty() or any(self.sgr[stream]):
+            return False
+        joined = "\n".join(pieces)
+        if "\x1b[" in joined:  # colours to carry from line to line: line by line
+            return False
+        if "\r" in joined:  # \r\n (or \r just before the \n) ends a line as \n does
+            joined = (joined + "\n").replace("\r\n", "\n")[:-1]
+            if "\r" in joined:
+                return False
+            pieces = joined.split("\n")
+        if len(joined) > MAX_LINE_CHARS and max(map(len, pieces)) > MAX_LINE_CHARS:
+            return False
+        plains = [ansi.strip(p) for p in pieces] if "\x1b" in joined else pieces
+        first = self.count + 1
+        self.count += len(pieces)
+        for at, plain in enumerate(plains):
+            if plain[:1] in _MARKER_STARTS:  # a marker's line is its own first frame
+                self.sections.see(first + at, plain.rstrip(), plain.strip(), time)
+        screen = self.screens[stream]  # the lines a cursor-up could take back
+        for at in range(max(0, len(pieces) - RECENT), len(pieces)):
+            screen.completed(first + at, pieces[at])
+        block = Block(first, pieces, plains, time, stream)
+        if self._blocks is not None:
+            self._blocks(block)
+        else:
+            for line in block.lines():
+                self._sink(line)
+        return True
 
     def _complete(self, stream: str, partial: Partial, time: float) -> None:
         text, rest = partial.text[:MAX_LINE_CHARS], partial.text[MAX_LINE_CHARS:]
