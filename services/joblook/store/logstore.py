@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from operator import attrgetter
@@ -19,6 +19,7 @@ from operator import attrgetter
 import orjson
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.client import Pipeline
 from redis.retry import Retry
 
 from joblook import keys, record
@@ -28,7 +29,7 @@ from joblook.store import metrics
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
 
-__all__ = ["Appended", "LogStore", "TaskInfo", "decode_records"]
+__all__ = ["Appended", "LogStore", "NewTask", "TaskInfo", "decode_records"]
 
 LIST_PAGE = 200  # task ids read per step while listing
 LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
@@ -38,6 +39,37 @@ LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
 POOL_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 20.0
 RECONNECT_TRIES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    """A task about to be queued: its command as shown, its timeout, its chain, group or sweep,
+    and (a sweep's run) the parameters it runs with, as JSON text."""
+
+    task_id: str
+    cmd: str
+    timeout: float | None = None
+    parent: str | None = None
+    params: str | None = None
+
+    def fields(self, now: str) -> dict[str, str]:
+        """Its task hash, as created at ``now``."""
+        fields = {"cmd": self.cmd, "timeout": "" if self.timeout is None else str(self.timeout)}
+        if self.parent:
+            fields["parent"] = self.parent
+        if self.params is not None:
+            fields["params"] = self.params
+        return _pending(fields, now)
+
+    def info(self, now: str) -> TaskInfo:
+        """Its view as created at ``now``, without reading it back."""
+        params = orjson.loads(self.params) if self.params is not None else None
+        return TaskInfo(self.task_id, self.cmd, State.PENDING.value, None, now,
+                        timeout=self.timeout, parent=self.parent, params=params)  # fmt: skip
+
+
+def _pending(fields: dict[str, str], now: str) -> dict[str, str]:
+    return {**fields, "state": State.PENDING.value, "exit_code": "", "created_at": now}
 
 
 @dataclass(slots=True)
@@ -95,22 +127,43 @@ class LogStore:
         self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
     ) -> None:
         """Record a newly enqueued command as PENDING and index it by creation time."""
-        fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
-        self._create(task_id, fields | ({"parent": parent} if parent else {}))
+        pipe = self.redis.pipeline(transaction=True)
+        self.stage_tasks(pipe, [NewTask(task_id, cmd, timeout, parent)])
+        pipe.execute()
 
     def create_parent(self, task_id: str, kind: str, cmd: str, steps: list[str]) -> None:
         """Record a chain or group; its state is always derived from its steps."""
-        self._create(task_id, {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode()})
-
-    def _create(self, task_id: str, fields: dict[str, str]) -> None:
-        now = record.timestamp()
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(
-            keys.task(task_id),
-            mapping={**fields, "state": State.PENDING.value, "exit_code": "", "created_at": now},
-        )
-        pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
+        self.stage_parent(pipe, task_id, kind, cmd, steps)
         pipe.execute()
+
+    def stage_tasks(self, pipe: Pipeline, tasks: Sequence[NewTask]) -> str:
+        """Add to ``pipe`` what records ``tasks`` as PENDING and indexes them (all with one
+        creation time, which it returns); the caller executes it, with more in it if it likes."""
+        now = record.timestamp()
+        for new in tasks:
+            pipe.hset(keys.task(new.task_id), mapping=new.fields(now))
+        if tasks:
+            epoch = _epoch_of(now)
+            pipe.zadd(keys.TASKS, dict.fromkeys((new.task_id for new in tasks), epoch))
+        return now
+
+    def stage_parent(
+        self,
+        pipe: Pipeline,
+        task_id: str,
+        kind: str,
+        cmd: str,
+        steps: list[str],
+        *,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        """Add a chain, group or sweep to ``pipe``; its state is always derived from its steps.
+        ``extra``: more fields of its own (a sweep's grid)."""
+        fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode(), **(extra or {})}
+        now = record.timestamp()
+        pipe.hset(keys.task(task_id), mapping=_pending(fields, now))
+        pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
 
     def append(
         self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None

@@ -24,12 +24,13 @@ class TaskInfo:
     worker: str | None = None
     message: str | None = None
     timeout: float | None = None
-    kind: str | None = None  # "chain" or "group" for a parent, None for a command
+    kind: str | None = None  # "chain", "group" or "sweep" for a parent, None for a command
     parent: str | None = None
     steps: list[str] = field(default_factory=list)
     progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
     eta_seconds: float | None = None  # the time left as of that output
     last_output_at: str | None = None  # the time of the latest stdout or stderr record
+    params: dict[str, object] | None = None  # a sweep's run: the parameters it runs with
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -56,6 +57,7 @@ class TaskInfo:
             progress=float(fraction) if fraction is not None else None,
             eta_seconds=float(eta) if eta is not None else None,
             last_output_at=fields.get("last_output_at") or None,
+            params=json.loads(fields["params"]) if fields.get("params") else None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -81,6 +83,8 @@ class TaskInfo:
             data |= {"kind": self.kind, "steps": self.steps}
         if self.parent is not None:
             data["parent"] = self.parent
+        if self.params is not None:
+            data["params"] = self.params
         return data
 
     def summarised(self, steps: list[TaskInfo]) -> TaskInfo:

@@ -8,6 +8,7 @@ from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
+from joblook.taskwire import TaskWire
 from joblook.web import (
     api,
     auth,
@@ -44,6 +45,7 @@ def create_app(
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
+    app.extensions["joblook.wire"] = TaskWire(app.extensions["celery"])
     app.extensions["joblook.workers"] = WorkerCount()  # kept counting by ``joblook web``
     try:
         app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}

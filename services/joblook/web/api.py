@@ -7,23 +7,25 @@ from urllib.parse import urlsplit
 
 import orjson
 from celery import Celery
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from joblook import record
 from joblook.jobs import Job
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore, decode_records
-from joblook.web import auth, broadcast, launch, policy
+from joblook.taskwire import TaskWire
+from joblook.web import auth, batch, broadcast, launch, policy
 from joblook.web.errors import ApiError
 from joblook.web.models import (
+    BatchForm,
     ChainForm,
     CommandForm,
     Config,
     EnqueueReply,
     EnqueueRequest,
     Health,
-    JobForm,
     JobList,
+    JobRequest,
     Permlog,
     PermlogQuery,
 )
@@ -34,6 +36,9 @@ bp = Blueprint("api", __name__)
 auth.protect(bp, "the API")
 
 TEXT_PAGE = 10_000  # records per read while streaming a text log
+# A batch's whole body: 10,000 commands of up to 1.6 KiB each, as /sync's own bound (its 64 MiB)
+# is not the user token's to use.
+ENQUEUE_MAX_BYTES = 16 * 1024 * 1024
 
 
 def _settings() -> Settings:
@@ -49,33 +54,58 @@ def _store() -> LogStore:
     resp=replies(
         {202: EnqueueReply},
         (403, "Wrong token, or the command policy refuses the command."),
+        (413, "Body too large, or more than 10,000 tasks (a batch's items, a sweep's runs)."),
         503,
     ),
     tags=["tasks"],
 )
 def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
-    """Queue a shell command, or a chain or group of them; replies 202 with the task id(s).
+    """Queue a shell command, a named job, a chain, group or batch of them, or a sweep; replies
+    202 with the task id(s).
 
     A chain runs its steps in order and stops at the first failure (later steps end REVOKED and
     never run); a group runs them in parallel. Each step is a task with its own log.
+
+    A `batch` queues up to 10,000 commands or named jobs at once, and replies with their ids in
+    order. A `job` with a `sweep` (parameter -> values) queues one run per combination, grouped
+    under a parent (its page: `/sweep?task_id=`). Every item or run is checked before any is
+    queued: one refusal (its `index` in `detail`) refuses the whole request. Either is queued in
+    one Redis transaction: all of its tasks, or none.
     """
     form = json.root
-    celery: Celery = current_app.extensions["celery"]
     jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
-    if isinstance(form, JobForm):
+    wire: TaskWire = current_app.extensions["joblook.wire"]
+    if isinstance(form, BatchForm):
+        infos = launch.launch(_store(), wire, batch.plan_batch(_settings(), jobs, form))
+        broadcast.tasks_created(infos)
+        return {"task_ids": [info.task_id for info in infos]}, 202
+    if isinstance(form, JobRequest) and form.sweep is not None:
+        parent, runs = batch.plan_sweep(jobs, form)
+        view, *infos = launch.launch(_store(), wire, runs, parent)
+        broadcast.tasks_created([view, *infos])
+        return {"task_id": view.task_id, "steps": view.steps}, 202
+    if isinstance(form, JobRequest):
         argv, shown = policy.job_argv(jobs, form.job, form.params)
-        task_id = launch.launch_command(_store(), celery, argv, form.timeout, shown=shown)
+        info = launch.launch_command(_store(), wire, argv, form.timeout, shown=shown)
     elif isinstance(form, CommandForm):
         policy.check_raw(_settings(), jobs, [form.cmd])
-        task_id = launch.launch_command(_store(), celery, form.cmd, form.timeout)
+        info = launch.launch_command(_store(), wire, form.cmd, form.timeout)
     else:
+        celery: Celery = current_app.extensions["celery"]
         kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
         policy.check_raw(_settings(), jobs, cmds)
         parent, steps = launch.launch_steps(_store(), celery, kind, cmds, form.timeout)
         broadcast.task_changed(_store(), [parent, *steps])
         return {"task_id": parent, "steps": steps}, 202
-    broadcast.task_changed(_store(), [task_id])
-    return {"task_id": task_id}, 202
+    broadcast.tasks_created([info])
+    return {"task_id": info.task_id}, 202
+
+
+@bp.before_request
+def _room_for_batches() -> None:
+    """A batch of 10,000 commands is larger than other requests may be (MAX_BODY_BYTES)."""
+    if request.endpoint == "api.enqueue":
+        request.max_content_length = ENQUEUE_MAX_BYTES
 
 
 @bp.get("/permlog")

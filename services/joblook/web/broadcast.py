@@ -7,9 +7,11 @@ Sent through Socket.IO's message queue, so clients of every web process hear it.
 from __future__ import annotations
 
 from joblook.store.logstore import LogStore
+from joblook.store.taskinfo import TaskInfo
 from joblook.web.extensions import socketio
 
 TASKS_ROOM = "tasks"
+NEWS_MAX = 50  # new tasks announced per request: a page of the task list (the newest)
 
 
 def task_changed(store: LogStore, task_ids: list[str]) -> None:
@@ -27,3 +29,14 @@ def task_changed(store: LogStore, task_ids: list[str]) -> None:
             if info.parent is not None and info.parent not in seen:
                 parents.append(info.parent)
         task_ids = list(dict.fromkeys(parents))
+
+
+def tasks_created(infos: list[TaskInfo]) -> None:
+    """Announce new tasks as they were created (nothing to read back: they are PENDING and
+    nobody can have changed them yet). A parent comes first in ``infos`` and is always sent; of
+    a batch or sweep only the last NEWS_MAX runs are, as that many fill the task list anyway
+    and every emit costs the web time (a page showing all of them reads them itself)."""
+    parents = [info for info in infos if info.kind is not None]
+    runs = [info for info in infos if info.kind is None]
+    for info in [*parents, *runs[-NEWS_MAX:]]:
+        socketio.emit("task", info.to_json(), to=[TASKS_ROOM, info.task_id])

@@ -1,4 +1,11 @@
-"""Turning an enqueue request into Celery work: one command, a chain, or a group.
+"""Turning an enqueue request into Celery work: commands (one, or a batch), a chain, a group, or
+a sweep.
+
+Commands and sweeps are queued by joblook itself (``joblook.taskwire``): their metadata and their
+broker messages go in one MULTI/EXEC pipeline, so a request costs one round trip however many
+tasks it queues, and queues all of them or none (a connection lost before EXEC leaves nothing
+behind; one lost after it may be retried and push a message twice, which the worker's claim
+runs once). A sweep is a group whose steps are a named job's runs, one per combination.
 
 Chains and groups are Celery canvases of the same task, one signature per step, each with a task
 id of its own (so every step has its own log and page). Signatures are immutable: a step's
@@ -8,29 +15,84 @@ worker can close them as REVOKED when the chain stops at a failure: they never r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from celery import Celery, chain, group
 from celery.canvas import Signature
 
 from joblook import record
-from joblook.store.logstore import LogStore
+from joblook.store.logstore import LogStore, NewTask
+from joblook.store.taskinfo import TaskInfo
 from joblook.taskqueue import RUN_TASK
+from joblook.taskwire import RunMessage, TaskWire
 
-KINDS = ("chain", "group")
+KINDS = ("chain", "group", "sweep")
 ARROWS = {"chain": " → ", "group": " ∥ "}
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A task checked and ready to queue: what the store shows (``task``) and what runs."""
+
+    task: NewTask
+    cmd: str | list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ParentPlan:
+    """The parent a sweep's runs are grouped under."""
+
+    task_id: str
+    kind: str
+    cmd: str
+    fields: dict[str, str]
+
+
+def plan(
+    cmd: str | list[str],
+    timeout: float | None,
+    shown: str | None = None,
+    parent: str | None = None,
+    params: str | None = None,
+) -> Planned:
+    """One command (a shell line, or a named job's argv shown as ``shown``) with a new id."""
+    task = NewTask(record.new_task_id(), shown or str(cmd), timeout, parent, params)
+    return Planned(task, cmd)
+
+
+def launch(
+    store: LogStore, wire: TaskWire, planned: Sequence[Planned], parent: ParentPlan | None = None
+) -> list[TaskInfo]:
+    """Record and queue ``planned`` (and their parent) in one round trip; returns their views as
+    created, the parent first, without reading them back."""
+    pipe = store.redis.pipeline(transaction=True)
+    steps = [p.task.task_id for p in planned]
+    if parent is not None:
+        store.stage_parent(
+            pipe, parent.task_id, parent.kind, parent.cmd, steps, extra=parent.fields
+        )
+    now = store.stage_tasks(pipe, [p.task for p in planned])
+    wire.push(pipe, [RunMessage(p.task.task_id, p.cmd, p.task.timeout) for p in planned])
+    pipe.execute()
+    infos = [p.task.info(now) for p in planned]
+    if parent is None:
+        return infos
+    view = TaskInfo(parent.task_id, parent.cmd, record.State.PENDING.value, None, now,
+                    kind=parent.kind, steps=steps)  # fmt: skip
+    return [view, *infos]
 
 
 def launch_command(
     store: LogStore,
-    celery: Celery,
+    wire: TaskWire,
     cmd: str | list[str],
     timeout: float | None,
     shown: str | None = None,
-) -> str:
+) -> TaskInfo:
     """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``."""
-    task_id = record.new_task_id()
-    store.create_task(task_id, shown or str(cmd), timeout=timeout)
-    _signature(celery, task_id, cmd, timeout).apply_async()
-    return task_id
+    [info] = launch(store, wire, [plan(cmd, timeout, shown)])
+    return info
 
 
 def launch_steps(
