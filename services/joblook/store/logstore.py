@@ -204,6 +204,15 @@ class LogStore:
         """The task's metric series as ``{"series": {name: [[step, value], ...]}}`` JSON."""
         return metrics.read_series(self.redis, SeriesKeys.of(task_id))
 
+    def latest_metrics(self, task_ids: list[str]) -> list[dict[str, float]]:
+        """Each task's metrics as of their latest points (name -> value)."""
+        return metrics.latest_values(self.redis, task_ids)
+
+    def sweep(self, task_id: str) -> tuple[str | None, dict[str, list[object]] | None]:
+        """A sweep's job and parameter grid (None, None for any other task)."""
+        job, grid = self.redis.hmget(keys.task(task_id), "job", "sweep")
+        return (job.decode() if job else None), (orjson.loads(grid) if grid else None)
+
     def last_seq(self, task_id: str) -> int:
         """The highest seq stored contiguously from 1 (0 when nothing is stored)."""
         return int(self.redis.llen(keys.log(task_id)))

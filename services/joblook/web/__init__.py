@@ -21,6 +21,7 @@ from joblook.web import (
     jsonio,
     openapi,
     pages,
+    sweeps,
     tasks,
 )
 from joblook.web.extensions import socketio
@@ -58,6 +59,7 @@ def create_app(
     app.register_blueprint(ingest.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(sweeps.bp)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)

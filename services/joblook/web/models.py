@@ -254,7 +254,12 @@ class JobForm(Shape):
 
 
 Grid = Annotated[
-    dict[str, Annotated[list[JsonValue], Field(min_length=1)]],
+    dict[
+        str,
+        Annotated[
+            list[JsonValue], Field(min_length=1), refusing("{name} must be a non-empty list")
+        ],
+    ],
     Field(min_length=1),
     refusing("{name} must map each swept parameter to a non-empty list of values"),
 ]
@@ -487,6 +492,32 @@ class Metrics(Shape):
     series: dict[str, list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = Field(
         description="Series name -> its `[step, value]` points, oldest first."
     )
+
+
+class Run(Shape):
+    """One run of a chain, group or sweep, as its parent's page lists it."""
+
+    task_id: TaskId
+    cmd: str | None
+    params: dict[str, JsonValue] | None = Field(description="A sweep run's parameters.")
+    state: State
+    exit_code: ExitCode
+    progress: float | None = Field(ge=0, le=1)
+    started_at: Stamp
+    finished_at: Stamp
+    metrics: dict[str, float] = Field(description="Each metric's latest value.")
+
+
+class RunList(Shape):
+    """A parent and its runs, in order (a sweep's in its grid's order)."""
+
+    task_id: TaskId
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    cmd: str | None
+    state: State
+    job: str | None = Field(description="A sweep's job.")
+    sweep: dict[str, list[JsonValue]] | None = Field(description="A sweep's grid.")
+    runs: list[Run]
 
 
 # --- service ------------------------------------------------------------------------------------
