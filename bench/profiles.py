@@ -17,6 +17,8 @@ class Profile:
     enqueue_clients: int
     first_lines: int  # enqueue -> first line samples
     relay_lines: int
+    batch_sizes: tuple[int, ...] = (1_000, 10_000)  # tasks per batch-submit request
+    batch_repeats: int = 5  # requests of each size (the median is the figure)
 
 
 FULL = Profile(
@@ -43,6 +45,7 @@ QUICK = Profile(
     enqueue_clients=4,
     first_lines=5,
     relay_lines=1000,
+    batch_repeats=2,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than

@@ -51,7 +51,7 @@ def test_the_sweep_page_lists_each_run_and_follows_its_state_and_metrics_live(
     page.goto(sweep_stack.url(f"/sweep?task_id={reply['task_id']}"))
     page.wait_for_selector("body[data-live=true]")
     headers = page.locator("#runs-head th")
-    expect(headers).to_have_text(["lr", "seed", "gate", "State", "Progress", "Exit"])
+    expect(headers).to_have_text(["lr", "seed", "State", "Progress", "Exit"])
     rows = page.locator("#runs-body tr")
     expect(rows).to_have_count(4)
     expect(rows.nth(2).locator(".param a").first).to_have_text("0.5")

@@ -13,6 +13,7 @@ from joblook.settings import Settings
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
 from joblook.taskwire import RunMessage, TaskWire
+from tests.integration.test_cli import joblook
 from tests.support.stack import Stack, output_of, running_stack
 from tests.support.waiting import wait_for
 
@@ -95,3 +96,34 @@ def test_a_message_queued_twice_runs_its_command_once(jobs_stack: Stack, tmp_pat
     wait_for(lambda: "not running it twice" in jobs_stack.logs(), 30, "the second to be skipped")
     assert marker.read_text() == "run\n"
     celery.close()
+
+
+def test_submit_batch_queues_a_task_per_line_and_prints_their_ids(
+    jobs_stack: Stack, tmp_path: Path
+) -> None:
+    batch = tmp_path / "runs.txt"
+    batch.write_text('# runs\necho one\n\n{"job": "train", "params": {"lr": 0.2, "seed": 4}}\n')
+    done = joblook(jobs_stack.base_url, "submit", "--batch", str(batch))
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split()
+    assert output_of(jobs_stack.wait_finished(first)["records"], "stdout") == "one\n"
+    log = jobs_stack.wait_finished(second)
+    assert output_of(log["records"], "stdout") == "lr=0.2 seed=4 epochs=3\n"
+
+
+def test_run_sweep_prints_the_parent_and_the_sweep_page(jobs_stack: Stack) -> None:
+    args = ["run", "train", "-p", "epochs=4", "--sweep", "lr=0.1,0.3", "--sweep", "seed=1,2"]
+    done = joblook(jobs_stack.base_url, *args)
+    assert done.returncode == 0, done.stderr
+    parent = done.stdout.strip()
+    assert f"4 runs: {jobs_stack.base_url}/sweep?task_id={parent}" in done.stderr
+    runs = jobs_stack.task(parent)["steps"]
+    assert jobs_stack.task(runs[3])["params"] == {"epochs": 4, "lr": 0.3, "seed": 2}
+
+
+def test_a_refused_batch_file_exits_1_naming_the_item(jobs_stack: Stack, tmp_path: Path) -> None:
+    batch = tmp_path / "bad.txt"
+    batch.write_text('true\n{"job": "train", "params": {"lr": 3, "seed": 1}}\n')
+    done = joblook(jobs_stack.base_url, "submit", "--batch", str(batch))
+    assert done.returncode == 1
+    assert "item 1: lr must be <= 1" in done.stderr and done.stdout == ""
