@@ -16,7 +16,6 @@ not sent: the ``task-sent`` event, so Flower first shows such a task when a work
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from celery import Celery
 from celery.utils.nodenames import anon_nodename
 from redis.client import Pipeline
 
+from joblook import record
 from joblook.taskqueue import RUN_TASK
 
 # The body's third item: no callbacks, no chain, no chord (Celery's "embed").
@@ -47,10 +47,11 @@ class TaskWire:
     def __init__(self, app: Celery) -> None:
         self.queue: str = app.conf.task_default_queue
         self._origin = anon_nodename()  # "gen<pid>@<host>", as Celery names a sender
-        self._reply_to = str(uuid.uuid4())
+        self._reply_to = record.new_task_id()  # a UUID, as Celery's own
 
-    def envelope(self, message: RunMessage) -> bytes:
-        """The JSON kombu's Redis transport would ``LPUSH`` for ``send_task(RUN_TASK, ...)``."""
+    def envelope(self, message: RunMessage, delivery_tag: str | None = None) -> bytes:
+        """The JSON kombu's Redis transport would ``LPUSH`` for ``send_task(RUN_TASK, ...)``;
+        ``delivery_tag``: a new UUID, made by the caller when it makes many at once."""
         args: list[object] = [message.cmd]
         kwargs: dict[str, object] = {}
         if message.timeout is not None:
@@ -85,7 +86,7 @@ class TaskWire:
             "delivery_info": {"exchange": "", "routing_key": self.queue},
             "priority": 0,
             "body_encoding": "base64",
-            "delivery_tag": str(uuid.uuid4()),
+            "delivery_tag": delivery_tag or record.new_task_id(),
         }
         return orjson.dumps(
             {
@@ -100,4 +101,5 @@ class TaskWire:
     def push(self, pipe: Pipeline, messages: Sequence[RunMessage]) -> None:
         """Queue ``messages`` in ``pipe``, to be taken in this order (LPUSH in, BRPOP out)."""
         if messages:
-            pipe.lpush(self.queue, *(self.envelope(m) for m in messages))
+            tags = record.new_task_ids(len(messages))
+            pipe.lpush(self.queue, *map(self.envelope, messages, tags))

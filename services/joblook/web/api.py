@@ -76,14 +76,14 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
     jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
     wire: TaskWire = current_app.extensions["joblook.wire"]
     if isinstance(form, BatchForm):
-        infos = launch.launch(_store(), wire, batch.plan_batch(_settings(), jobs, form))
-        broadcast.tasks_created(infos)
-        return {"task_ids": [info.task_id for info in infos]}, 202
+        launched = launch.launch(_store(), wire, batch.plan_batch(_settings(), jobs, form))
+        broadcast.tasks_created(launched.news(broadcast.NEWS_MAX))
+        return {"task_ids": launched.task_ids}, 202
     if isinstance(form, JobRequest) and form.sweep is not None:
         parent, runs = batch.plan_sweep(jobs, form)
-        view, *infos = launch.launch(_store(), wire, runs, parent)
-        broadcast.tasks_created([view, *infos])
-        return {"task_id": view.task_id, "steps": view.steps}, 202
+        launched = launch.launch(_store(), wire, runs, parent)
+        broadcast.tasks_created(launched.news(broadcast.NEWS_MAX))
+        return {"task_id": parent.task_id, "steps": launched.task_ids}, 202
     if isinstance(form, JobRequest):
         argv, shown = policy.job_argv(jobs, form.job, form.params)
         info = launch.launch_command(_store(), wire, argv, form.timeout, shown=shown)

@@ -31,15 +31,16 @@ def plan_batch(settings: Settings, jobs: dict[str, Job], form: BatchForm) -> lis
     """Every item of the batch, checked, in order; ApiError (with the item's index) if any is
     refused."""
     planned: list[Planned] = []
-    for index, item in enumerate(form.batch):
+    ids = record.new_task_ids(len(form.batch))
+    for index, (item, task_id) in enumerate(zip(form.batch, ids, strict=True)):
         timeout = item.timeout if item.timeout is not None else form.timeout
         with _item(index):
             if isinstance(item, CommandForm):
                 policy.check_raw(settings, jobs, [item.cmd])
-                planned.append(plan(item.cmd, timeout))
+                planned.append(plan(item.cmd, timeout, task_id=task_id))
             else:
                 argv, shown = policy.job_argv(jobs, item.job, item.params)
-                planned.append(plan(argv, timeout, shown))
+                planned.append(plan(argv, timeout, shown, task_id=task_id))
     return planned
 
 
@@ -57,11 +58,14 @@ def plan_sweep(jobs: dict[str, Job], form: JobRequest) -> tuple[ParentPlan, list
     parent = record.new_task_id()
     base = form.params or {}
     runs: list[Planned] = []
-    for index, values in enumerate(expand(form.sweep)):
+    combinations = expand(form.sweep)
+    ids = record.new_task_ids(len(combinations))
+    for index, (values, task_id) in enumerate(zip(combinations, ids, strict=True)):
         params = {**base, **values}
         with _item(index, {"params": values}):
             argv, shown = policy.job_argv(jobs, form.job, params)
-        runs.append(plan(argv, form.timeout, shown, parent, orjson.dumps(params).decode()))
+        encoded = orjson.dumps(params).decode()
+        runs.append(plan(argv, form.timeout, shown, parent, encoded, task_id=task_id))
     shown_grid = " ".join(f"{name}={_values(values)}" for name, values in form.sweep.items())
     fields = {"job": form.job, "sweep": orjson.dumps(form.sweep).decode()}
     return ParentPlan(parent, "sweep", f"sweep {form.job} {shown_grid}", fields), runs

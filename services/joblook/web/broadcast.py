@@ -32,11 +32,9 @@ def task_changed(store: LogStore, task_ids: list[str]) -> None:
 
 
 def tasks_created(infos: list[TaskInfo]) -> None:
-    """Announce new tasks as they were created (nothing to read back: they are PENDING and
-    nobody can have changed them yet). A parent comes first in ``infos`` and is always sent; of
-    a batch or sweep only the last NEWS_MAX runs are, as that many fill the task list anyway
-    and every emit costs the web time (a page showing all of them reads them itself)."""
-    parents = [info for info in infos if info.kind is not None]
-    runs = [info for info in infos if info.kind is None]
-    for info in [*parents, *runs[-NEWS_MAX:]]:
+    """Announce new tasks as they were created: nothing to read back, as they are PENDING and
+    nobody can have changed them yet. Callers pass a batch's or sweep's parent and only its last
+    NEWS_MAX runs: that many fill the task list, and every emit costs the web time (a page
+    showing all of a sweep's runs reads them itself)."""
+    for info in infos:
         socketio.emit("task", info.to_json(), to=[TASKS_ROOM, info.task_id])

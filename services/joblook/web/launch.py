@@ -49,23 +49,41 @@ class ParentPlan:
     fields: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Launched:
+    """What :func:`launch` queued: the tasks' ids in order, when, and their parent's view."""
+
+    task_ids: list[str]
+    created_at: str
+    planned: Sequence[Planned]
+    parent: TaskInfo | None = None
+
+    def news(self, most: int) -> list[TaskInfo]:
+        """The views to announce: the parent, and the last ``most`` tasks (built only for
+        those: building ten thousand cost more than queueing them)."""
+        infos = [p.task.info(self.created_at) for p in self.planned[-most:]]
+        return [self.parent, *infos] if self.parent is not None else infos
+
+
 def plan(
     cmd: str | list[str],
     timeout: float | None,
     shown: str | None = None,
     parent: str | None = None,
     params: str | None = None,
+    *,
+    task_id: str | None = None,
 ) -> Planned:
-    """One command (a shell line, or a named job's argv shown as ``shown``) with a new id."""
-    task = NewTask(record.new_task_id(), shown or str(cmd), timeout, parent, params)
-    return Planned(task, cmd)
+    """One command (a shell line, or a named job's argv shown as ``shown``), with ``task_id`` or
+    a new id."""
+    task_id = task_id or record.new_task_id()
+    return Planned(NewTask(task_id, shown or str(cmd), timeout, parent, params), cmd)
 
 
 def launch(
     store: LogStore, wire: TaskWire, planned: Sequence[Planned], parent: ParentPlan | None = None
-) -> list[TaskInfo]:
-    """Record and queue ``planned`` (and their parent) in one round trip; returns their views as
-    created, the parent first, without reading them back."""
+) -> Launched:
+    """Record and queue ``planned`` (and their parent) in one round trip."""
     pipe = store.redis.pipeline(transaction=True)
     steps = [p.task.task_id for p in planned]
     if parent is not None:
@@ -75,12 +93,11 @@ def launch(
     now = store.stage_tasks(pipe, [p.task for p in planned])
     wire.push(pipe, [RunMessage(p.task.task_id, p.cmd, p.task.timeout) for p in planned])
     pipe.execute()
-    infos = [p.task.info(now) for p in planned]
     if parent is None:
-        return infos
+        return Launched(steps, now, planned)
     view = TaskInfo(parent.task_id, parent.cmd, record.State.PENDING.value, None, now,
                     kind=parent.kind, steps=steps)  # fmt: skip
-    return [view, *infos]
+    return Launched(steps, now, planned, view)
 
 
 def launch_command(
@@ -91,7 +108,7 @@ def launch_command(
     shown: str | None = None,
 ) -> TaskInfo:
     """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``."""
-    [info] = launch(store, wire, [plan(cmd, timeout, shown)])
+    [info] = launch(store, wire, [plan(cmd, timeout, shown)]).news(1)
     return info
 
 
