@@ -98,8 +98,11 @@ class TaskWire:
             }
         )
 
+    def envelopes(self, messages: Sequence[RunMessage]) -> list[bytes]:
+        """The envelope of each message, to be LPUSH-ed in this order (the worker BRPOPs)."""
+        return list(map(self.envelope, messages, record.new_task_ids(len(messages))))
+
     def push(self, pipe: Pipeline, messages: Sequence[RunMessage]) -> None:
         """Queue ``messages`` in ``pipe``, to be taken in this order (LPUSH in, BRPOP out)."""
         if messages:
-            tags = record.new_task_ids(len(messages))
-            pipe.lpush(self.queue, *map(self.envelope, messages, tags))
+            pipe.lpush(self.queue, *self.envelopes(messages))

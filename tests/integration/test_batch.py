@@ -58,6 +58,7 @@ def test_one_refused_item_refuses_the_batch_and_queues_none_of_it(jobs_stack: St
     assert reply.status_code == 400
     assert reply.json()["detail"]["index"] == 3 and "lr" in reply.json()["error"]
     assert store.redis.zcard(keys.TASKS) == before
+    store.redis.close()
 
 
 def test_a_sweep_runs_one_task_per_combination_under_one_parent(jobs_stack: Stack) -> None:
@@ -96,6 +97,8 @@ def test_a_message_queued_twice_runs_its_command_once(jobs_stack: Stack, tmp_pat
     wait_for(lambda: "not running it twice" in jobs_stack.logs(), 30, "the second to be skipped")
     assert marker.read_text() == "run\n"
     celery.close()
+    client.close()
+    store.redis.close()
 
 
 def test_submit_batch_queues_a_task_per_line_and_prints_their_ids(

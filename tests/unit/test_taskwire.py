@@ -20,14 +20,19 @@ PER_MESSAGE = ("reply_to", "delivery_tag")  # random per sender or per message
 
 
 @pytest.fixture
-def celery(redis_url: str) -> Iterator[Celery]:
-    """The web's Celery app on an emptied Redis."""
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of an emptied Redis."""
+    with redis.Redis.from_url(redis_url) as redis_client:
+        redis_client.flushdb()
+        yield redis_client
+
+
+@pytest.fixture
+def celery(client: redis.Redis, redis_url: str) -> Iterator[Celery]:
+    """The web's Celery app on that Redis."""
     app = make_celery(Settings.from_env({"REDIS_URL": redis_url}))
     yield app
     app.close()
-    client.close()
 
 
 def _queued(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
@@ -45,9 +50,8 @@ def _comparable(message: dict[str, Any]) -> dict[str, Any]:
     ("cmd", "timeout"), [("python train.py --lr 0.1", 5.0), (["python", "train.py"], None)]
 )
 def test_a_message_is_what_celery_send_task_queues(
-    celery: Celery, redis_url: str, cmd: str | list[str], timeout: float | None
+    celery: Celery, client: redis.Redis, cmd: str | list[str], timeout: float | None
 ) -> None:
-    client = redis.Redis.from_url(redis_url)
     kwargs = {} if timeout is None else {"timeout": timeout}
     celery.send_task(RUN_TASK, args=[cmd], kwargs=kwargs, task_id=TASK)
     [celerys] = _queued(client, "celery")
@@ -61,8 +65,9 @@ def test_a_message_is_what_celery_send_task_queues(
     assert set(ours["properties"]) == set(celerys["properties"])
 
 
-def test_messages_are_taken_in_the_order_they_were_given(celery: Celery, redis_url: str) -> None:
-    client = redis.Redis.from_url(redis_url)
+def test_messages_are_taken_in_the_order_they_were_given(
+    celery: Celery, client: redis.Redis
+) -> None:
     wire = TaskWire(celery)
     ids = [f"{TASK[:-2]}{i:02d}" for i in range(5)]
     pipe = client.pipeline()

@@ -102,6 +102,7 @@ class LogStore:
         self._append = client.register_script(scripts.joinpath("append.lua").read_text())
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
         self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
+        self._create = client.register_script(scripts.joinpath("create.lua").read_text())
 
     @classmethod
     def from_url(
@@ -137,15 +138,26 @@ class LogStore:
         self.stage_parent(pipe, task_id, kind, cmd, steps)
         pipe.execute()
 
-    def stage_tasks(self, pipe: Pipeline, tasks: Sequence[NewTask]) -> str:
-        """Add to ``pipe`` what records ``tasks`` as PENDING and indexes them (all with one
-        creation time, which it returns); the caller executes it, with more in it if it likes."""
+    def stage_tasks(
+        self,
+        pipe: Pipeline,
+        tasks: Sequence[NewTask],
+        queue: str | None = None,
+        messages: Sequence[bytes] = (),
+    ) -> str:
+        """Add to ``pipe`` what records ``tasks`` as PENDING and indexes them, all created now
+        (which it returns), and then pushes their ``messages`` onto the ``queue`` list: one
+        script call (``create.lua``), however many tasks. The caller executes ``pipe``."""
         now = record.timestamp()
+        if not tasks:
+            return now
+        args: list[object] = [now, _epoch_of(now), State.PENDING.value]
         for new in tasks:
-            pipe.hset(keys.task(new.task_id), mapping=new.fields(now))
-        if tasks:
-            epoch = _epoch_of(now)
-            pipe.zadd(keys.TASKS, dict.fromkeys((new.task_id for new in tasks), epoch))
+            timeout = "" if new.timeout is None else str(new.timeout)
+            args += [new.task_id, new.cmd, timeout, new.parent or "", new.params or ""]
+        args += messages
+        task_keys = [keys.task(new.task_id) for new in tasks]
+        self._create(keys=[*task_keys, keys.TASKS, queue or keys.TASKS], args=args, client=pipe)
         return now
 
     def stage_parent(

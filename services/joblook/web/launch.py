@@ -90,8 +90,8 @@ def launch(
         store.stage_parent(
             pipe, parent.task_id, parent.kind, parent.cmd, steps, extra=parent.fields
         )
-    now = store.stage_tasks(pipe, [p.task for p in planned])
-    wire.push(pipe, [RunMessage(p.task.task_id, p.cmd, p.task.timeout) for p in planned])
+    messages = wire.envelopes([RunMessage(p.task.task_id, p.cmd, p.task.timeout) for p in planned])
+    now = store.stage_tasks(pipe, [p.task for p in planned], wire.queue, messages)
     pipe.execute()
     if parent is None:
         return Launched(steps, now, planned)
