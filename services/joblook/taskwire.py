@@ -5,8 +5,8 @@ the result's channel that the web never reads) per task: fine for one, far too s
 thousand. The broker is Redis, where kombu queues a message by ``LPUSH``-ing its JSON envelope
 onto the list named after the queue, and the worker ``BRPOP``-s it from the other end. So joblook
 builds the same envelope kombu would (``tests/unit/test_taskwire.py`` holds the two to the same
-shape, against a real Redis) and pushes it in the pipeline that also writes the task's metadata:
-one round trip for any number of tasks, and in a MULTI/EXEC, all of them or none.
+shape, against a real Redis), and the store pushes it in the script call that records the task
+(``store/create.lua``): one round trip for any number of tasks, all of them or none.
 
 The worker consumes these exactly as Celery's own messages (it cannot tell them apart). What is
 not sent: the ``task-sent`` event, so Flower first shows such a task when a worker receives it

@@ -1,11 +1,12 @@
 """Turning an enqueue request into Celery work: commands (one, or a batch), a chain, a group, or
 a sweep.
 
-Commands and sweeps are queued by joblook itself (``joblook.taskwire``): their metadata and their
-broker messages go in one MULTI/EXEC pipeline, so a request costs one round trip however many
-tasks it queues, and queues all of them or none (a connection lost before EXEC leaves nothing
-behind; one lost after it may be retried and push a message twice, which the worker's claim
-runs once). A sweep is a group whose steps are a named job's runs, one per combination.
+Commands, batches and sweeps are queued by joblook itself (``joblook.taskwire``): their metadata
+and their broker messages go in one script call (``store/create.lua``; a sweep's parent with it in
+one MULTI/EXEC), so a request costs one round trip however many tasks it queues, and queues all
+of them or none (a connection lost before EXEC leaves nothing behind; one lost after it may be
+retried and push a message twice, which the worker's claim runs once). A sweep is a group
+whose steps are a named job's runs, one per combination.
 
 Chains and groups are Celery canvases of the same task, one signature per step, each with a task
 id of its own (so every step has its own log and page). Signatures are immutable: a step's
