@@ -128,9 +128,7 @@ class LogStore:
         self, task_id: str, cmd: str, timeout: float | None = None, parent: str | None = None
     ) -> None:
         """Record a newly enqueued command as PENDING and index it by creation time."""
-        pipe = self.redis.pipeline(transaction=True)
-        self.stage_tasks(pipe, [NewTask(task_id, cmd, timeout, parent)])
-        pipe.execute()
+        self.create_tasks([NewTask(task_id, cmd, timeout, parent)])
 
     def create_parent(self, task_id: str, kind: str, cmd: str, steps: list[str]) -> None:
         """Record a chain or group; its state is always derived from its steps."""
@@ -138,16 +136,14 @@ class LogStore:
         self.stage_parent(pipe, task_id, kind, cmd, steps)
         pipe.execute()
 
-    def stage_tasks(
-        self,
-        pipe: Pipeline,
-        tasks: Sequence[NewTask],
-        queue: str | None = None,
-        messages: Sequence[bytes] = (),
+    def create_tasks(
+        self, tasks: Sequence[NewTask], queue: str | None = None, messages: Sequence[bytes] = ()
     ) -> str:
-        """Add to ``pipe`` what records ``tasks`` as PENDING and indexes them, all created now
-        (which it returns), and then pushes their ``messages`` onto the ``queue`` list: one
-        script call (``create.lua``), however many tasks. The caller executes ``pipe``."""
+        """Record ``tasks`` as PENDING and index them, all created now (which it returns), then
+        push their ``messages`` onto the ``queue`` list: one script call (``create.lua``),
+        however many tasks. (Not in a pipeline: there, redis-py asks SCRIPT EXISTS first, a
+        second round trip for every call; alone, it runs EVALSHA and loads the script only when
+        Redis answers NOSCRIPT.)"""
         now = record.timestamp()
         if not tasks:
             return now
@@ -157,7 +153,8 @@ class LogStore:
             args += [new.task_id, new.cmd, timeout, new.parent or "", new.params or ""]
         args += messages
         task_keys = [keys.task(new.task_id) for new in tasks]
-        self._create(keys=[*task_keys, keys.TASKS, queue or keys.TASKS], args=args, client=pipe)
+        # Without messages the queue key is not used; TASKS holds its place among the KEYS.
+        self._create(keys=[*task_keys, keys.TASKS, queue or keys.TASKS], args=args)
         return now
 
     def stage_parent(

@@ -2,10 +2,10 @@
 a sweep.
 
 Commands, batches and sweeps are queued by joblook itself (``joblook.taskwire``): their metadata
-and their broker messages go in one script call (``store/create.lua``; a sweep's parent with it in
-one MULTI/EXEC), so a request costs one round trip however many tasks it queues, and queues all
-of them or none (a connection lost before EXEC leaves nothing behind; one lost after it may be
-retried and push a message twice, which the worker's claim runs once). A sweep is a group
+and their broker messages go in one script call (``store/create.lua``; a sweep's parent just
+after it), so a request costs one round trip however many tasks it queues, and queues all of
+them or none (a call lost on the way changes nothing; one lost after Redis ran it may be retried
+and push a message twice, which the worker's claim runs once). A sweep is a group
 whose steps are a named job's runs, one per combination.
 
 Chains and groups are Celery canvases of the same task, one signature per step, each with a task
@@ -84,16 +84,18 @@ def plan(
 def launch(
     store: LogStore, wire: TaskWire, planned: Sequence[Planned], parent: ParentPlan | None = None
 ) -> Launched:
-    """Record and queue ``planned`` (and their parent) in one round trip."""
-    pipe = store.redis.pipeline(transaction=True)
+    """Record and queue ``planned`` in one round trip, then their parent in one more. Not the
+    parent first: until its runs exist a parent reads as gone (as one whose runs all expired
+    does), and listing tasks deletes what reads as gone."""
     steps = [p.task.task_id for p in planned]
+    messages = wire.envelopes([RunMessage(p.task.task_id, p.cmd, p.task.timeout) for p in planned])
+    now = store.create_tasks([p.task for p in planned], wire.queue, messages)
     if parent is not None:
+        pipe = store.redis.pipeline(transaction=True)
         store.stage_parent(
             pipe, parent.task_id, parent.kind, parent.cmd, steps, extra=parent.fields
         )
-    messages = wire.envelopes([RunMessage(p.task.task_id, p.cmd, p.task.timeout) for p in planned])
-    now = store.stage_tasks(pipe, [p.task for p in planned], wire.queue, messages)
-    pipe.execute()
+        pipe.execute()
     if parent is None:
         return Launched(steps, now, planned)
     view = TaskInfo(parent.task_id, parent.cmd, record.State.PENDING.value, None, now,

@@ -14,9 +14,7 @@ def test_a_bulk_create_records_indexes_and_queues_every_task_in_order(store: Log
     parent = ids[0]
     tasks = [NewTask(i, f"echo {n}", 5.0 if n % 2 else None, parent, '{"n": 1}') for n, i in
              enumerate(ids)]  # fmt: skip
-    pipe = store.redis.pipeline(transaction=True)
-    created = store.stage_tasks(pipe, tasks, QUEUE, [i.encode() for i in ids])
-    pipe.execute()
+    created = store.create_tasks(tasks, QUEUE, [i.encode() for i in ids])
     assert store.redis.zcard(keys.TASKS) == 2_500
     assert [m.decode() for m in reversed(store.redis.lrange(QUEUE, 0, -1))] == ids
     first, second = store.tasks(ids[:2])
@@ -32,3 +30,10 @@ def test_a_task_without_parent_or_params_has_neither_field(store: LogStore) -> N
     fields = store.redis.hgetall(keys.task(task_id))
     assert b"parent" not in fields and b"params" not in fields and fields[b"state"] == b"PENDING"
     assert store.redis.zscore(keys.TASKS, task_id) is not None
+
+
+def test_a_bulk_create_works_after_redis_forgot_its_scripts(store: LogStore) -> None:
+    store.create_task(record.new_task_id(), "true")
+    store.redis.script_flush()  # as a restarted Redis has
+    store.create_tasks([NewTask(task_id := record.new_task_id(), "true")], QUEUE, [b"m"])
+    assert store.task(task_id) is not None and store.redis.lrange(QUEUE, 0, -1) == [b"m"]
