@@ -26,7 +26,7 @@ class TaskInfo:
     worker: str | None = None
     message: str | None = None
     timeout: float | None = None
-    kind: str | None = None  # "chain" or "group" for a parent, None for a command
+    kind: str | None = None  # "chain", "group" or "sweep" for a parent, None for a command
     parent: str | None = None
     steps: list[str] = field(default_factory=list)
     progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
@@ -50,6 +50,7 @@ class TaskInfo:
     next_attempt_at: str | None = None  # on the first, while the next attempt waits: its due_at
     # A retried task's queue, GPUs and limits as the run task's kwargs (web/placement.py).
     placement: dict[str, Any] | None = None
+    params: dict[str, object] | None = None  # a sweep's run: the parameters it runs with
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -90,6 +91,7 @@ class TaskInfo:
             attempts=_json(fields.get("attempts"), []),
             due_at=fields.get("due_at") or None,
             placement=_json(fields.get("placement"), None),
+            params=json.loads(fields["params"]) if fields.get("params") else None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -129,6 +131,8 @@ class TaskInfo:
             data["next_attempt_at"] = self.next_attempt_at
         if self.schedule_id is not None:
             data["schedule_id"] = self.schedule_id
+        if self.params is not None:
+            data["params"] = self.params
         return data
 
     def with_last_attempt(self, last: TaskInfo) -> TaskInfo:

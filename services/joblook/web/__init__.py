@@ -10,6 +10,7 @@ from joblook import jobs
 from joblook.settings import Settings, SettingsError
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
+from joblook.taskwire import TaskWire
 from joblook.web import (
     api,
     auth,
@@ -25,6 +26,7 @@ from joblook.web import (
     pages,
     rerun,
     schedules,
+    sweeps,
     tasks,
 )
 from joblook.web.acks import AckWindow
@@ -50,6 +52,7 @@ def create_app(
     app.extensions["joblook.settings"] = settings
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
+    app.extensions["joblook.wire"] = TaskWire(app.extensions["celery"])
     app.extensions["joblook.workers"] = WorkerCount()  # kept counting by ``joblook web``
     try:
         app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}
@@ -65,6 +68,7 @@ def create_app(
     app.register_blueprint(rerun.bp)
     app.register_blueprint(schedules.bp)
     app.register_blueprint(lines.bp)
+    app.register_blueprint(sweeps.bp)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)

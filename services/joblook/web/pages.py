@@ -63,6 +63,13 @@ def task_page(query: TaskIdQuery) -> Response:  # the query is checked, then unu
     return _page("task.html")
 
 
+@bp.get("/sweep")
+@page
+def sweep_page(query: TaskIdQuery) -> Response:  # the query is checked, then unused here
+    """A sweep's page (or a chain's or group's): its runs as a live table."""
+    return _page("sweep.html")
+
+
 @bp.get("/docs")
 @page
 def docs() -> Response:

@@ -1,0 +1,85 @@
+"""joblook's own run-task messages are the ones Celery and kombu would queue, byte for meaning."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+import redis
+from celery import Celery
+
+from joblook.settings import Settings
+from joblook.taskqueue import RUN_TASK, make_celery
+from joblook.taskwire import RunMessage, TaskWire
+
+TASK = "7d3f2a8e-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+PER_MESSAGE = ("reply_to", "delivery_tag")  # random per sender or per message
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of an emptied Redis."""
+    with redis.Redis.from_url(redis_url) as redis_client:
+        redis_client.flushdb()
+        yield redis_client
+
+
+@pytest.fixture
+def celery(client: redis.Redis, redis_url: str) -> Iterator[Celery]:
+    """The web's Celery app on that Redis."""
+    app = make_celery(Settings.from_env({"REDIS_URL": redis_url}))
+    yield app
+    app.close()
+
+
+def _queued(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
+    """The queue's messages in the order a worker takes them (it BRPOPs the list's tail)."""
+    return [orjson.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
+
+
+def _comparable(message: dict[str, Any]) -> dict[str, Any]:
+    properties = {k: v for k, v in message["properties"].items() if k not in PER_MESSAGE}
+    body = orjson.loads(base64.b64decode(message["body"]))
+    return {**message, "properties": properties, "body": body}
+
+
+@pytest.mark.parametrize(
+    ("cmd", "timeout"), [("python train.py --lr 0.1", 5.0), (["python", "train.py"], None)]
+)
+def test_a_message_is_what_celery_send_task_queues(
+    celery: Celery, client: redis.Redis, cmd: str | list[str], timeout: float | None
+) -> None:
+    kwargs = {} if timeout is None else {"timeout": timeout}
+    celery.send_task(RUN_TASK, args=[cmd], kwargs=kwargs, task_id=TASK)
+    [celerys] = _queued(client, "celery")
+    client.delete("celery")
+    wire = TaskWire(celery)
+    pipe = client.pipeline()
+    wire.push(pipe, [RunMessage(TASK, cmd, timeout)])
+    pipe.execute()
+    [ours] = _queued(client, wire.queue)
+    assert _comparable(ours) == _comparable(celerys)
+    assert set(ours["properties"]) == set(celerys["properties"])
+
+
+def test_messages_are_taken_in_the_order_they_were_given(
+    celery: Celery, client: redis.Redis
+) -> None:
+    wire = TaskWire(celery)
+    ids = [f"{TASK[:-2]}{i:02d}" for i in range(5)]
+    pipe = client.pipeline()
+    wire.push(pipe, [RunMessage(task_id, "true") for task_id in ids])
+    pipe.execute()
+    assert [m["headers"]["id"] for m in _queued(client, wire.queue)] == ids
+
+
+def test_every_message_has_a_delivery_tag_of_its_own(celery: Celery) -> None:
+    wire = TaskWire(celery)
+    tags = {
+        orjson.loads(wire.envelope(RunMessage(TASK, "true")))["properties"]["delivery_tag"]
+        for _ in range(3)
+    }
+    assert len(tags) == 3
