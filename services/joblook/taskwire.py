@@ -72,7 +72,7 @@ class TaskWire:
             "timelimit": [None, None],
             "root_id": task_id,
             "parent_id": None,
-            "argsrepr": repr(args),
+            "argsrepr": repr(tuple(args)),  # as a signature sends them (launching.signature)
             "kwargsrepr": repr(kwargs),
             "origin": self._origin,
             "ignore_result": None,

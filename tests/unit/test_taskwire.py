@@ -11,8 +11,10 @@ import pytest
 import redis
 from celery import Celery
 
+from joblook import launching
+from joblook.launching import PLAIN, Placement
 from joblook.settings import Settings
-from joblook.taskqueue import RUN_TASK, make_celery
+from joblook.taskqueue import make_celery
 from joblook.taskwire import RunMessage, TaskWire
 
 TASK = "7d3f2a8e-1b2c-4d5e-8f90-a1b2c3d4e5f6"
@@ -46,21 +48,33 @@ def _comparable(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "properties": properties, "body": body}
 
 
+GPU = Placement("gpu", 2, [("job:train", 1), ("queue:gpu", 4)])
+
+
 @pytest.mark.parametrize(
-    ("cmd", "timeout"), [("python train.py --lr 0.1", 5.0), (["python", "train.py"], None)]
+    ("cmd", "timeout", "placement"),
+    [
+        ("python train.py --lr 0.1", 5.0, PLAIN),
+        (["python", "train.py"], None, PLAIN),
+        (["python", "train.py"], 60.0, GPU),
+    ],
 )
 def test_a_message_is_what_celery_send_task_queues(
-    celery: Celery, client: redis.Redis, cmd: str | list[str], timeout: float | None
+    celery: Celery,
+    client: redis.Redis,
+    cmd: str | list[str],
+    timeout: float | None,
+    placement: Placement,
 ) -> None:
-    kwargs = {} if timeout is None else {"timeout": timeout}
-    celery.send_task(RUN_TASK, args=[cmd], kwargs=kwargs, task_id=TASK)
-    [celerys] = _queued(client, "celery")
-    client.delete("celery")
+    launching.send_command(celery, TASK, cmd, timeout, placement)
+    [celerys] = _queued(client, placement.queue)
+    client.delete(placement.queue)
     wire = TaskWire(celery)
     pipe = client.pipeline()
-    wire.push(pipe, [RunMessage(TASK, cmd, timeout)])
+    kwargs = launching.run_kwargs(timeout, placement)
+    wire.push(pipe, [RunMessage(TASK, cmd, kwargs, placement.queue)])
     pipe.execute()
-    [ours] = _queued(client, wire.queue)
+    [ours] = _queued(client, placement.queue)
     assert _comparable(ours) == _comparable(celerys)
     assert set(ours["properties"]) == set(celerys["properties"])
 

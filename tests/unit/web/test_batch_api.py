@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,8 +52,8 @@ def test_a_batch_replies_with_an_id_per_item_in_order_and_queues_each(
     first, second = (jobs_client.get(f"/tasks/{i}").get_json() for i in ids)
     assert first["cmd"] == "echo 1" and first["state"] == "PENDING" and first["timeout"] == 9
     assert second["cmd"] == "python train.py --lr=0.1 --seed=1 --epochs=3"
-    assert _queued(store)[1]["argsrepr"] == repr([["python", "train.py", "--lr=0.1", "--seed=1",
-                                                   "--epochs=3"]])  # fmt: skip
+    assert _queued(store)[1]["argsrepr"] == repr((["python", "train.py", "--lr=0.1", "--seed=1",
+                                                   "--epochs=3"],))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -156,3 +157,64 @@ def test_enqueue_is_503_and_queues_nothing_while_redis_is_down(make_app: AppFact
     with app.test_client() as client:
         reply = client.post("/enqueue", json={"batch": [{"cmd": "true"}] * 3})
     assert reply.status_code == 503 and reply.get_json()["error"]
+
+
+def _kwargs(store: LogStore, queue: str) -> list[dict[str, object]]:
+    """The run task's kwargs of each message on ``queue``, in the order a worker takes them."""
+    raws = reversed(store.redis.lrange(queue, 0, -1))
+    return [orjson.loads(base64.b64decode(orjson.loads(raw)["body"]))[1] for raw in raws]
+
+
+def test_a_batch_item_goes_to_its_own_queue_with_its_gpus(
+    jobs_client: FlaskClient, store: LogStore
+) -> None:
+    items = [{"cmd": "echo cpu"}, {"cmd": "echo gpu", "queue": "gpu", "gpus": 1, "timeout": 5}]
+    reply = jobs_client.post("/enqueue", json={"batch": items})
+    cpu, gpu = reply.get_json()["task_ids"]
+    assert _kwargs(store, "gpu") == [{"queue": "gpu", "gpus": 1, "timeout": 5}]
+    assert _kwargs(store, "celery") == [{"queue": "celery"}]
+    shown = jobs_client.get(f"/tasks/{gpu}").get_json()
+    assert (shown["queue"], shown["gpus"]) == ("gpu", 1)
+    assert shown["definition"] == {"cmd": "echo gpu", "queue": "gpu", "gpus": 1, "timeout": 5}
+    assert jobs_client.get(f"/tasks/{cpu}").get_json()["queue"] == "celery"
+
+
+def test_a_batch_item_with_retries_is_watched_and_keeps_its_retry_policy(
+    jobs_client: FlaskClient, store: LogStore
+) -> None:
+    items = [{"cmd": "false", "retries": 2, "retry_delay": 1}, {"cmd": "true"}]
+    retried, plain = jobs_client.post("/enqueue", json={"batch": items}).get_json()["task_ids"]
+    assert store.redis.smembers(keys.RETRY_WATCH) == {retried.encode()}
+    shown = jobs_client.get(f"/tasks/{retried}").get_json()
+    assert (shown["retries"], shown["retry_delay"], shown["attempt"]) == (2, 1.0, 1)
+    assert (shown["run"], shown["placement"]) == ("false", {"queue": "celery"})
+    assert "retries" not in jobs_client.get(f"/tasks/{plain}").get_json()
+
+
+def test_a_single_command_queued_on_the_fast_path_can_be_rerun(
+    jobs_client: FlaskClient, store: LogStore
+) -> None:
+    task_id = jobs_client.post("/enqueue", json={"cmd": "echo hi", "timeout": 7}).get_json()[
+        "task_id"
+    ]
+    assert jobs_client.get(f"/tasks/{task_id}").get_json()["definition"] == {
+        "cmd": "echo hi",
+        "timeout": 7,
+    }
+    again = jobs_client.post(f"/tasks/{task_id}/rerun", json={})
+    assert again.status_code == 202
+    new_id = again.get_json()["task_id"]
+    new = jobs_client.get(f"/tasks/{new_id}").get_json()
+    assert (new["cmd"], new["rerun_of"]) == ("echo hi", task_id)
+    assert jobs_client.get(f"/tasks/{task_id}").get_json()["reruns"] == [new_id]
+    assert [h["id"] for h in _queued(store)] == [task_id, new_id]
+
+
+def test_each_sweep_run_is_defined_as_its_own_job_request(
+    jobs_client: FlaskClient, store: LogStore
+) -> None:
+    body = {"job": "train", "params": {"epochs": 2}, "sweep": {"lr": [0.1], "seed": [1, 2]}}
+    reply = jobs_client.post("/enqueue", json=body).get_json()
+    first = jobs_client.get(f"/tasks/{reply['steps'][0]}").get_json()
+    assert first["definition"] == {"job": "train", "params": {"epochs": 2, "lr": 0.1, "seed": 1}}
+    assert jobs_client.get(f"/tasks/{reply['task_id']}").get_json()["definition"] == body
