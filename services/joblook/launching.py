@@ -94,15 +94,10 @@ def launch_command(
     """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``.
     ``extra``: more fields for the store (``web/submit.py``: definition, retries, re-run link);
     ``schedule_id``: the schedule that started it."""
+    extra = (extra or {}) | ({"schedule_id": schedule_id} if schedule_id else {})
     task_id = task_id or record.new_task_id()
-    store.create_task(
-        task_id,
-        shown or str(cmd),
-        timeout=timeout,
-        placement=placement.shown,
-        extra=extra,
-        schedule_id=schedule_id,
-    )
+    one = plan(task_id, cmd, timeout, shown=shown, placement=placement, extra=extra)
+    store.create_tasks([one.task])
     send_command(celery, task_id, cmd, timeout, placement)
     return task_id
 
@@ -177,8 +172,8 @@ def plan(
     parent: str | None = None,
     params: str | None = None,
 ) -> Planned:
-    """One command (a shell line, or a named job's argv shown as ``shown``) with the fields
-    :func:`launch_command` would record for it; ``extra`` as there."""
+    """One command (a shell line, or a named job's argv shown as ``shown``) and its task's
+    fields: its placement's queue and GPUs, and ``extra`` (as for :func:`launch_command`)."""
     fields = {"queue": placement.queue, "gpus": str(placement.gpus), **(extra or {})}
     return Planned(
         NewTask(task_id, shown or str(cmd), timeout, parent, params, fields), cmd, placement

@@ -19,7 +19,6 @@ from operator import attrgetter
 import orjson
 import redis
 from redis.backoff import ExponentialBackoff
-from redis.client import Pipeline
 from redis.retry import Retry
 
 from joblook import keys, record
@@ -158,9 +157,13 @@ class LogStore:
         steps: list[str],
         extra: dict[str, str] | None = None,
     ) -> None:
-        """Record a chain or group; its state is always derived from its steps."""
+        """Record a chain, group or sweep; its state is always derived from its steps.
+        ``extra``: more fields of its own (its definition, a sweep's grid)."""
+        fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode(), **(extra or {})}
+        now = record.timestamp()
         pipe = self.redis.pipeline(transaction=True)
-        self.stage_parent(pipe, task_id, kind, cmd, steps, extra=extra)
+        pipe.hset(keys.task(task_id), mapping=created_fields(fields, now))
+        pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
         pipe.execute()
 
     def add_rerun(self, task_id: str, rerun_id: str) -> None:
@@ -190,23 +193,6 @@ class LogStore:
         task_keys = [keys.task(new.task_id) for new in tasks]
         self._create_many(keys=[*task_keys, keys.TASKS, keys.RETRY_WATCH, *queues], args=args)
         return now
-
-    def stage_parent(
-        self,
-        pipe: Pipeline,
-        task_id: str,
-        kind: str,
-        cmd: str,
-        steps: list[str],
-        *,
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        """Add a chain, group or sweep to ``pipe``; its state is always derived from its steps.
-        ``extra``: more fields of its own (a sweep's grid)."""
-        fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode(), **(extra or {})}
-        now = record.timestamp()
-        pipe.hset(keys.task(task_id), mapping=created_fields(fields, now))
-        pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
 
     def append(
         self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None
