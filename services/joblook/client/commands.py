@@ -28,7 +28,7 @@ def submit(client: Client, args: argparse.Namespace) -> int:
             raise BatchFileError("--batch takes no command and no --follow")
         return submit_batch(client, args.batch, args.timeout)
     if not args.cmd:
-        raise BatchFileError("give a command after --, or --batch FILE")
+        raise BatchFileError("give the command (CMD) after --, or --batch FILE")
     words: list[str] = args.cmd
     cmd = words[0] if len(words) == 1 else shlex.join(words)
     task_id = client.enqueue(
