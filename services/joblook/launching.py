@@ -3,8 +3,9 @@
 Used by the web (requests, batches, sweeps, re-runs, retries: ``web/submit.py``, ``web/batch.py``)
 and by the scheduler, which cannot import the web. Two ways, one message: :func:`launch` records
 any number of tasks and pushes their messages (built by ``joblook.taskwire``) in one script call,
-for the web; :func:`launch_command` records one and sends it with Celery (the scheduler, a
-retry's later attempt, a chain's steps: :func:`signature`). Both take the run task's kwargs from
+for the web; :func:`launch_command` records one and sends it with Celery, for the scheduler
+(:func:`send_command` and :func:`signature` also send a retry's later attempts and a chain's
+steps). Both take the run task's kwargs from
 :func:`run_kwargs` and send to the placement's queue, so the worker cannot tell them apart.
 
 A task's placement (its queue, the GPUs it asks for and the limits it counts against) travels in
