@@ -121,10 +121,10 @@ def test_more_gpus_than_any_worker_of_the_queue_has_is_a_400(queues: Stack) -> N
 def test_tasks_over_a_queue_limit_wait_pending_and_run_one_at_a_time_in_order(
     queues: Stack,
 ) -> None:
-    ids = [queues.enqueue(f"echo {i}; sleep 0.5", queue="lim") for i in range(4)]
+    ids = [queues.enqueue(f"echo {i}; sleep 1", queue="lim") for i in range(4)]
     time.sleep(1)
+    # The last is still waiting its turn (three 1 s runs before it); a started one has no reason.
     later = [queues.task(t) for t in ids[1:]]
-    # A later task may already run (the first ends after 0.5 s): only a PENDING one has `waiting`.
     assert any("waiting for a slot of queue:lim" in (t.get("waiting") or "") for t in later), later
     done = [_finished(queues, t) for t in ids]
     assert [t["state"] for t in done] == ["SUCCESS"] * 4

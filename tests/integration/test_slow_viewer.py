@@ -18,8 +18,9 @@ from tests.support.waiting import wait_for
 LINES = 40_000
 LINE_BYTES = 1000  # about 40 MB of records: far more than the kernel's socket buffers hold
 # The web may hold about one window (JOBLOOK_FEED_EVENT_BYTES, 1 MiB) plus one event for the
-# stalled viewer; queueing the whole log for it grew the web by tens of MB.
-RSS_GROWTH_LIMIT = 16 * 1024 * 1024
+# stalled viewer; queueing the whole log for it grew the web by 78 MiB. The rest is the heap the
+# other viewer's reads leave behind: 5 MiB on a quiet machine, 25 MiB seen on a busy one.
+RSS_GROWTH_LIMIT = 40 * 1024 * 1024
 # A hang guard, not a speed claim: the other viewer must finish while this one still stalls.
 OTHERS_DONE_WITHIN = 60
 

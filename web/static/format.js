@@ -20,6 +20,10 @@ function stateRank(state) {
  * server before a later event. A task only moves forward and its record count only grows.
  */
 export function isOutdated(candidate, current) {
+  // A retried task's first attempt stands for all of them: after a FAILURE its next attempt
+  // makes it PENDING again, so more attempts is newer whatever the states say.
+  const attempts = (candidate.attempts?.length ?? 0) - (current.attempts?.length ?? 0);
+  if (attempts !== 0) return attempts < 0;
   const rank = stateRank(candidate.state) - stateRank(current.state);
   return rank < 0 || (rank === 0 && candidate.records < current.records);
 }
