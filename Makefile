@@ -36,9 +36,10 @@ run: install
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The unit tests alone: no browser, no Docker, no apt-get; under a minute.
+# The unit tests alone: no browser, no Docker, no apt-get; under a minute, on two processes
+# (pytest-xdist: each unit test starts what it needs on free ports and in its own tmp_path).
 test-fast: install
-	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/unit -q -n 2 $(PYTEST_ARGS)
 
 # The docs' pictures, taken by the browser tests that make them (a plain test run keeps its
 # screenshots in a temporary folder).

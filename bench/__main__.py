@@ -148,35 +148,53 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _page(out: Path, profile: str, searched: int, opened: int) -> int:
-    document: dict[str, Any] = {"machine": machine.describe(), "profile": profile}
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
-        results = page.run(Path(tmp) / "stack", searched, opened)
-    document["results"] = {PAGE: results}
-    document["seconds"] = round(time.monotonic() - started, 1)
-    document["load_average_after"] = machine.describe()["load_average"]
-    table = page.rows(results)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = out / f"{PAGE}-{profile}-{stamp}.json"
-    report.write(path, {**document, "page_table": table}, [])
-    print(page.render(table))
-    print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
-    return 0
+    return _run_alone(
+        out,
+        name=f"{PAGE}-{profile}",
+        profile=profile,
+        run=lambda tmp: {PAGE: page.run(tmp / "stack", searched, opened)},
+        rows=lambda results: page.rows(results[PAGE]),
+        render=page.render,
+        table_key="page_table",
+    )
 
 
 def _compose(out: Path) -> int:
-    document: dict[str, Any] = {"machine": machine.describe(), "profile": vars(COMPOSE).copy()}
+    return _run_alone(
+        out,
+        name=COMPOSE.name,
+        profile=vars(COMPOSE).copy(),
+        run=lambda tmp: compose.run(COMPOSE.latency_seconds, COMPOSE.throughput_lines, tmp),
+        rows=report.compose_rows,
+        render=report.render_rows,
+        table_key="compose_table",
+    )
+
+
+def _run_alone(
+    out: Path,
+    *,
+    name: str,
+    profile: object,
+    run: Callable[[Path], Any],
+    rows: Callable[[Any], list[dict[str, Any]]],
+    render: Callable[[list[dict[str, Any]]], str],
+    table_key: str,
+) -> int:
+    """A benchmark on a setup of its own (a temporary directory): its results, its table printed
+    and both written to out/<name>-<time>.json."""
+    document: dict[str, Any] = {"machine": machine.describe(), "profile": profile}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
-        results = compose.run(COMPOSE.latency_seconds, COMPOSE.throughput_lines, Path(tmp))
+        results = run(Path(tmp))
     document["results"] = results
     document["seconds"] = round(time.monotonic() - started, 1)
     document["load_average_after"] = machine.describe()["load_average"]
-    rows = report.compose_rows(results)
+    table = rows(results)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = out / f"{COMPOSE.name}-{stamp}.json"
-    report.write(path, {**document, "compose_table": rows}, [])
-    print(report.render_rows(rows))
+    path = out / f"{name}-{stamp}.json"
+    report.write(path, {**document, table_key: table}, [])
+    print(render(table))
     print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
     return 0
 

@@ -199,7 +199,8 @@ def test_a_dropped_connection_resumes_without_gaps_or_repeats(stack: Stack, page
     task_id = stack.enqueue(f'for i in $(seq 1 {lines}); do echo "line $i"; sleep 0.04; done')
     open_task(page, stack, task_id)
     for seq in (10, 40):
-        wait_until_shown(page, seq)
+        wait_until_shown(page, seq)  # the first lines may come before the socket is made
+        page.wait_for_function("() => window.joblook.socket?.connected")
         page.evaluate(
             "joblook.socket.io.engine.close()"
         )  # the transport drops, as on a bad network

@@ -231,7 +231,9 @@ async function main() {
   saw(source.lastSeq);
   viewer.refresh();
   await sectionsLoaded; // an address's line may lie in a folded section
-  if (!links.follow()) viewer.container.focus();
+  // The keys go to the log, unless the reader already went elsewhere (Ctrl+F while it loaded).
+  const untouched = document.activeElement === null || document.activeElement === document.body;
+  if (!links.follow() && untouched) viewer.container.focus();
   progress.stallSeconds = config.stall_seconds;
   const socket = openSocket(byId("connection"));
   window.joblook.socket = socket;

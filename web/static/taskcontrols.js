@@ -58,7 +58,11 @@ export class TaskControls {
     if (task.reruns?.length) {
       parts.push(text("Re-run as:"), ...task.reruns.map((id, i) => link(id, `#${i + 1}`)));
     }
-    relations.replaceChildren(...parts);
+    // Left alone when nothing changed: a link replaced under a reader's click loses the click.
+    const same =
+      parts.length === relations.childNodes.length &&
+      parts.every((part, i) => part.isEqualNode(relations.childNodes[i]));
+    if (!same) relations.replaceChildren(...parts);
     relations.hidden = parts.length === 0;
   }
 
@@ -76,7 +80,11 @@ export class TaskControls {
       const due = first.next_attempt_at ? Date.parse(first.next_attempt_at) : null;
       const wait = due === null ? null : Math.max(0, Math.ceil((due - Date.now()) / 1000));
       const next = wait === null ? "" : `, next in ${wait} s`;
-      summary.textContent = `Attempt ${first.attempts.length} of ${total}${next}`;
+      // The summary on the page: the one made here, or the equal one kept in its place.
+      const shown = summary.isConnected
+        ? summary
+        : this.#els.relations.querySelector(".attempt-summary") ?? summary;
+      shown.textContent = `Attempt ${first.attempts.length} of ${total}${next}`;
     };
     tell();
     if (first.next_attempt_at) this.#countdown = setInterval(tell, 1000);
