@@ -214,8 +214,10 @@ def launch(
     parent first: until its runs exist a parent reads as gone (as one whose runs all expired
     does), and listing tasks deletes what reads as gone."""
     steps = [p.task.task_id for p in planned]
-    messages = wire.envelopes([p.message() for p in planned])
-    now = store.create_tasks([p.task for p in planned], messages)
+    runs = [p.message() for p in planned]
+    now = store.create_tasks(
+        [p.task for p in planned], wire.envelopes(runs), wire.sent_events(runs)
+    )
     if parent is None:
         return Launched(steps, now, planned)
     store.create_parent(parent.task_id, parent.kind, parent.cmd, steps, extra=parent.fields)

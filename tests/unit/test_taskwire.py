@@ -14,6 +14,7 @@ from celery import Celery
 from joblook import launching
 from joblook.launching import PLAIN, Placement
 from joblook.settings import Settings
+from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
 from joblook.taskwire import RunMessage, TaskWire
 
@@ -97,3 +98,57 @@ def test_every_message_has_a_delivery_tag_of_its_own(celery: Celery) -> None:
         for _ in range(3)
     }
     assert len(tags) == 3
+
+
+PER_EVENT = ("hostname", "pid", "clock", "timestamp", "utcoffset")  # the sender's, and when
+
+
+def _events(subscriber: redis.client.PubSub, count: int) -> list[tuple[bytes, dict[str, Any]]]:
+    """The next ``count`` events on the subscription: each one's channel and envelope."""
+    got: list[tuple[bytes, dict[str, Any]]] = []
+    for _ in range(50):  # bounded: 50 reads of at most 0.1 s
+        message = subscriber.get_message(timeout=0.1)
+        if message and message["type"] == "pmessage":
+            got.append((message["channel"], orjson.loads(message["data"])))
+        if len(got) == count:
+            break
+    return got
+
+
+def _comparable_event(envelope: dict[str, Any]) -> dict[str, Any]:
+    body = orjson.loads(base64.b64decode(envelope["body"]))
+    properties = {k: v for k, v in envelope["properties"].items() if k != "delivery_tag"}
+    return {
+        **envelope,
+        "headers": {},
+        "properties": properties,
+        "body": {k: v for k, v in body.items() if k not in PER_EVENT},
+    }
+
+
+def test_a_task_queued_by_joblook_sends_celery_s_task_sent_event_for_flower(
+    celery: Celery, client: redis.Redis, store: LogStore
+) -> None:
+    subscriber = client.pubsub()
+    subscriber.psubscribe("/0.celeryev/*")  # as Flower's event receiver does on db 0
+    subscriber.get_message(timeout=1)
+    launching.send_command(celery, TASK, ["python", "train.py"], 60.0, GPU)
+    [(celerys_channel, celerys)] = _events(subscriber, 1)
+    wire = TaskWire(celery)
+    planned = launching.plan(TASK[:-1] + "0", ["python", "train.py"], 60.0, placement=GPU)
+    launching.launch(store, wire, [planned])
+    [(channel, ours)] = _events(subscriber, 1)
+    subscriber.close()
+    assert channel == celerys_channel == b"/0.celeryev/task.sent"
+    body = orjson.loads(base64.b64decode(ours["body"]))
+    assert (body["type"], body["uuid"], body["queue"]) == ("task-sent", TASK[:-1] + "0", "gpu")
+    celerys_body = orjson.loads(base64.b64decode(celerys["body"]))
+    celerys_body["uuid"] = celerys_body["root_id"] = body["uuid"]
+    celerys["body"] = base64.b64encode(orjson.dumps(celerys_body)).decode()
+    assert _comparable_event(ours) == _comparable_event(celerys)
+    assert set(body) == set(celerys_body)
+
+
+def test_no_task_sent_event_when_the_app_sends_none(celery: Celery) -> None:
+    celery.conf.task_send_sent_event = False
+    assert TaskWire(celery).sent_events([RunMessage(TASK, "true")]) is None

@@ -171,25 +171,30 @@ class LogStore:
         self._append_id(keys=[keys.task(task_id)], args=["reruns", rerun_id])
 
     def create_tasks(
-        self, tasks: Sequence[NewTask], messages: Sequence[tuple[str, bytes]] = ()
+        self,
+        tasks: Sequence[NewTask],
+        messages: Sequence[tuple[str, bytes]] = (),
+        events: tuple[str, Sequence[bytes]] | None = None,
     ) -> str:
         """Record ``tasks`` as PENDING and index them, all created now (which it returns), watch
-        the retried ones, then push each of ``messages`` (queue, envelope) onto its queue's list:
+        the retried ones, then push each of ``messages`` (queue, envelope) onto its queue's list
+        and publish ``events`` (a channel, and each message's task-sent event) on the channel:
         one script call (``create.lua``), however many tasks. (Not in a pipeline: there,
         redis-py asks SCRIPT EXISTS first, a second round trip for every call; alone, it runs
         EVALSHA and loads the script only when Redis answers NOSCRIPT.)"""
         now = record.timestamp()
         if not tasks:
             return now
-        args: list[object] = [now, _epoch_of(now), len(tasks)]
+        channel, sent = events or ("", [b""] * len(messages))
+        args: list[object] = [now, _epoch_of(now), len(tasks), channel]
         for new in tasks:
             fields = new.hash(now)
             args += [new.task_id, "1" if new.watched else "", len(fields)]
             args += itertools.chain.from_iterable(fields.items())
         queues = list(dict.fromkeys(queue for queue, _ in messages))
         place = {queue: i for i, queue in enumerate(queues, start=1)}
-        for queue, envelope in messages:
-            args += [place[queue], envelope]
+        for (queue, envelope), event in zip(messages, sent, strict=True):
+            args += [place[queue], envelope, event]
         task_keys = [keys.task(new.task_id) for new in tasks]
         self._create_many(keys=[*task_keys, keys.TASKS, keys.RETRY_WATCH, *queues], args=args)
         return now
