@@ -98,15 +98,7 @@ class TaskWire:
             "body_encoding": "base64",
             "delivery_tag": delivery_tag or record.new_task_id(),
         }
-        return orjson.dumps(
-            {
-                "body": base64.b64encode(body).decode(),
-                "content-encoding": "utf-8",
-                "content-type": "application/json",
-                "headers": headers,
-                "properties": properties,
-            }
-        )
+        return _kombu_envelope(body, headers, properties)
 
     def queue_of(self, message: RunMessage) -> str:
         """The queue ``message`` goes to: the name of the list kombu's Redis transport keeps it
@@ -160,15 +152,7 @@ class TaskWire:
             "body_encoding": "base64",
             "delivery_tag": delivery_tag,
         }
-        return orjson.dumps(
-            {
-                "body": base64.b64encode(orjson.dumps(body)).decode(),
-                "content-encoding": "utf-8",
-                "content-type": "application/json",
-                "headers": {"hostname": self._origin},
-                "properties": properties,
-            }
-        )
+        return _kombu_envelope(orjson.dumps(body), {"hostname": self._origin}, properties)
 
     def push(self, pipe: Pipeline, messages: Sequence[RunMessage]) -> None:
         """Queue ``messages`` in ``pipe``, each to be taken in this order (LPUSH in, BRPOP out)."""
@@ -181,3 +165,18 @@ def _events_channel(app: Celery) -> str:
     ``/<db>.celeryev/task.sent`` (its default fanout prefix and patterns)."""
     path = (parse_url(app.conf.broker_url).get("virtual_host") or "").strip("/")
     return f"/{int(path or 0)}.{_EVENTS}/{_SENT}"
+
+
+def _kombu_envelope(
+    body: bytes, headers: dict[str, object], properties: dict[str, object]
+) -> bytes:
+    """A JSON ``body`` as kombu's Redis transport wraps it, for a list or a Pub/Sub channel."""
+    return orjson.dumps(
+        {
+            "body": base64.b64encode(body).decode(),
+            "content-encoding": "utf-8",
+            "content-type": "application/json",
+            "headers": headers,
+            "properties": properties,
+        }
+    )
