@@ -61,7 +61,12 @@ def _benchmarks(profile: Profile, log_dir: Path) -> dict[str, Callable[[Stack], 
             for n in p.fanout_viewers
         ],
         "enqueue": lambda stack: enqueue.run(
-            stack, p.enqueue_requests, p.enqueue_clients, p.first_lines
+            stack,
+            p.enqueue_requests,
+            p.enqueue_clients,
+            p.first_lines,
+            batch_sizes=p.batch_sizes,
+            batch_repeats=p.batch_repeats,
         ),
         "follow": lambda stack: follow.run(stack, p.follow_lines),
         "cancel": lambda stack: cancel.run(stack, p.cancel_samples),

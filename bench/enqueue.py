@@ -1,4 +1,5 @@
-"""Enqueue: ``POST /enqueue`` per second through the API, and enqueue -> first line.
+"""Enqueue: ``POST /enqueue`` per second through the API, tasks per second through batch
+submit, and enqueue -> first line.
 
 The rate: ``clients`` threads, each with its own kept-alive connection, share a fixed number of
 requests. The worker is stopped meanwhile, so the figure is the API's (validate, write the task,
@@ -11,10 +12,12 @@ POST until a subscribed client receives the command's first output record.
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from typing import Any
 
+import orjson
 import requests
 
 from bench.stack import Stack
@@ -25,15 +28,50 @@ from joblook.settings import Settings
 from joblook.taskqueue import make_celery
 
 
-def run(stack: Stack, requests_count: int, clients: int, first_lines: int) -> dict[str, Any]:
+def run(
+    stack: Stack,
+    requests_count: int,
+    clients: int,
+    first_lines: int,
+    *,
+    batch_sizes: tuple[int, ...] = (),
+    batch_repeats: int = 1,
+) -> dict[str, Any]:
     stack.worker.stop()
     try:
         api = _enqueue_rate(stack, requests_count, clients)
+        batches = [_batch_rate(stack, size, batch_repeats) for size in batch_sizes]
     finally:
         _purge_queue(stack)
         stack.worker.start()
         stack.wait_ready()
-    return {**api, "first_line": _first_lines(stack, first_lines)}
+    return {**api, "batch": batches, "first_line": _first_lines(stack, first_lines)}
+
+
+def _batch_rate(stack: Stack, size: int, repeats: int) -> dict[str, Any]:
+    """Tasks queued per second through ``POST /enqueue {"batch": [...]}``, one client: each
+    request's tasks over its time from sending to the 202 (the body is encoded beforehand, so
+    the client's JSON encoding is not counted). Median and best of ``repeats``."""
+    body = orjson.dumps({"batch": [{"cmd": f"true {i}"} for i in range(size)]})
+    headers = {"Content-Type": "application/json"}
+    seconds: list[float] = []
+    failed = 0
+    with requests.Session() as http:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            reply = http.post(stack.url("/enqueue"), data=body, headers=headers, timeout=120)
+            seconds.append(time.perf_counter() - start)
+            if reply.status_code != 202 or len(reply.json()["task_ids"]) != size:
+                failed += 1
+    seconds.sort()
+    return {
+        "batch_size": size,
+        "requests": repeats,
+        "median_s": round(statistics.median(seconds), 4),
+        "tasks_per_s": rate(size, statistics.median(seconds)),
+        "best_tasks_per_s": rate(size, seconds[0]),
+        "failed": failed,
+    }
 
 
 def _enqueue_rate(stack: Stack, total: int, clients: int) -> dict[str, Any]:

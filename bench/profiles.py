@@ -22,6 +22,8 @@ class Profile:
     cancel_samples: int
     search_lines: int = 0  # the log searched (issue #17)
     tail_lines: int = 0  # the long log opened at its end (0: none)
+    batch_sizes: tuple[int, ...] = (1_000, 10_000)  # tasks per batch-submit request
+    batch_repeats: int = 5  # requests of each size (the median is the figure)
 
 
 FULL = Profile(
@@ -56,6 +58,7 @@ QUICK = Profile(
     cancel_samples=3,
     search_lines=20_000,
     tail_lines=100_000,
+    batch_repeats=2,
 )
 
 # python -m bench --compose: latency and throughput only (local and through compose), larger than

@@ -24,6 +24,8 @@ services:
 
 client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   submit    run a command: joblook submit [--follow] [--timeout S] -- CMD...
+            or many: joblook submit --batch FILE (a command or JSON item per line)
+  run       run a named job: joblook run JOB [-p NAME=VALUE] [--sweep NAME=V1,V2 ...]
   logs      print a task's output: joblook logs ID [-f | --grep PATTERN]
   ls        list recent tasks: joblook ls [--grep TEXT [--output]]
   status    show a task
@@ -98,6 +100,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
         name: _client(name)
         for name in (
             "submit",
+            "run",
             "logs",
             "ls",
             "status",

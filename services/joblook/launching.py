@@ -1,13 +1,20 @@
-"""Queueing commands: a task's entry in the store, then its Celery message.
+"""Queueing commands: a task's entry in the store, then its run-task message.
 
-Used by the web (requests, re-runs, retries: ``web/launch.py``, ``web/submit.py``) and by the
-scheduler, which cannot import the web. A task's placement (its queue, the GPUs it asks for and
-the limits it counts against) travels in the message's kwargs, where the worker enforces it
-(``worker/admission.py``) and Flower shows it.
+Used by the web (requests, batches, sweeps, re-runs, retries: ``web/submit.py``, ``web/batch.py``)
+and by the scheduler, which cannot import the web. Two ways, one message: :func:`launch` records
+any number of tasks and pushes their messages (built by ``joblook.taskwire``) in one script call,
+for the web; :func:`launch_command` records one and sends it with Celery, for the scheduler
+(:func:`send_command` and :func:`signature` also send a retry's later attempts and a chain's
+steps). Both take the run task's kwargs from
+:func:`run_kwargs` and send to the placement's queue, so the worker cannot tell them apart.
+
+A task's placement (its queue, the GPUs it asks for and the limits it counts against) travels in
+the message's kwargs, where the worker enforces it (``worker/admission.py``) and Flower shows it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +24,11 @@ from celery.canvas import Signature
 from joblook import record
 from joblook.jobs import Job
 from joblook.queuenames import DEFAULT_QUEUE
-from joblook.store.logstore import LogStore
+from joblook.store.logstore import LogStore, NewTask
 from joblook.store.slots import job_scope, queue_scope
+from joblook.store.taskinfo import TaskInfo
 from joblook.taskqueue import RUN_TASK
+from joblook.taskwire import RunMessage, TaskWire
 
 
 @dataclass(frozen=True)
@@ -86,15 +95,10 @@ def launch_command(
     """Queue one command: a shell command line, or an argv (a named job's) shown as ``shown``.
     ``extra``: more fields for the store (``web/submit.py``: definition, retries, re-run link);
     ``schedule_id``: the schedule that started it."""
+    extra = (extra or {}) | ({"schedule_id": schedule_id} if schedule_id else {})
     task_id = task_id or record.new_task_id()
-    store.create_task(
-        task_id,
-        shown or str(cmd),
-        timeout=timeout,
-        placement=placement.shown,
-        extra=extra,
-        schedule_id=schedule_id,
-    )
+    one = plan(task_id, cmd, timeout, shown=shown, placement=placement, extra=extra)
+    store.create_tasks([one.task])
     send_command(celery, task_id, cmd, timeout, placement)
     return task_id
 
@@ -120,11 +124,7 @@ def signature(
     later_steps: list[str] | None = None,
 ) -> Signature:
     """The run task's message for one command (a chain's step: with the steps after it)."""
-    kwargs: dict[str, object] = placement.task_kwargs()
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    if later_steps:
-        kwargs["later_steps"] = later_steps
+    kwargs = run_kwargs(timeout, placement, later_steps)
     return celery.signature(
         RUN_TASK,
         args=[cmd],
@@ -133,3 +133,94 @@ def signature(
         immutable=True,
         queue=placement.queue,
     )
+
+
+def run_kwargs(
+    timeout: float | None, placement: Placement = PLAIN, later_steps: list[str] | None = None
+) -> dict[str, object]:
+    """The run task's keyword arguments: its placement, its timeout, a chain step's later
+    steps."""
+    kwargs: dict[str, object] = placement.task_kwargs()
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    if later_steps:
+        kwargs["later_steps"] = later_steps
+    return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A task checked and ready to queue: what the store records (``task``), what runs, where."""
+
+    task: NewTask
+    cmd: str | list[str]
+    placement: Placement = PLAIN
+
+    def message(self) -> RunMessage:
+        """Its run-task message, as :func:`send_command` would send it."""
+        kwargs = run_kwargs(self.task.timeout, self.placement)
+        return RunMessage(self.task.task_id, self.cmd, kwargs, self.placement.queue)
+
+
+def plan(
+    task_id: str,
+    cmd: str | list[str],
+    timeout: float | None,
+    *,
+    shown: str | None = None,
+    placement: Placement = PLAIN,
+    extra: dict[str, str] | None = None,
+    parent: str | None = None,
+    params: str | None = None,
+) -> Planned:
+    """One command (a shell line, or a named job's argv shown as ``shown``) and its task's
+    fields: its placement's queue and GPUs, and ``extra`` (as for :func:`launch_command`)."""
+    fields = {"queue": placement.queue, "gpus": str(placement.gpus), **(extra or {})}
+    return Planned(
+        NewTask(task_id, shown or str(cmd), timeout, parent, params, fields), cmd, placement
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ParentPlan:
+    """The parent a sweep's runs are grouped under."""
+
+    task_id: str
+    kind: str
+    cmd: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Launched:
+    """What :func:`launch` queued: the tasks' ids in order, when, and their parent's view."""
+
+    task_ids: list[str]
+    created_at: str
+    planned: Sequence[Planned]
+    parent: TaskInfo | None = None
+
+    def news(self, most: int) -> list[TaskInfo]:
+        """The views to announce: the parent, and the last ``most`` tasks (built only for
+        those: building ten thousand cost more than queueing them)."""
+        infos = [p.task.info(self.created_at) for p in self.planned[-most:]]
+        return [self.parent, *infos] if self.parent is not None else infos
+
+
+def launch(
+    store: LogStore, wire: TaskWire, planned: Sequence[Planned], parent: ParentPlan | None = None
+) -> Launched:
+    """Record and queue ``planned`` in one round trip, then their parent in one more. Not the
+    parent first: until its runs exist a parent reads as gone (as one whose runs all expired
+    does), and listing tasks deletes what reads as gone."""
+    steps = [p.task.task_id for p in planned]
+    runs = [p.message() for p in planned]
+    now = store.create_tasks(
+        [p.task for p in planned], wire.envelopes(runs), wire.sent_events(runs)
+    )
+    if parent is None:
+        return Launched(steps, now, planned)
+    store.create_parent(parent.task_id, parent.kind, parent.cmd, steps, extra=parent.fields)
+    view = TaskInfo(parent.task_id, parent.cmd, record.State.PENDING.value, None, now,
+                    kind=parent.kind, steps=steps)  # fmt: skip
+    return Launched(steps, now, planned, view)

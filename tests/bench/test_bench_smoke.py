@@ -49,6 +49,10 @@ def test_quick_bench_writes_every_figure_and_loses_no_line(tmp_path: Path) -> No
     for fan in results["fanout"]:
         assert fan["lost"] == 0 and fan["viewers_complete"] == fan["viewers"], fan
     assert results["enqueue"]["failed"] == 0 and results["enqueue"]["first_line"]["lost"] == 0
+    batches = results["enqueue"]["batch"]
+    assert [b["batch_size"] for b in batches] == [1_000, 10_000]
+    assert all(b["failed"] == 0 and b["tasks_per_s"] > 0 for b in batches), batches
+    assert sum(row["metric"].startswith("batch submit") for row in table) == 2
     assert results["relay"]["lost"] == 0
     follow = results["follow"]
     assert follow["finished"] and follow["in_order"], follow

@@ -78,6 +78,21 @@ def test_a_task_runs_on_a_worker_of_its_queue_with_its_gpu_in_cuda_visible_devic
     assert task["gpu_ids"] == [shown.strip().removeprefix("gpu=")]
 
 
+def test_a_batch_item_on_another_queue_runs_on_a_worker_of_that_queue(queues: Stack) -> None:
+    items = [
+        {"cmd": 'echo "gpu=$CUDA_VISIBLE_DEVICES"', "queue": "gpu", "gpus": 1},
+        {"cmd": 'echo "default=$CUDA_VISIBLE_DEVICES"'},
+    ]
+    on_gpu, on_default = queues.enqueue_json({"batch": items})["task_ids"]
+    gpu_task, default_task = _finished(queues, on_gpu), _finished(queues, on_default)
+    assert gpu_task["state"] == default_task["state"] == "SUCCESS"
+    assert (gpu_task["queue"], gpu_task["gpus"]) == ("gpu", 1)
+    # Only the gpu queue's worker has the (fake) GPUs fake0 and fake1 to hand out.
+    gpu_out = output_of(queues.wait_finished(on_gpu)["records"], "stdout")
+    assert gpu_out in ("gpu=fake0\n", "gpu=fake1\n")
+    assert "fake" not in output_of(queues.wait_finished(on_default)["records"], "stdout")
+
+
 def test_gpu_tasks_never_share_a_gpu_and_one_too_many_waits_pending(queues: Stack) -> None:
     # The worker has 3 processes but 2 GPUs: the third task must wait for a GPU, not share one.
     ids = [queues.enqueue("sleep 2", queue="gpu", gpus=1) for _ in range(3)]

@@ -57,6 +57,27 @@ def test_the_last_failure_is_the_final_state_when_retries_run_out(stack: Stack) 
     assert (task["state"], task["exit_code"], len(task["attempts"])) == ("FAILURE", 3, 2)
 
 
+def test_a_batch_item_with_retries_is_retried_until_it_succeeds(
+    stack: Stack, tmp_path: Path
+) -> None:
+    items = [{"cmd": flaky(tmp_path / "n", 2), "retries": 2, "retry_delay": 0.3}, {"cmd": "true"}]
+    first, plain = stack.enqueue_json({"batch": items})["task_ids"]
+    task = wait_ended(stack, first)
+    assert (task["state"], len(task["attempts"])) == ("SUCCESS", 2)
+    assert output_of(stack.wait_finished(task["attempts"][1])["records"], "stdout") == "run 2\n"
+    assert "attempts" not in wait_ended(stack, plain)
+
+
+def test_a_batch_item_can_be_rerun_on_its_own(stack: Stack) -> None:
+    [old] = stack.enqueue_json({"batch": [{"cmd": "echo item"}], "timeout": 30})["task_ids"]
+    stack.wait_finished(old)
+    reply = stack.http.post(stack.url(f"/tasks/{old}/rerun"), json={}, timeout=10)
+    assert reply.status_code == 202
+    new = reply.json()["task_id"]
+    assert output_of(stack.wait_finished(new)["records"], "stdout") == "item\n"
+    assert (stack.task(new)["rerun_of"], stack.task(new)["timeout"]) == (old, 30)
+
+
 def test_a_rerun_runs_the_command_again_as_a_new_linked_task(stack: Stack) -> None:
     old = stack.enqueue("echo again", timeout=30)
     stack.wait_finished(old)

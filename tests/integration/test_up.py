@@ -123,6 +123,21 @@ def test_joblook_up_runs_a_command_from_http_to_the_permanent_log(up: Up) -> Non
     assert f"http://127.0.0.1:{up.web_port}/?token=" in up.output.read_text()
 
 
+def test_flower_lists_a_task_still_waiting_in_its_queue(up: Up) -> None:
+    body = {"cmd": "echo never taken", "queue": "unserved"}  # no worker of up serves it
+    task_id = up.http.post(f"{up.url}/enqueue", json=body, timeout=10).json()["task_id"]
+    flower = f"http://127.0.0.1:{up.flower_port}"
+
+    def in_flower() -> dict | None:
+        tasks = requests.get(f"{flower}/api/tasks", auth=up.flower_login(), timeout=10).json()
+        return tasks.get(task_id)
+
+    # Only the task-sent event the web publishes when it queues the task can tell Flower of it.
+    seen = wait_for(in_flower, 30, "Flower to list the queued task")
+    assert (seen["name"], seen["state"]) == ("joblook.run", "PENDING")
+    assert "'queue': 'unserved'" in seen["kwargs"]
+
+
 def test_joblook_up_runs_a_scheduler_that_fires_a_schedule(tmp_path: Path) -> None:
     with started(Up(tmp_path, JOBLOOK_SCHEDULE_MIN_INTERVAL="1")) as running:
         body = {"every": 1, "cmd": "echo scheduled by up"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import orjson
 import pytest
@@ -108,3 +109,9 @@ def test_output_text_joins_both_output_streams_and_skips_status() -> None:
     assert record.output_text(objs) == "a\nb"
     assert record.status_of(objs[1]) == ("STARTED", None)
     assert record.status_of(objs[0]) is None
+
+
+def test_task_ids_made_in_bulk_are_distinct_canonical_version_4_uuids() -> None:
+    ids = record.new_task_ids(1000)
+    assert len(set(ids)) == 1000
+    assert all(record.is_task_id(i) and uuid.UUID(i).version == 4 for i in ids)

@@ -31,6 +31,10 @@ class Client:
     def rerun(self, task_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         return self._json("POST", f"/tasks/{quote(task_id)}/rerun", changes)
 
+    def enqueue_json(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /enqueue with any of its forms (a job, a sweep, a batch); its reply."""
+        return self._json("POST", "/enqueue", body)
+
     def task(self, task_id: str) -> dict[str, Any]:
         return self._json("GET", f"/tasks/{quote(task_id)}")
 

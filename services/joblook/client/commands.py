@@ -15,8 +15,9 @@ import sys
 from typing import Any
 
 from joblook import record
-from joblook.client import rerun, schedules, users
+from joblook.client import batchfile, rerun, schedules, users
 from joblook.client.api import DEFAULT_URL, ApiError, Client
+from joblook.client.batchfile import BatchFileError
 
 EPILOG = (
     f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment "
@@ -26,6 +27,12 @@ EPILOG = (
 
 
 def submit(client: Client, args: argparse.Namespace) -> int:
+    if args.batch is not None:
+        if args.cmd or args.follow:
+            raise BatchFileError("--batch takes no command and no --follow")
+        return submit_batch(client, args.batch, args.timeout)
+    if not args.cmd:
+        raise BatchFileError("give the command (CMD) after --, or --batch FILE")
     words: list[str] = args.cmd
     cmd = words[0] if len(words) == 1 else shlex.join(words)
     task_id = client.enqueue(
@@ -40,6 +47,35 @@ def submit(client: Client, args: argparse.Namespace) -> int:
         return 0
     print(f"joblook: task {task_id}", file=sys.stderr)
     return follow_output(client, task_id)
+
+
+def submit_batch(client: Client, path: str, timeout: float | None) -> int:
+    """Queue every task of a batch file (``-``: stdin), 10,000 per request; print their ids."""
+    with sys.stdin if path == "-" else open(path, encoding="utf-8") as lines:
+        for chunk in batchfile.chunks(batchfile.items(lines)):
+            body: dict[str, Any] = {"batch": chunk}
+            if timeout is not None:
+                body["timeout"] = timeout
+            print("\n".join(client.enqueue_json(body)["task_ids"]), flush=True)
+    return 0
+
+
+def run(client: Client, args: argparse.Namespace) -> int:
+    """Run a named job once, or (``--sweep``) once per combination of the swept values."""
+    body: dict[str, Any] = {"job": args.job}
+    params = batchfile.assignments(args.param, many=False)
+    if params:
+        body["params"] = params
+    if args.sweep:
+        body["sweep"] = batchfile.assignments(args.sweep, many=True)
+    if args.timeout is not None:
+        body["timeout"] = args.timeout
+    reply = client.enqueue_json(body)
+    print(reply["task_id"])
+    if args.sweep:
+        print(f"joblook: {len(reply['steps'])} runs: {client.base_url}/sweep?task_id="
+              f"{reply['task_id']}", file=sys.stderr)  # fmt: skip
+    return 0
 
 
 def logs(client: Client, args: argparse.Namespace) -> int:
@@ -142,8 +178,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="send its end to this Apprise URL (slack://..., mailto://...); repeatable",
     )
-    p.add_argument("cmd", nargs="+", metavar="CMD", help="the command (put it after --)")
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="queue a task per line of FILE (- for stdin): a shell command, or a JSON item like "
+        '{"job": "train", "params": {"lr": 0.1}}; prints their ids',
+    )
+    p.add_argument("cmd", nargs="*", metavar="CMD", help="the command (put it after --)")
     p.set_defaults(run=submit)
+    p = sub.add_parser(
+        "run",
+        help="run a named job, or sweep its parameters",
+        epilog=EPILOG,
+        description="Queue a named job (GET /jobs lists them). Each --sweep NAME=V1,V2 adds a "
+        "swept parameter: one run per combination, under a parent whose id is printed.",
+    )
+    p.add_argument("job")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--sweep", "-s", action="append", default=[], metavar="NAME=V1,V2")
+    p.add_argument("--timeout", type=float, metavar="S", help="kill each run after S seconds")
+    p.set_defaults(run=run)
     p = sub.add_parser("logs", help="print a task's output", epilog=EPILOG)
     p.add_argument("task_id")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
@@ -233,8 +287,11 @@ def main(argv: list[str]) -> int:
     client = Client(os.environ.get("JOBLOOK_URL") or DEFAULT_URL, token)
     try:
         return int(args.run(client, args))
-    except ApiError as exc:
+    except (ApiError, OSError) as exc:
         print(f"joblook: {exc}", file=sys.stderr)
         return 1
+    except BatchFileError as exc:
+        print(f"joblook: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from operator import attrgetter
@@ -29,7 +29,7 @@ from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
 
-__all__ = ["Appended", "LogStore", "TaskInfo", "decode_records"]
+__all__ = ["Appended", "LogStore", "NewTask", "TaskInfo", "decode_records"]
 
 LIST_PAGE = 200  # task ids read per step while listing
 LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
@@ -39,6 +39,38 @@ LIST_SCAN_LIMIT = 20_000  # a state filter looks back at most this many tasks
 POOL_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 20.0
 RECONNECT_TRIES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    """A task about to be queued: its command as shown, its timeout, its chain, group or sweep,
+    (a sweep's run) the parameters it runs with, as JSON text, and ``fields``: the rest of its
+    hash (placement, definition, retries, re-run link, schedule: ``launching.task_fields``)."""
+
+    task_id: str
+    cmd: str
+    timeout: float | None = None
+    parent: str | None = None
+    params: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def watched(self) -> bool:
+        """Retried tasks are watched for their failure (``store/attempts.py``)."""
+        return int(self.fields.get("retries") or 0) > 0
+
+    def hash(self, now: str) -> dict[str, str]:
+        """Its task hash, as created at ``now``."""
+        own = {"cmd": self.cmd, "timeout": "" if self.timeout is None else str(self.timeout)}
+        if self.parent:
+            own["parent"] = self.parent
+        if self.params is not None:
+            own["params"] = self.params
+        return created_fields({**self.fields, **own}, now)
+
+    def info(self, now: str) -> TaskInfo:
+        """Its view as created at ``now``, without reading it back."""
+        return TaskInfo.from_fields(self.task_id, self.hash(now), 0)
 
 
 @dataclass(slots=True)
@@ -72,6 +104,7 @@ class LogStore:
         self._lost = client.register_script(scripts.joinpath("lost.lua").read_text())
         self._read_event = client.register_script(scripts.joinpath("read_event.lua").read_text())
         self._append_id = client.register_script(scripts.joinpath("append_id.lua").read_text())
+        self._create_many = client.register_script(scripts.joinpath("create.lua").read_text())
         self.lines = LineIndex(client)
 
     @classmethod
@@ -109,13 +142,12 @@ class LogStore:
         ``placement``: its queue and the GPUs it asks for; ``extra``: more fields (its
         definition, retries, the task it re-runs: ``web/submit.py``); ``schedule_id``: the
         schedule that started it. A task with retries is watched for its failure
-        (``store/attempts.py``) from the same transaction."""
-        fields = {"cmd": cmd, "timeout": "" if timeout is None else str(timeout)}
+        (``store/attempts.py``) from the same script call."""
+        fields: dict[str, str] = {}
         if placement is not None:
             fields |= {"queue": placement[0], "gpus": str(placement[1])}
-        fields |= ({"parent": parent} if parent else {}) | (extra or {})
-        fields |= {"schedule_id": schedule_id} if schedule_id else {}
-        self._create(task_id, fields, watch=int(fields.get("retries") or 0) > 0)
+        fields |= (extra or {}) | ({"schedule_id": schedule_id} if schedule_id else {})
+        self.create_tasks([NewTask(task_id, cmd, timeout, parent, fields=fields)])
 
     def create_parent(
         self,
@@ -125,17 +157,13 @@ class LogStore:
         steps: list[str],
         extra: dict[str, str] | None = None,
     ) -> None:
-        """Record a chain or group; its state is always derived from its steps."""
-        fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode()}
-        self._create(task_id, fields | (extra or {}))
-
-    def _create(self, task_id: str, fields: dict[str, str], watch: bool = False) -> None:
+        """Record a chain, group or sweep; its state is always derived from its steps.
+        ``extra``: more fields of its own (its definition, a sweep's grid)."""
+        fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode(), **(extra or {})}
         now = record.timestamp()
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(keys.task(task_id), mapping=created_fields(fields, now))
         pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
-        if watch:
-            pipe.sadd(keys.RETRY_WATCH, task_id)
         pipe.execute()
 
     def mark_cancelled_by(self, task_ids: list[str], name: str) -> None:
@@ -148,6 +176,35 @@ class LogStore:
     def add_rerun(self, task_id: str, rerun_id: str) -> None:
         """Note on a task that ``rerun_id`` re-runs it (nothing if the task has expired)."""
         self._append_id(keys=[keys.task(task_id)], args=["reruns", rerun_id])
+
+    def create_tasks(
+        self,
+        tasks: Sequence[NewTask],
+        messages: Sequence[tuple[str, bytes]] = (),
+        events: tuple[str, Sequence[bytes]] | None = None,
+    ) -> str:
+        """Record ``tasks`` as PENDING and index them, all created now (which it returns), watch
+        the retried ones, then push each of ``messages`` (queue, envelope) onto its queue's list
+        and publish ``events`` (a channel, and each message's task-sent event) on the channel:
+        one script call (``create.lua``), however many tasks. (Not in a pipeline: there,
+        redis-py asks SCRIPT EXISTS first, a second round trip for every call; alone, it runs
+        EVALSHA and loads the script only when Redis answers NOSCRIPT.)"""
+        now = record.timestamp()
+        if not tasks:
+            return now
+        channel, sent = events or ("", [b""] * len(messages))
+        args: list[object] = [now, _epoch_of(now), len(tasks), channel]
+        for new in tasks:
+            fields = new.hash(now)
+            args += [new.task_id, "1" if new.watched else "", len(fields)]
+            args += itertools.chain.from_iterable(fields.items())
+        queues = list(dict.fromkeys(queue for queue, _ in messages))
+        place = {queue: i for i, queue in enumerate(queues, start=1)}
+        for (queue, envelope), event in zip(messages, sent, strict=True):
+            args += [place[queue], envelope, event]
+        task_keys = [keys.task(new.task_id) for new in tasks]
+        self._create_many(keys=[*task_keys, keys.TASKS, keys.RETRY_WATCH, *queues], args=args)
+        return now
 
     def append(
         self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None
@@ -187,6 +244,15 @@ class LogStore:
     def series(self, task_id: str) -> bytes:
         """The task's metric series as ``{"series": {name: [[step, value], ...]}}`` JSON."""
         return metrics.read_series(self.redis, SeriesKeys.of(task_id))
+
+    def latest_metrics(self, task_ids: list[str]) -> list[dict[str, float]]:
+        """Each task's metrics as of their latest points (name -> value)."""
+        return metrics.latest_values(self.redis, task_ids)
+
+    def sweep(self, task_id: str) -> tuple[str | None, dict[str, list[object]] | None]:
+        """A sweep's job and parameter grid (None, None for any other task)."""
+        job, grid = self.redis.hmget(keys.task(task_id), "job", "sweep")
+        return (job.decode() if job else None), (orjson.loads(grid) if grid else None)
 
     def last_seq(self, task_id: str) -> int:
         """The highest seq stored contiguously from 1 (0 when nothing is stored)."""

@@ -86,6 +86,27 @@ def read_series(client: redis.Redis, keys: SeriesKeys) -> bytes:
     return b'{"series":{' + b",".join(parts) + b"}}"
 
 
+def latest_values(client: redis.Redis, task_ids: list[str]) -> list[dict[str, float]]:
+    """Each task's metrics as of its latest point (name -> value), in order of first appearance:
+    one round trip for any number of tasks."""
+    pipe = client.pipeline(transaction=False)
+    for task_id in task_ids:
+        of = SeriesKeys.of(task_id)
+        pipe.hgetall(of.index)
+        pipe.hgetall(of.state)
+    replies = pipe.execute()
+    latest: list[dict[str, float]] = []
+    for i in range(len(task_ids)):
+        index, state = replies[2 * i], replies[2 * i + 1]
+        values: dict[str, float] = {}
+        for name, number in sorted(index.items(), key=lambda item: int(item[1])):
+            point = state.get(number + b":last")
+            if point is not None:
+                values[name.decode()] = orjson.loads(point)[1]
+        latest.append(values)
+    return latest
+
+
 def decode_points(flat: list[bytes]) -> dict[str, list[bytes]]:
     """append.lua's flat ``name, point, name, point...`` reply, grouped by series."""
     grouped: dict[str, list[bytes]] = {}

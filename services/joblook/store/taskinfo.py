@@ -27,7 +27,7 @@ class TaskInfo:
     worker: str | None = None
     message: str | None = None
     timeout: float | None = None
-    kind: str | None = None  # "chain" or "group" for a parent, None for a command
+    kind: str | None = None  # "chain", "group" or "sweep" for a parent, None for a command
     parent: str | None = None
     steps: list[str] = field(default_factory=list)
     progress: float | None = None  # 0 to 1, the latest the output showed (joblook.progress)
@@ -57,6 +57,7 @@ class TaskInfo:
     # tasks queued before it was kept. And who asked for it to be cancelled.
     submitted_by: str | None = None
     cancelled_by: str | None = None
+    params: dict[str, object] | None = None  # a sweep's run: the parameters it runs with
 
     @classmethod
     def from_fields(cls, task_id: str, fields: dict[str, str], records: int) -> TaskInfo:
@@ -100,6 +101,7 @@ class TaskInfo:
             notify=_json(fields.get("notify"), []),
             submitted_by=fields.get("submitted_by") or None,
             cancelled_by=fields.get("cancelled_by") or None,
+            params=json.loads(fields["params"]) if fields.get("params") else None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -146,6 +148,8 @@ class TaskInfo:
             data["schedule_id"] = self.schedule_id
         if self.notify:
             data["notify"] = [mask(url) for url in self.notify]
+        if self.params is not None:
+            data["params"] = self.params
         return data
 
     def with_last_attempt(self, last: TaskInfo) -> TaskInfo:

@@ -11,6 +11,7 @@ from joblook.settings import Settings, SettingsError
 from joblook.store.artifacts.backends import open_store, s3_options
 from joblook.store.logstore import LogStore
 from joblook.taskqueue import make_celery
+from joblook.taskwire import TaskWire
 from joblook.web import (
     accounts,
     api,
@@ -29,6 +30,7 @@ from joblook.web import (
     pages,
     rerun,
     schedules,
+    sweeps,
     tasks,
 )
 from joblook.web.acks import AckWindow
@@ -56,6 +58,7 @@ def create_app(
     app.extensions["joblook.store"] = store
     app.extensions["celery"] = make_celery(settings)
     app.extensions["joblook.artifacts"] = open_store(settings.artifacts_url, s3_options(settings))
+    app.extensions["joblook.wire"] = TaskWire(app.extensions["celery"])
     app.extensions["joblook.workers"] = WorkerCount()  # kept counting by ``joblook web``
     try:
         app.extensions["joblook.jobs"] = jobs.load(settings.jobs_file) if settings.jobs_file else {}
@@ -74,6 +77,7 @@ def create_app(
     app.register_blueprint(artifacts.bp)
     app.register_blueprint(accounts.bp)
     web_metrics = metrics.init_app(app)
+    app.register_blueprint(sweeps.bp)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)

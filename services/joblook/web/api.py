@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import orjson
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from joblook import record
 from joblook.jobs import Job
@@ -32,6 +32,9 @@ bp = Blueprint("api", __name__)
 auth.protect(bp, "the API")
 
 TEXT_PAGE = 10_000  # records per read while streaming a text log
+# A batch's whole body: 10,000 commands of up to 1.6 KiB each, as /sync's own bound (its 64 MiB)
+# is not the user token's to use.
+ENQUEUE_MAX_BYTES = 16 * 1024 * 1024
 
 
 def _settings() -> Settings:
@@ -49,22 +52,37 @@ def _store() -> LogStore:
         {202: EnqueueReply},
         (400, "A malformed request, or more GPUs than any worker of the queue has."),
         (403, "Wrong token, or the command policy refuses the command."),
+        (413, "Body too large, or more than 10,000 tasks (a batch's items, a sweep's runs)."),
         503,
     ),
     tags=["tasks"],
 )
 def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
-    """Queue a shell command, or a chain or group of them; replies 202 with the task id(s).
+    """Queue a shell command, a named job, a chain, group or batch of them, or a sweep; replies
+    202 with the task id(s).
 
     A chain runs its steps in order and stops at the first failure (later steps end REVOKED and
     never run); a group runs them in parallel. Each step is a task with its own log.
 
     A command or job with `retries` runs again after a failure, each attempt a task of its own
     linked to the first (`attempt`, `attempts`), after `retry_delay` seconds, doubling.
+
+    A `batch` queues up to 10,000 commands or named jobs at once, and replies with their ids in
+    order. A `job` with a `sweep` (parameter -> values) queues one run per combination, grouped
+    under a parent (its page: `/sweep?task_id=`). Every item or run is checked before any is
+    queued: one refusal (its `index` in `detail`) refuses the whole request. Either is queued in
+    one Redis transaction: all of its tasks, or none.
     """
     queued = submit.submit(json.root, submitted_by=auth.caller().name)
     auth.note(RUN, task_id=queued.task_id)
     return queued.reply(), 202
+
+
+@bp.before_request
+def _room_for_batches() -> None:
+    """A batch of 10,000 commands is larger than other requests may be (MAX_BODY_BYTES)."""
+    if request.endpoint == "api.enqueue":
+        request.max_content_length = ENQUEUE_MAX_BYTES
 
 
 @bp.get("/permlog")

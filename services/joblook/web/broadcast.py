@@ -7,9 +7,11 @@ Sent through Socket.IO's message queue, so clients of every web process hear it.
 from __future__ import annotations
 
 from joblook.store.logstore import LogStore
+from joblook.store.taskinfo import TaskInfo
 from joblook.web.extensions import socketio
 
 TASKS_ROOM = "tasks"
+NEWS_MAX = 50  # new tasks announced per request: a page of the task list (the newest)
 
 
 def task_changed(store: LogStore, task_ids: list[str]) -> None:
@@ -33,3 +35,12 @@ def output_matched(text: str, task: dict[str, object]) -> None:
     """Emit an ``output_match`` event to the task list: lines of ``task`` just added match the
     output filter ``text`` of a home page (``outputwatch.py``)."""
     socketio.emit("output_match", {"q": text, "task": task}, to=TASKS_ROOM)
+
+
+def tasks_created(infos: list[TaskInfo]) -> None:
+    """Announce new tasks as they were created: nothing to read back, as they are PENDING and
+    nobody can have changed them yet. Callers pass a batch's or sweep's parent and only its last
+    NEWS_MAX runs: that many fill the task list, and every emit costs the web time (a page
+    showing all of a sweep's runs reads them itself)."""
+    for info in infos:
+        socketio.emit("task", info.to_json(), to=[TASKS_ROOM, info.task_id])

@@ -107,6 +107,20 @@ def on_cancel(data: Any) -> dict[str, object]:
     return {"ok": True, "cancel_requested": cancelled}
 
 
+@socketio.on("watch_runs")
+def on_watch_runs(data: Any) -> dict[str, object]:
+    """The sweep page asks for the ``task``, ``progress`` and ``metrics`` events of a parent and
+    of each of its runs (their rooms), without their output."""
+    if not isinstance(data, dict) or not record.is_task_id(data.get("task_id")):
+        return {"ok": False, "error": "watch_runs needs {task_id: <uuid>}"}
+    info = current_app.extensions["joblook.store"].task(data["task_id"])
+    if info is None or info.kind is None:
+        return {"ok": False, "error": "not a chain, group or sweep"}
+    for room in [info.task_id, *info.steps]:
+        join_room(room)
+    return {"ok": True, "runs": len(info.steps)}
+
+
 @socketio.on("disconnect")
 def on_disconnect(*_reason: object) -> None:
     """The connection is gone: forget its subscriptions."""

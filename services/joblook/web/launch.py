@@ -1,4 +1,5 @@
-"""Turning an enqueue request into Celery work: one command, a chain, or a group.
+"""Turning an enqueue request into Celery work: a chain or a group (one command, a batch or a
+sweep: ``joblook.launching.launch``, through ``web/submit.py``).
 
 Chains and groups are Celery canvases of the same task, one signature per step, each with a task
 id of its own (so every step has its own log and page). Signatures are immutable: a step's
@@ -15,7 +16,7 @@ from joblook import record
 from joblook.launching import PLAIN, Placement, launch_command, send_command, signature
 from joblook.store.logstore import LogStore
 
-KINDS = ("chain", "group")
+KINDS = ("chain", "group", "sweep")
 ARROWS = {"chain": " → ", "group": " ∥ "}
 __all__ = ["ARROWS", "KINDS", "launch_command", "launch_steps", "send_command"]
 

@@ -8,6 +8,7 @@ refuse with their own words (``refusing``); ``{name}`` in them is the field's na
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -40,6 +41,7 @@ from joblook.web.launch import KINDS
 MAX_SAFE_INTEGER = 2**53 - 1
 TIMEOUT_BELOW = 1_000_000_000  # seconds: a timeout is above 0 and below this
 MAX_STEPS = 100  # commands in one chain or group
+MAX_BATCH = 10_000  # tasks one request may queue: a batch's items, a sweep's combinations
 TASKS_DEFAULT, TASKS_MAX = 50, 500  # GET /tasks: a page's size when not asked, and at most
 MAX_RETRIES = 32  # attempts after the first
 MAX_RETRY_DELAY = 24 * 60 * 60.0  # seconds: the longest first retry delay a request may ask for
@@ -341,6 +343,45 @@ class JobForm(Shape):
     notify: Notify = None
 
 
+Grid = Annotated[
+    dict[
+        str,
+        Annotated[
+            list[JsonValue], Field(min_length=1), refusing("{name} must be a non-empty list")
+        ],
+    ],
+    Field(min_length=1),
+    refusing("{name} must map each swept parameter to a non-empty list of values"),
+]
+
+
+class JobRequest(JobForm):
+    """A named job; with ``sweep``, one run per combination of the swept values."""
+
+    sweep: Grid | None = Field(
+        None,
+        description="Parameter -> values: one run per combination (the cartesian product, at "
+        f"most {MAX_BATCH:,}), each with `params` plus its values, grouped under one parent.",
+        examples=[{"lr": [0.1, 0.01], "seed": [1, 2, 3]}],
+    )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> JobRequest:
+        if self.sweep is None:
+            return self
+        both = sorted(set(self.sweep) & set(self.params or {}))
+        if both:
+            raise PydanticCustomError(REFUSED, f"{', '.join(both)}: in both params and sweep")
+        runs = math.prod(len(values) for values in self.sweep.values())
+        if runs > MAX_BATCH:
+            raise PydanticCustomError(
+                TOO_MANY,
+                f"a sweep may have at most {MAX_BATCH:,} combinations",
+                {"detail": {"combinations": runs, "max": MAX_BATCH}},
+            )
+        return self
+
+
 class ChainForm(Shape):
     chain: Steps
     timeout: Timeout = None
@@ -355,13 +396,43 @@ class GroupForm(Shape):
     gpus: Gpus = None
 
 
+def _item_of(body: object) -> str | None:
+    given = [key for key in ("cmd", "job") if isinstance(body, dict) and key in body]
+    return given[0] if len(given) == 1 else None
+
+
+BatchItem = Annotated[
+    Annotated[CommandForm, Tag("cmd")] | Annotated[JobForm, Tag("job")],
+    Discriminator(
+        _item_of,
+        custom_error_type=REFUSED,
+        custom_error_message="each item needs exactly one of cmd or job",
+    ),
+]
+
+
+class BatchForm(Shape):
+    batch: Annotated[
+        list[BatchItem],
+        Field(min_length=1, max_length=MAX_BATCH),
+        refusing(f"{{name}} must be a list of 1 to {MAX_BATCH:,} tasks"),
+    ] = Field(
+        description="Tasks to queue at once, each a `cmd` or a `job` (with `params`) request "
+        "as `POST /enqueue` takes it: `timeout`, `queue`, `gpus`, `retries`, `retry_delay`.",
+        examples=[[{"cmd": "python train.py --lr 0.1"}, {"job": "train", "params": {"lr": 0.01}}]],
+    )
+    timeout: Timeout = Field(None, description="The timeout of each item that names none.")
+
+
 FORMS: dict[str, type[Shape]] = {
     "cmd": CommandForm,
-    "job": JobForm,
+    "job": JobRequest,
     "chain": ChainForm,
     "group": GroupForm,
+    "batch": BatchForm,
 }
 ENQUEUE_KEYS = frozenset(key for form in FORMS.values() for key in form.model_fields)
+TOO_MANY = "too_many"  # the error type of a request over MAX_BATCH tasks: 413
 
 
 def _form_of(body: object) -> str | None:
@@ -373,15 +444,16 @@ class EnqueueRequest(
     RootModel[
         Annotated[
             Annotated[CommandForm, Tag("cmd")]
-            | Annotated[JobForm, Tag("job")]
+            | Annotated[JobRequest, Tag("job")]
             | Annotated[ChainForm, Tag("chain")]
-            | Annotated[GroupForm, Tag("group")],
+            | Annotated[GroupForm, Tag("group")]
+            | Annotated[BatchForm, Tag("batch")],
             Discriminator(_form_of),
         ]
     ]
 ):
-    """Exactly one of `cmd`, `job` (with `params`), `chain` (in order) or `group` (in
-    parallel)."""
+    """Exactly one of `cmd`, `job` (with `params`, and optionally a `sweep`), `chain` (in
+    order), `group` (in parallel) or `batch` (up to 10,000 tasks at once)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -394,19 +466,38 @@ class EnqueueRequest(
             raise PydanticCustomError("unknown_keys", "unknown keys", {"detail": detail})
         form = _form_of(body)
         if form is None:
-            raise PydanticCustomError(REFUSED, "send exactly one of cmd, job, chain or group")
-        if "params" in body and form != "job":
-            raise PydanticCustomError(REFUSED, "params go with job")
-        if form in ("chain", "group") and {"retries", "retry_delay"} & set(body):
+            raise PydanticCustomError(
+                REFUSED, "send exactly one of cmd, job, chain, group or batch"
+            )
+        for key in ("params", "sweep"):
+            if key in body and form != "job":
+                raise PydanticCustomError(REFUSED, f"{key} go with job")
+        if form in ("chain", "group", "batch") and {"retries", "retry_delay"} & set(body):
             raise PydanticCustomError(REFUSED, "retries go with cmd or job (a step's own)")
         if form in ("chain", "group") and "notify" in body:
             raise PydanticCustomError(REFUSED, "notify goes with cmd or job")
+        if form == "batch" and {"queue", "gpus"} & set(body):
+            raise PydanticCustomError(REFUSED, "queue and gpus go with a batch's items")
+        items = body.get("batch")
+        if isinstance(items, list) and len(items) > MAX_BATCH:  # before reading any of them
+            raise PydanticCustomError(
+                TOO_MANY,
+                f"a batch may hold at most {MAX_BATCH:,} tasks: send the rest in another",
+                {"detail": {"items": len(items), "max": MAX_BATCH}},
+            )
         return body
 
 
 class EnqueueReply(Shape):
-    task_id: TaskId = Field(description="The task; for a chain or group, the parent.")
-    steps: list[TaskId] = Field(None, description="A chain's or group's.")  # type: ignore[assignment]
+    task_id: TaskId = Field(  # type: ignore[assignment]
+        None, description="The task; for a chain, group or sweep, the parent. Not for a batch."
+    )
+    steps: list[TaskId] = Field(  # type: ignore[assignment]
+        None, description="A chain's, group's or sweep's (a sweep's in the grid's order)."
+    )
+    task_ids: list[TaskId] = Field(  # type: ignore[assignment]
+        None, description="A batch's, in the order of its items."
+    )
 
 
 class JobList(Shape):
@@ -441,7 +532,12 @@ class Task(Shape):
     timeout: float | None
     kind: Literal[KINDS] = Field(None, description="A parent's.")  # type: ignore[valid-type]
     steps: list[TaskId] = Field(None, description="A parent's.")  # type: ignore[assignment]
-    parent: TaskId = Field(None, description="A step's chain or group.")  # type: ignore[assignment]
+    parent: TaskId = Field(  # type: ignore[assignment]
+        None, description="A step's chain, group or sweep."
+    )
+    params: dict[str, JsonValue] = Field(  # type: ignore[assignment]
+        None, description="A sweep's run: the parameters it runs with."
+    )
     progress: float | None = Field(
         ge=0,
         le=1,
@@ -593,6 +689,32 @@ class Metrics(Shape):
     series: dict[str, list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = Field(
         description="Series name -> its `[step, value]` points, oldest first."
     )
+
+
+class Run(Shape):
+    """One run of a chain, group or sweep, as its parent's page lists it."""
+
+    task_id: TaskId
+    cmd: str | None
+    params: dict[str, JsonValue] | None = Field(description="A sweep run's parameters.")
+    state: State
+    exit_code: ExitCode
+    progress: float | None = Field(ge=0, le=1)
+    started_at: Stamp
+    finished_at: Stamp
+    metrics: dict[str, float] = Field(description="Each metric's latest value.")
+
+
+class RunList(Shape):
+    """A parent and its runs, in order (a sweep's in its grid's order)."""
+
+    task_id: TaskId
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    cmd: str | None
+    state: State
+    job: str | None = Field(description="A sweep's job.")
+    sweep: dict[str, list[JsonValue]] | None = Field(description="A sweep's grid.")
+    runs: list[Run]
 
 
 # --- service ------------------------------------------------------------------------------------

@@ -71,6 +71,13 @@ def accounts() -> Response:
     return _page("accounts.html")
 
 
+@bp.get("/sweep")
+@page
+def sweep_page(query: TaskIdQuery) -> Response:  # the query is checked, then unused here
+    """A sweep's page (or a chain's or group's): its runs as a live table."""
+    return _page("sweep.html")
+
+
 @bp.get("/docs")
 @page
 def docs() -> Response:

@@ -8,6 +8,7 @@ replies with ``replies``; what every protected or JSON-taking view can answer (4
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -73,13 +74,35 @@ def refusal(exc: ValidationError) -> ApiError:
         if names
         else ""
     )
+    if error["type"] == models.TOO_MANY:
+        return ApiError(413, error["msg"], error.get("ctx", {}).get("detail"))
+    item = _batch_index(loc)
+    if item is not None:  # one of a batch's items: say which (the field is the item's own)
+        name = name if name != "batch" else "item"
+        return _refused(error, name, {"index": item}, f"item {item}: ")
+    return _refused(error, name)
+
+
+def _refused(
+    error: Any, name: str, detail: dict[str, object] | None = None, prefix: str = ""
+) -> ApiError:
     if error["type"] == "missing":
-        return ApiError(400, f"{name} is required")
+        return ApiError(400, f"{prefix}{name} is required", detail)
     if error["type"] == "unknown_keys":
-        return ApiError(400, error["msg"], error.get("ctx", {}).get("detail"))
+        return ApiError(
+            400, prefix + error["msg"], {**error.get("ctx", {}).get("detail"), **(detail or {})}
+        )
     if error["type"] == models.REFUSED:
-        return ApiError(400, error["msg"].replace("{name}", name))
-    return ApiError(400, f"{name}: {error['msg']}")
+        return ApiError(400, prefix + error["msg"].replace("{name}", name), detail)
+    return ApiError(400, f"{prefix}{name}: {error['msg']}", detail)
+
+
+def _batch_index(loc: tuple[int | str, ...]) -> int | None:
+    """The index of the batch item an error is in, if it is in one."""
+    for part, after in itertools.pairwise(loc):
+        if part == "batch" and isinstance(after, int):
+            return after
+    return None
 
 
 class StrictFlask(FlaskPlugin):

@@ -1,8 +1,10 @@
-"""One validated enqueue form to queued work, for ``POST /enqueue`` and a re-run alike.
+"""One validated enqueue form to queued work, for ``POST /enqueue`` and a re-run alike: a command
+or job, a chain or group, a batch or a sweep (``batch.py`` checks and plans their items).
 
 Each task keeps its form as its ``definition`` (what a re-run sends again), and a task with
 retries keeps what it runs and its retry policy, so the retrier (``retrier.py``) can make its next
-attempts without the request.
+attempts without the request. Commands, jobs, batches and sweeps are recorded and queued in one
+script call (``launching.launch``); chains and groups are Celery canvases (``launch.py``).
 """
 
 from __future__ import annotations
@@ -13,27 +15,55 @@ import orjson
 from celery import Celery
 from flask import current_app
 
+from joblook import launching, record
 from joblook.jobs import Job
-from joblook.launching import Placement
+from joblook.launching import Placement, Planned
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
-from joblook.web import broadcast, launch, policy
-from joblook.web.models import ChainForm, CommandForm, GroupForm, JobForm
+from joblook.store.roster import WorkerAd
+from joblook.taskwire import TaskWire
+from joblook.web import batch, broadcast, launch, policy
+from joblook.web.models import BatchForm, ChainForm, CommandForm, GroupForm, JobForm, JobRequest
 from joblook.web.placement import place
 
-Form = CommandForm | JobForm | ChainForm | GroupForm
+Form = CommandForm | JobRequest | ChainForm | GroupForm | BatchForm
 
 DEFAULT_RETRY_DELAY = 10.0  # seconds before the second attempt when neither request nor job says
 
 
 @dataclass(frozen=True)
 class Queued:
-    task_id: str
-    steps: list[str] | None = None  # a chain's or group's
+    task_id: str | None  # None: a batch's (it has no parent)
+    steps: list[str] | None = None  # a chain's, group's or sweep's; a batch's tasks
 
     def reply(self) -> dict[str, object]:
-        """The 202 body: the task id, and a chain's or group's steps."""
+        """The 202 body: the task id, and a chain's, group's or sweep's steps; a batch's ids."""
+        if self.task_id is None:
+            return {"task_ids": self.steps or []}
         return {"task_id": self.task_id} | ({} if self.steps is None else {"steps": self.steps})
+
+
+@dataclass(frozen=True)
+class Context:
+    """What checking and placing a request needs from the app."""
+
+    settings: Settings
+    jobs: dict[str, Job]
+    roster: list[WorkerAd] | None
+    submitted_by: str  # who or what asks: every task it makes records it
+
+    @classmethod
+    def of_app(cls, submitted_by: str) -> Context:
+        """The app's settings, jobs and the workers known now, for a request by ``submitted_by``."""
+        ext = current_app.extensions
+        return cls(
+            ext["joblook.settings"], ext["joblook.jobs"], ext["joblook.workers"].roster,
+            submitted_by,
+        )  # fmt: skip
+
+    @property
+    def queue_limits(self) -> dict[str, int]:
+        return self.settings.queue_limits or {}
 
 
 def app_store() -> LogStore:
@@ -46,40 +76,28 @@ def submit(form: Form, submitted_by: str, rerun_of: str | None = None) -> Queued
     asks (``TaskInfo.submitted_by``); ``rerun_of``: the task it re-runs (both are linked). Tells
     the pages."""
     store = app_store()
-    celery: Celery = current_app.extensions["celery"]
-    settings: Settings = current_app.extensions["joblook.settings"]
-    jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
-    roster = current_app.extensions["joblook.workers"].roster
-    limits = settings.queue_limits or {}
-    extra = {"definition": orjson.dumps(form.model_dump(exclude_none=True)).decode()}
-    extra["submitted_by"] = submitted_by
-    if rerun_of is not None:
-        extra["rerun_of"] = rerun_of
+    wire: TaskWire = current_app.extensions["joblook.wire"]
+    context = Context.of_app(submitted_by)
+    extra = _definition(form) | {"submitted_by": submitted_by}
+    extra |= {"rerun_of": rerun_of} if rerun_of is not None else {}
     if isinstance(form, ChainForm | GroupForm):
-        kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
-        policy.check_raw(settings, jobs, cmds)
-        where = place(form.queue, form.gpus, None, limits, roster)
-        parent, steps = launch.launch_steps(
-            store, celery, kind, cmds, form.timeout, placement=where, extra=extra
-        )
-        queued = Queued(parent, steps)
+        queued = _steps(store, context, form, extra)
     else:
-        if isinstance(form, JobForm):
-            run, shown = policy.job_argv(jobs, form.job, form.params)
-            job: Job | None = jobs[form.job]
+        if isinstance(form, BatchForm):
+            launched = launching.launch(store, wire, batch.plan_batch(context, form, rerun_of))
+            queued = Queued(None, launched.task_ids)
+        elif isinstance(form, JobRequest) and form.sweep is not None:
+            parent, runs = batch.plan_sweep(context, form, extra)
+            launched = launching.launch(store, wire, runs, parent)
+            queued = Queued(parent.task_id, launched.task_ids)
         else:
-            policy.check_raw(settings, jobs, [form.cmd])
-            run, shown, job = form.cmd, None, None
-        where = place(form.queue, form.gpus, job, limits, roster)
-        extra |= retry_fields(form, job, run, where) | notify_field(form, job)
-        task_id = launch.launch_command(
-            store, celery, run, form.timeout, shown=shown, placement=where, extra=extra
-        )
-        queued = Queued(task_id)
-    if rerun_of is not None:
+            one = plan_one(context, form, record.new_task_id(), extra)
+            launched = launching.launch(store, wire, [one])
+            queued = Queued(one.task.task_id)
+        broadcast.tasks_created(launched.news(broadcast.NEWS_MAX))
+    if rerun_of is not None and queued.task_id is not None:
         store.add_rerun(rerun_of, queued.task_id)
-    changed = [queued.task_id, *(queued.steps or []), *([rerun_of] if rerun_of else [])]
-    broadcast.task_changed(store, changed)
+        broadcast.task_changed(store, [rerun_of])
     return queued
 
 
@@ -87,6 +105,57 @@ def notify_field(form: CommandForm | JobForm, job: Job | None) -> dict[str, str]
     """Where the task's end is sent (the request's URLs, then its job's); the worker reads it."""
     urls = list(dict.fromkeys([*(form.notify or []), *(job.notify if job else ())]))
     return {"notify": orjson.dumps(urls).decode()} if urls else {}
+
+
+def plan_one(
+    context: Context,
+    form: CommandForm | JobForm,
+    task_id: str,
+    extra: dict[str, str],
+    *,
+    parent: str | None = None,
+    params: str | None = None,
+) -> Planned:
+    """A command or job checked against the policy and placed, with its retry fields; ``extra``:
+    its definition and other fields."""
+    if isinstance(form, JobForm):
+        run, shown = policy.job_argv(context.jobs, form.job, form.params)
+        job: Job | None = context.jobs[form.job]
+    else:
+        policy.check_raw(context.settings, context.jobs, [form.cmd])
+        run, shown, job = form.cmd, None, None
+    where = place(form.queue, form.gpus, job, context.queue_limits, context.roster)
+    fields = extra | {"submitted_by": context.submitted_by}
+    fields |= retry_fields(form, job, run, where) | notify_field(form, job)
+    return launching.plan(task_id, run, form.timeout, shown=shown, placement=where,
+                          extra=fields, parent=parent, params=params)  # fmt: skip
+
+
+def _steps(
+    store: LogStore, context: Context, form: ChainForm | GroupForm, extra: dict[str, str]
+) -> Queued:
+    celery: Celery = current_app.extensions["celery"]
+    kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
+    policy.check_raw(context.settings, context.jobs, cmds)
+    where = place(form.queue, form.gpus, None, context.queue_limits, context.roster)
+    parent, steps = launch.launch_steps(
+        store, celery, kind, cmds, form.timeout, placement=where, extra=extra
+    )
+    broadcast.task_changed(store, [parent, *steps])
+    return Queued(parent, steps)
+
+
+def _definition(form: Form) -> dict[str, str]:
+    """A task's ``definition`` field: its form, as a re-run sends it again (a batch's items
+    each have their own)."""
+    if isinstance(form, BatchForm):
+        return {}
+    return {"definition": definition(form)}
+
+
+def definition(form: Form) -> str:
+    """``form`` as JSON, without the fields it leaves out."""
+    return orjson.dumps(form.model_dump(exclude_none=True)).decode()
 
 
 def retry_fields(

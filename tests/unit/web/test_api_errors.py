@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from joblook.web.api import ENQUEUE_MAX_BYTES
+
 UNKNOWN = "5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 
 
@@ -73,8 +75,8 @@ def test_enqueue_refuses_a_form_post_with_415(client: FlaskClient) -> None:
     assert_json_error(client.post("/enqueue", data={"cmd": "ls"}), 415, "JSON")
 
 
-def test_enqueue_refuses_an_oversized_body_with_413(client: FlaskClient) -> None:
-    reply = client.post("/enqueue", json={"cmd": "x" * (2 * 1024 * 1024)})
+def test_enqueue_refuses_a_body_over_its_batch_sized_cap_with_413(client: FlaskClient) -> None:
+    reply = client.post("/enqueue", json={"cmd": "x" * ENQUEUE_MAX_BYTES})
     assert reply.status_code == 413
     assert reply.get_json()["error"]
 

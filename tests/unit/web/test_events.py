@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from joblook.web import broadcast
 from joblook.web.extensions import socketio
 from joblook.web.models import MAX_SAFE_INTEGER
 from tests.unit.web.conftest import AppFactory
@@ -54,3 +55,24 @@ def test_a_viewers_subscribe_works_and_its_cancel_is_refused(make_app: AppFactor
         operator.disconnect()
         assert done == {"ok": True, "cancel_requested": [task_id]}
         assert client.get(f"/tasks/{task_id}", headers=admin).get_json()["cancelled_by"] == "otto"
+
+
+def test_watch_runs_joins_a_parent_s_runs_and_hears_their_task_events(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(message_queue=False)
+    with app.test_client() as client:
+        reply = client.post("/enqueue", json={"group": ["true", "false"]}).get_json()
+        single = client.post("/enqueue", json={"cmd": "true"}).get_json()["task_id"]
+        viewer = socketio.test_client(app, flask_test_client=client)
+        refused = viewer.emit("watch_runs", {"task_id": single}, callback=True)
+        joined = viewer.emit("watch_runs", {"task_id": reply["task_id"]}, callback=True)
+        viewer.get_received()
+        client.post("/enqueue", json={"cmd": "echo unrelated"})
+        with app.app_context():
+            broadcast.task_changed(app.extensions["joblook.store"], [reply["steps"][1]])
+        heard = [m["args"][0]["task_id"] for m in viewer.get_received() if m["name"] == "task"]
+        viewer.disconnect()
+    assert refused == {"ok": False, "error": "not a chain, group or sweep"}
+    assert joined == {"ok": True, "runs": 2}
+    assert heard == [reply["steps"][1], reply["task_id"]]  # the run, then its parent's new view

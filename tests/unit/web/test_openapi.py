@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from joblook import record
 from joblook.store.taskinfo import TaskInfo
 from joblook.web import openapi
+from joblook.web.models import MAX_BATCH
 
 # Operations that read no input and need no token: they have no 4xx to give.
 NO_CLIENT_ERRORS = {("get", "/healthz"), ("get", "/config"), ("get", "/openapi.json")}
@@ -117,6 +118,21 @@ def test_the_task_schema_has_what_task_info_gives_plus_the_cancel_request_and_pl
     assert set(task["properties"]) == fields | {"cancel_requested", "gpu_ids", "waiting"}
     example = TaskInfo("5f2b8a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "true", "PENDING", None, None)
     assert set(task["required"]) == set(example.to_json())
+
+
+def test_batch_submit_and_sweeps_are_in_the_document(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    forms = [resolve(document, form) for form in schemas["EnqueueRequest"]["oneOf"]]
+    [batch] = [form for form in forms if "batch" in form["properties"]]
+    assert batch["properties"]["batch"]["maxItems"] == MAX_BATCH
+    assert "sweep" in schemas["JobRequest"]["properties"]
+    assert "task_ids" in schemas["EnqueueReply"]["properties"]
+    runs = document["paths"]["/tasks/{task_id}/runs"]["get"]
+    assert (
+        resolve(document, runs["responses"]["200"]["content"]["application/json"]["schema"])
+        == (schemas["RunList"])
+    )
+    assert "404" in runs["responses"]
 
 
 def test_the_document_is_built_once(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
