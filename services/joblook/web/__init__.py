@@ -25,6 +25,7 @@ from joblook.web import (
     pages,
     rerun,
     schedules,
+    secrets,
     tasks,
 )
 from joblook.web.acks import AckWindow
@@ -64,6 +65,7 @@ def create_app(
     app.register_blueprint(tasks.bp)
     app.register_blueprint(rerun.bp)
     app.register_blueprint(schedules.bp)
+    app.register_blueprint(secrets.bp)
     app.register_blueprint(lines.bp)
     openapi.init_app(app)
 

@@ -61,6 +61,7 @@ DEFAULT_SECURITY = [{"token": []}, {"cookie": []}]
 TAGS = [
     {"name": "tasks", "description": "Queue, list, describe and cancel commands."},
     {"name": "schedules", "description": "Run commands on a cron expression or an interval."},
+    {"name": "secrets", "description": "Named secrets: encrypted at rest, masked in output."},
     {"name": "logs", "description": "A task's output: the permanent log and its live stream."},
     {"name": "ingest", "description": "Records from the shipper or Fluentd."},
     {"name": "pages", "description": "The browser pages and the libraries they load."},

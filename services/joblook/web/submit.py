@@ -7,7 +7,7 @@ attempts without the request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 from celery import Celery
@@ -17,7 +17,9 @@ from joblook.jobs import Job
 from joblook.launching import Placement
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
+from joblook.store.secrets import SecretStore
 from joblook.web import broadcast, launch, policy
+from joblook.web.errors import ApiError
 from joblook.web.models import ChainForm, CommandForm, GroupForm, JobForm
 from joblook.web.placement import place
 
@@ -69,6 +71,9 @@ def submit(form: Form, rerun_of: str | None = None) -> Queued:
             policy.check_raw(settings, jobs, [form.cmd])
             run, shown, job = form.cmd, None, None
         where = place(form.queue, form.gpus, job, limits, roster)
+        if isinstance(form, CommandForm) and form.secrets:
+            where = replace(where, secrets=tuple(dict.fromkeys(form.secrets)))
+        _check_secrets(store, where.secrets)
         extra |= retry_fields(form, job, run, where)
         task_id = launch.launch_command(
             store, celery, run, form.timeout, shown=shown, placement=where, extra=extra
@@ -79,6 +84,13 @@ def submit(form: Form, rerun_of: str | None = None) -> Queued:
     changed = [queued.task_id, *(queued.steps or []), *([rerun_of] if rerun_of else [])]
     broadcast.task_changed(store, changed)
     return queued
+
+
+def _check_secrets(store: LogStore, names: tuple[str, ...]) -> None:
+    """400 when a secret the task asks for is not set (the worker reads them when it runs)."""
+    unknown = SecretStore(store.redis, None).missing(list(names))
+    if unknown:
+        raise ApiError(400, f"unknown secret: {', '.join(unknown)}", {"unknown": unknown})
 
 
 def retry_fields(

@@ -27,6 +27,7 @@ def worker_celery(settings: Settings, gpus: list[str] | None = None) -> Celery:
     app.conf[tasks.DEFAULT_TIMEOUT_KEY] = settings.default_timeout
     app.conf[tasks.MAX_LOG_BYTES_KEY] = settings.max_log_bytes
     app.conf[tasks.GPUS_KEY] = list(gpus or [])
+    app.conf[tasks.SECRET_KEY_KEY] = settings.secret_key
     app.steps["worker"].add(
         sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)
     )

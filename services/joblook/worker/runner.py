@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def execute(
     max_log_bytes: int = DEFAULT_MAX_LOG_BYTES,
     pause_flush: float = 0.1,
     gpu_ids: list[str] | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Run ``cmd``, log STARTED, its output and a terminal status; return that status.
 
@@ -64,6 +66,7 @@ def execute(
     written when possible, then the interruption propagates. Past ``max_log_bytes`` of output the
     log keeps its head and tail, with a marker between, written before the terminal status.
     ``gpu_ids``: the GPUs the command may see (CUDA_VISIBLE_DEVICES); None leaves it alone.
+    ``secrets``: environment variables the command gets whose values are masked in its output.
     """
     with (
         TaskLogWriter(logs_dir, task_id, max_log_bytes) as log,
@@ -81,6 +84,7 @@ def execute(
                 kill_grace=kill_grace,
                 pause_flush=pause_flush,
                 gpu_ids=gpu_ids,
+                secrets=secrets or {},
             )
         log.write_status(outcome.state, outcome.exit_code, outcome.message)
         return outcome
@@ -124,9 +128,10 @@ def _run(
     kill_grace: float,
     pause_flush: float,
     gpu_ids: list[str] | None = None,
+    secrets: Mapping[str, str],
 ) -> Outcome:
     try:
-        proc = _spawn(cmd, gpu_ids)
+        proc = _spawn(cmd, gpu_ids, secrets)
     except Exception as exc:  # whatever stops the exec, the task must still end
         # Not only OSError: Popen raises ValueError for a NUL in an argument, TypeError for a
         # non-string one (a message forged on the broker). Escaping here left the task STARTED.
@@ -142,6 +147,7 @@ def _run(
             cancel=cancel,
             kill_grace=kill_grace,
             pause_flush=pause_flush,
+            secrets=[value.encode() for value in secrets.values()],
         )
         stop = supervisor.run()
         exit_code, how = describe_exit(proc.wait())
@@ -157,8 +163,10 @@ def _run(
     return Outcome(State.SUCCESS if exit_code == 0 else State.FAILURE, exit_code, how)
 
 
-def _spawn(cmd: Command, gpu_ids: list[str] | None) -> subprocess.Popen[bytes]:
-    env = command_environment(os.environ, gpu_ids)
+def _spawn(
+    cmd: Command, gpu_ids: list[str] | None, secrets: Mapping[str, str]
+) -> subprocess.Popen[bytes]:
+    env = command_environment(os.environ, gpu_ids, secrets)
     return subprocess.Popen(
         list(cmd) if isinstance(cmd, list) else ["/bin/sh", "-c", cmd],
         stdin=subprocess.DEVNULL,
