@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -19,7 +20,7 @@ def masked(values: list[bytes], reads: list[bytes]) -> bytes:
 def cut(data: bytes, *at: int) -> list[bytes]:
     """``data`` read in pieces that end at offsets ``at``."""
     bounds = [0, *at, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [data[a:b] for a, b in pairwise(bounds)]
 
 
 def test_a_whole_secret_in_one_read_is_masked() -> None:
