@@ -46,8 +46,7 @@ def list_secrets() -> dict[str, object]:
     return {"secrets": listed, "key_set": _settings().secret_key is not None}
 
 
-@bp.put("/secrets/", defaults={"name": ""})
-@bp.put("/secrets/<path:name>")
+@bp.put("/secrets/<name>")
 @spec.validate(
     resp=replies(
         {200: SecretInfo}, BAD_NAME, (409, "JOBLOOK_SECRET_KEY is not set on the web."), 503
@@ -69,8 +68,7 @@ def put_secret(name: str, json: SecretRequest) -> dict[str, object]:
     return {"name": listed.name, "set_at": listed.set_at}
 
 
-@bp.delete("/secrets/", defaults={"name": ""})
-@bp.delete("/secrets/<path:name>")
+@bp.delete("/secrets/<name>")
 @spec.validate(
     resp=replies({200: SecretDeleted}, BAD_NAME, (404, "No such secret."), 503),
     tags=["secrets"],
@@ -81,6 +79,14 @@ def delete_secret(name: str) -> dict[str, object]:
     if not _secrets().delete(name):
         raise ApiError(404, "unknown secret", {"name": name})
     return {"name": name, "deleted": True}
+
+
+@bp.route("/secrets/", methods=["PUT", "DELETE"], defaults={"rest": ""})
+@bp.route("/secrets/<path:rest>", methods=["PUT", "DELETE"])
+def malformed(rest: str) -> None:
+    """A name with a ``/`` in it, or none: the 400 a bad name gets, not the router's 404/405."""
+    _check_name(rest)
+    raise AssertionError("unreachable: no valid name has a /")  # pragma: no cover
 
 
 def _check_name(name: str) -> None:
