@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from joblook.store.logstore import LogStore
 from joblook.store.secrets import new_key
+from tests.support.redisdump import every_stored_byte
 from tests.unit.web.conftest import AppFactory
 
 KEY = new_key()
@@ -20,25 +21,6 @@ VALUE = "correct horse battery staple"
 def keyed(make_app: AppFactory) -> FlaskClient:
     """A client of an app with JOBLOOK_SECRET_KEY set."""
     return make_app(JOBLOOK_SECRET_KEY=KEY).test_client()
-
-
-def every_stored_byte(store: LogStore) -> bytes:
-    """Everything Redis holds, keys and values, as one blob to search."""
-    blob = []
-    for key in store.redis.scan_iter():
-        kind = store.redis.type(key)
-        blob.append(key)
-        if kind == b"string":
-            blob.append(store.redis.get(key) or b"")
-        elif kind == b"hash":
-            blob.extend(b"".join(pair) for pair in store.redis.hgetall(key).items())
-        elif kind == b"list":
-            blob.extend(store.redis.lrange(key, 0, -1))
-        elif kind == b"set":
-            blob.extend(store.redis.smembers(key))
-        elif kind == b"zset":
-            blob.extend(store.redis.zrange(key, 0, -1))
-    return b"\n".join(blob)
 
 
 def test_a_set_secret_is_listed_by_name_and_time_never_by_value(keyed: FlaskClient) -> None:
@@ -55,7 +37,7 @@ def test_a_set_secret_is_listed_by_name_and_time_never_by_value(keyed: FlaskClie
 
 def test_redis_holds_the_value_encrypted_only(keyed: FlaskClient, store: LogStore) -> None:
     keyed.put("/secrets/DB_PASSWORD", json={"value": VALUE})
-    blob = every_stored_byte(store)
+    blob = every_stored_byte(store.redis)
     assert b"DB_PASSWORD" in blob
     assert VALUE.encode() not in blob
     assert base64.b64encode(VALUE.encode()) not in blob
@@ -162,4 +144,4 @@ def test_a_queued_command_carries_secret_names_never_values(
     assert len(messages) == 1
     body = orjson.loads(base64.b64decode(orjson.loads(messages[0])["body"]))
     assert body[1]["secrets"] == ["DB_PASSWORD"]
-    assert VALUE.encode() not in every_stored_byte(store)
+    assert VALUE.encode() not in every_stored_byte(store.redis)
