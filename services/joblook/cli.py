@@ -23,13 +23,14 @@ services:
   scheduler fires the schedules' due times (any number may run at once)
 
 client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
-  submit    run a command: joblook submit [--follow] [--timeout S] -- CMD...
+  submit    run a command: joblook submit [--follow] [--timeout S] [--secret NAME] -- CMD...
   logs      print a task's output: joblook logs ID [-f | --grep PATTERN]
   ls        list recent tasks: joblook ls [--grep TEXT [--output]]
   status    show a task
   cancel    cancel a task and kill its process tree
   rerun     run a task again: joblook rerun ID [--edit] [--from-failed] [--follow]
   schedule  run commands on a cron or an interval: joblook schedule add|ls|pause|resume|rm
+  secrets   named secrets for commands: joblook secrets set|ls|rm NAME, keygen
 
 Settings come from the environment; see .env.example.
 """
@@ -92,7 +93,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "scheduler": _scheduler,
     **{
         name: _client(name)
-        for name in ("submit", "logs", "ls", "status", "cancel", "rerun", "schedule")
+        for name in ("submit", "logs", "ls", "status", "cancel", "rerun", "schedule", "secrets")
     },
 }
 

@@ -5,6 +5,8 @@ the download and the search index."""
 from __future__ import annotations
 
 import http.server
+import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ import requests
 
 from joblook.store.secrets import new_key
 from tests.integration.test_socketio import Subscription
-from tests.support.processes import free_port
+from tests.support.processes import JOBLOOK, free_port
 from tests.support.redisdump import every_stored_byte
 from tests.support.stack import Stack, output_of, running_stack
 from tests.support.waiting import wait_for
@@ -179,3 +181,28 @@ def test_a_secret_deleted_before_its_task_runs_fails_the_task_unrun(
     assert final["state"] == "FAILURE"
     assert final["records"][-1]["log"] == "not run: secret not set: GONE_SOON"
     assert output_of(final["records"], "stdout") == ""
+
+
+def cli(stack: Stack, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JOBLOOK_URL": stack.base_url}
+    return subprocess.run(
+        [*JOBLOOK, *args], input=stdin, env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+
+
+def test_the_cli_sets_a_secret_from_stdin_lists_it_without_its_value_and_removes_it(
+    recorded: tuple[Stack, SyncRecorder],
+) -> None:
+    stack, _ = recorded
+    made = cli(stack, "secrets", "set", "CLI_SECRET", stdin="from-the-pipe\n")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("CLI_SECRET set at ")
+    listed = cli(stack, "secrets", "list")
+    assert "CLI_SECRET" in listed.stdout and "from-the-pipe" not in listed.stdout
+    ran = cli(stack, "submit", "--follow", "--secret", "CLI_SECRET", "--", 'echo "[$CLI_SECRET]"')
+    assert (ran.returncode, ran.stdout) == (0, "[***]\n")  # the newline was not part of it
+    assert cli(stack, "secrets", "rm", "CLI_SECRET").returncode == 0
+    assert "CLI_SECRET" not in cli(stack, "secrets", "ls").stdout
+    bad = cli(stack, "secrets", "set", "lower/case", stdin="value")
+    assert bad.returncode == 1 and "HTTP 400" in bad.stderr

@@ -1,4 +1,4 @@
-"""``joblook submit | logs | ls | status | cancel | rerun | schedule``: scripts' way into joblook.
+"""``joblook submit | logs | ls | status | cancel | rerun | schedule | secrets``: scripts' way in.
 
 Exit codes scripts can rely on: ``submit --follow`` exits with the task's own exit code (1 if it
 ended without one, e.g. cancelled before it started); every other command exits 0 on success;
@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from joblook import record
-from joblook.client import rerun, schedules
+from joblook.client import rerun, schedules, secrets
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 
 EPILOG = f"Reads JOBLOOK_URL (default {DEFAULT_URL}) and JOBLOOK_TOKEN from the environment."
@@ -25,7 +25,11 @@ def submit(client: Client, args: argparse.Namespace) -> int:
     words: list[str] = args.cmd
     cmd = words[0] if len(words) == 1 else shlex.join(words)
     task_id = client.enqueue(
-        cmd, timeout=args.timeout, retries=args.retries, retry_delay=args.retry_delay
+        cmd,
+        timeout=args.timeout,
+        retries=args.retries,
+        retry_delay=args.retry_delay,
+        secrets=args.secret or None,
     )
     if not args.follow:
         print(task_id)
@@ -123,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the output live (stderr to stderr) and exit with its exit code",
     )
     p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
+    p.add_argument(
+        "--secret",
+        action="append",
+        metavar="NAME",
+        help="give it this secret as an environment variable (masked in its output); repeatable",
+    )
     _retry_flags(p)
     p.add_argument("cmd", nargs="+", metavar="CMD", help="the command (put it after --)")
     p.set_defaults(run=submit)
@@ -155,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cancel)
     _rerun_parser(sub)
     schedules.add_parser(sub, EPILOG)
+    secrets.add_parser(sub, EPILOG)
     return parser  # fmt: skip
 
 
