@@ -40,6 +40,14 @@ export function patchJSON(path, body) {
   });
 }
 
+export function putJSON(path, body) {
+  return request(path, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 export function deleteJSON(path) {
   return request(path, { method: "DELETE", headers: { Accept: "application/json" } });
 }
