@@ -77,6 +77,9 @@ def search_rows(search: dict[str, Any]) -> list[Row]:
     n = f"{search['lines']:,} lines"
     table = [_row(f"search: index {n} (append + catch-up)", search["indexing"]["lines_per_s"],
                   "lines/s")]  # fmt: skip
+    if catch_up := search.get("catch_up"):
+        table.append(_row(f"search: first read of {n} stored unindexed (catch-up)",
+                          catch_up["lines_per_s"], "lines/s"))  # fmt: skip
     for q in search["queries"]:
         page, count = q["first_page"], q["count_ms"]
         table += [

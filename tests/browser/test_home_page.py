@@ -103,3 +103,24 @@ def test_the_filter_box_keeps_tasks_by_command_and_by_output(stack: Stack, page:
     expect(page.locator("#no-tasks")).to_have_text("No task matches the filter.")
     page.fill("#filter-q", "")
     expect(rows.first).to_be_visible()
+
+
+def test_a_task_whose_output_comes_to_match_joins_the_filtered_list_live(
+    stack: Stack, page: Page
+) -> None:
+    open_home(page, stack)
+    rows = page.locator("#tasks-body tr")
+    page.check("#filter-output")
+    page.fill("#filter-q", "zebra")
+    expect(page.locator("#no-tasks")).to_have_text("No task matches the filter.")
+    page.wait_for_timeout(500)  # the filter is applied 300 ms after typing stops
+    other = stack.enqueue("sleep 1; echo nothing to see; sleep 30")
+    printer = stack.enqueue("sleep 1; echo the $(echo ze)bra-in-output; sleep 30")  # not in cmd
+    try:
+        expect(rows).to_have_count(1, timeout=15_000)
+        expect(rows.first).to_have_attribute("data-task-id", printer)
+        expect(rows.first).to_have_attribute("data-state", "STARTED")  # listed while it runs
+        assert stack.task(other)["state"] == "STARTED"  # it printed too, and is not listed
+    finally:
+        for task_id in (other, printer):
+            stack.http.delete(stack.url(f"/tasks/{task_id}"), timeout=10)

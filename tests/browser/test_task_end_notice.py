@@ -157,7 +157,7 @@ def test_a_silent_running_task_gets_a_stall_hint_until_it_prints_again(
     open_task(page, impatient_stack, task_id)
     row_is_rendered(page, "working")
     note = page.locator("#stall-note")
-    expect(note).to_be_hidden()
+    # (Not checked hidden first: on a busy machine the page may open 2 s into the silence.)
     expect(note).to_be_visible(timeout=5_000)
     expect(note).to_have_text(re.compile(r"^No output for \d+\.\ds: the task may be stalled"))
     row_is_rendered(page, "resumed")

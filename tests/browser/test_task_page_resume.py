@@ -19,6 +19,8 @@ def test_a_web_server_restart_mid_task_shows_every_line_exactly_once(
     task_id = fresh_stack.enqueue(f'for i in $(seq 1 {LINES}); do echo "line $i"; sleep 0.05; done')
     open_task(page, fresh_stack, task_id)
     wait_until_shown(page, 20)
+    # The first lines come from /lines before the socket opens: kill a server the page is on.
+    expect(page.locator("#connection")).to_have_text("connected")
     fresh_stack.web.kill()  # kill -9: no goodbye to the browser
     expect(page.locator("#connection")).to_have_text("reconnecting")
     page.wait_for_timeout(1000)  # the task keeps printing while nobody serves the page

@@ -7,6 +7,7 @@ import shlex
 import sys
 from typing import Any
 
+from tests.support.biglog import seed_log
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
 
@@ -113,3 +114,23 @@ def test_the_longest_search_fits_in_a_url_and_a_longer_one_is_refused(stack: Sta
     longer = stack.http.get(url, params={"q": "\U0001f600" * 1001}, timeout=10)
     assert longer.status_code == 400
     assert "at most 1000" in longer.json()["error"]
+
+
+def test_a_log_stored_before_its_index_reads_and_searches_exactly(stack: Stack) -> None:
+    def text(n: int) -> str:  # blocks of plain lines, with wide characters and escapes in some
+        return f"{n} \x1b[31mwarn\x1b[0m été" if n % 1000 == 0 else f"{n} processing"
+
+    total = 120_000
+    task_id = seed_log(stack.env["REDIS_URL"], total, text)  # appended, not indexed
+    tail = lines(stack, task_id, tail=2)
+    assert (tail["total"], [line["n"] for line in tail["lines"]]) == (total, [total - 1, total])
+    assert tail["lines"][-1]["text"] == text(total)
+    middle = lines(stack, task_id, start=54_999, count=3)["lines"]
+    assert [line["text"] for line in middle] == [text(n) for n in (54_999, 55_000, 55_001)]
+    found = stack.http.get(
+        stack.url(f"/tasks/{task_id}/search"),
+        params={"q": r"^7\d000 WARN", "regex": "1"},
+        timeout=30,
+    ).json()
+    assert [m["n"] for m in found["matches"]] == list(range(70_000, 80_000, 1000))
+    assert found["matches"][0]["plain"] == "70000 warn été"

@@ -42,7 +42,21 @@ function applyFilter() {
   clearTimeout(filterTimer);
   filterTimer = setTimeout(() => {
     list.setFilter(filter.elements.q.value, filter.elements.output.checked).catch(showError);
+    watchOutput();
   }, 300);
+}
+
+// Filtering by output: ask the server for "output_match" events for the text (it searches only
+// the lines tasks add), and ask again before the text lapses there (two minutes).
+const WATCH_OUTPUT_MS = 60_000;
+let watchTimer;
+function watchOutput() {
+  clearInterval(watchTimer);
+  const q = list.outputFilter;
+  if (!q) return;
+  const ask = () => socket.connected && socket.emit("watch_output", { q });
+  ask();
+  watchTimer = setInterval(ask, WATCH_OUTPUT_MS);
 }
 filter.addEventListener("input", applyFilter);
 filter.addEventListener("submit", (event) => {
@@ -59,8 +73,10 @@ function showFlowerLink() {
 const socket = openSocket(byId("connection"));
 socket.on("task", (task) => list.upsertLive(task));
 socket.on("progress", (update) => list.showProgress(update));
+socket.on("output_match", (match) => list.upsertOutputMatch(match));
 socket.on("connect", () => {
   // Watch first, then (re)load: a change made in between is in the reply or in an event.
+  watchOutput();
   socket.emit("watch_tasks", async () => {
     try {
       await list.loadNewest();

@@ -56,11 +56,21 @@ export class TaskList {
   }
 
   /** A "task" event: shown if listed already, or if it may match the filter (its command does;
-   * an output match is only known to the server, so a new task shows once a reload finds it). */
+   * an output match is only known to the server, which sends it as an "output_match" event). */
   upsertLive(task) {
     const { q } = this.filter;
     const matches = !q || (task.cmd ?? "").toLowerCase().includes(q.toLowerCase());
     if (this.tasks.has(task.task_id) || matches) this.upsert(task);
+  }
+
+  /** An "output_match" event: lines just added to a task match the output filter q. */
+  upsertOutputMatch({ q, task }) {
+    if (this.filter.output && q === this.filter.q) this.upsert(task);
+  }
+
+  /** The text output_match events are wanted for, or "" when the list does not filter output. */
+  get outputFilter() {
+    return this.filter.output ? this.filter.q : "";
   }
 
   #query(extra) {

@@ -47,11 +47,13 @@ class Settings:
     host: str
     port: int
     flower_port: int
+    worker_metrics_port: int | None
     data_dir: Path
     sync_url: str
     auth: str
     token: str | None
     sync_token: str | None
+    metrics_token: str | None
     cors_origins: list[str] | None
     allowed_hosts: list[str]
     flower_basic_auth: str | None
@@ -107,6 +109,6 @@ class Settings:
         for setting in SETTINGS:
             if setting.attr is not None:
                 values[setting.attr] = setting.read(env, values)
-        if values["auth"] == "none":  # no authentication: both tokens read as unset
-            values["token"] = values["sync_token"] = None
+        if values["auth"] == "none":  # no authentication: every token reads as unset
+            values["token"] = values["sync_token"] = values["metrics_token"] = None
         return cls(**values, redis_url_given=bool(env.get("REDIS_URL")))

@@ -80,6 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
         "the user token. Required like `JOBLOOK_TOKEN` (`joblook up` makes one when unset).",
     ),
     Setting(
+        "JOBLOOK_METRICS_TOKEN", "metrics_token", SECRETS, p.text, secret=True,
+        shown_default="unset (`/metrics` takes `JOBLOOK_TOKEN`)",
+        help="Bearer token for `GET /metrics` (Prometheus' `authorization` in a scrape config) and "
+        "the worker's metrics port: it can read counts, nothing else. Unset: `/metrics` takes "
+        "`JOBLOOK_TOKEN`, and the worker's port takes no token (bind it to an internal network).",
+    ),
+    Setting(
         "FLOWER_BASIC_AUTH", "flower_basic_auth", SECRETS, p.text, secret=True,
         shown_default="unset (`joblook up` makes one)",
         help="Flower's login, as `user:password` (several: `user1:pass1,user2:pass2`). Flower can "
@@ -142,6 +149,14 @@ SETTINGS: tuple[Setting, ...] = (
         "FLOWER_PORT", "flower_port", ADDRESSES, p.integer, default=5555,
         help="Port of Flower. In compose, the host port it is published on (inside the network: "
         "5555).",
+    ),
+    Setting(
+        "JOBLOOK_WORKER_METRICS_PORT", "worker_metrics_port", ADDRESSES, p.integer,
+        shown_default="unset (not served)", example="9808",
+        help="Port on which each worker serves its Prometheus metrics (`/metrics`: commands "
+        "running and ended, their durations, output bytes, the last heartbeat), on "
+        "`JOBLOOK_HOST`. With `JOBLOOK_METRICS_TOKEN` a scrape needs it as a bearer token. "
+        "Unset: not served.",
     ),
     Setting(
         "JOBLOOK_FLOWER_URL", "flower_url", ADDRESSES, p.text,

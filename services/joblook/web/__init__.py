@@ -21,6 +21,7 @@ from joblook.web import (
     ingest,
     jsonio,
     lines,
+    metrics,
     openapi,
     pages,
     rerun,
@@ -32,6 +33,7 @@ from joblook.web.acks import AckWindow
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
+from joblook.web.outputwatch import OutputWatch
 from joblook.web.workers import WorkerCount
 
 
@@ -67,6 +69,7 @@ def create_app(
     app.register_blueprint(schedules.bp)
     app.register_blueprint(secrets.bp)
     app.register_blueprint(lines.bp)
+    web_metrics = metrics.init_app(app)
     openapi.init_app(app)
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
@@ -94,12 +97,16 @@ def create_app(
         # A viewer may have about one event's worth of bytes unacknowledged before it waits.
         window=AckWindow(limit=settings.feed_event_bytes),
         event_bytes=settings.feed_event_bytes,
+        sent=web_metrics.sent,
     )
     app.extensions["joblook.feed"] = feed
     feed.start()
+    workers = app.extensions["joblook.workers"]
+    metrics.watch(web_metrics, store.redis, lambda: workers.roster, feed.subscriber_count)
     stats = LiveStats(emit=_emit_to_rooms, tasks_room=broadcast.TASKS_ROOM)
     app.extensions["joblook.livestats"] = stats
     socketio.start_background_task(stats.run)
+    app.extensions["joblook.outputwatch"] = OutputWatch(store, broadcast.output_matched)
     return app
 
 

@@ -27,3 +27,9 @@ def task_changed(store: LogStore, task_ids: list[str]) -> None:
             # A chain's state follows its steps', a retried task's its latest attempt's.
             parents += [p for p in (info.parent, info.first_attempt) if p and p not in seen]
         task_ids = list(dict.fromkeys(parents))
+
+
+def output_matched(text: str, task: dict[str, object]) -> None:
+    """Emit an ``output_match`` event to the task list: lines of ``task`` just added match the
+    output filter ``text`` of a home page (``outputwatch.py``)."""
+    socketio.emit("output_match", {"q": text, "task": task}, to=TASKS_ROOM)

@@ -8,14 +8,20 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from joblook import record
+from joblook.store.lines.pattern import PatternError
 from joblook.web import auth, broadcast
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.models import MAX_SAFE_INTEGER
+from joblook.web.outputwatch import OutputWatch
 
 
 def _feed() -> LiveFeed:
     return current_app.extensions["joblook.feed"]
+
+
+def _output_watch() -> OutputWatch:
+    return current_app.extensions["joblook.outputwatch"]
 
 
 @socketio.on("connect")
@@ -65,6 +71,21 @@ def on_unsubscribe(data: Any) -> dict[str, object]:
 @socketio.on("watch_tasks")
 def on_watch_tasks(*_args: object) -> dict[str, object]:
     """The home page asks for ``task`` events: new tasks and state changes."""
+    join_room(broadcast.TASKS_ROOM)
+    return {"ok": True}
+
+
+@socketio.on("watch_output")
+def on_watch_output(data: Any) -> dict[str, object]:
+    """The home page, filtering by output, asks for ``output_match`` events for its text (and
+    asks again every minute while it filters: a text lapses two minutes after)."""
+    text = data.get("q") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return {"ok": False, "error": "watch_output needs {q: <text>}"}
+    try:
+        _output_watch().watch(text)
+    except PatternError as exc:
+        return {"ok": False, "error": str(exc)}
     join_room(broadcast.TASKS_ROOM)
     return {"ok": True}
 

@@ -76,9 +76,13 @@ class LiveFeed:
         spawn: Spawn,
         window: AckWindow | None = None,
         event_bytes: int = DEFAULT_FEED_EVENT_BYTES,
+        *,
+        sent: Callable[[bytes], None] | None = None,
     ) -> None:
-        """``window``: hold back subscribers by their acknowledgements (None: never hold back)."""
+        """``window``: hold back subscribers by their acknowledgements (None: never hold back).
+        ``sent``: told the newest record of each ``log`` event sent (the metrics' lag)."""
         self.store = store
+        self.sent = sent
         self.event_bytes = event_bytes
         self._emit = emit
         self._spawn = spawn
@@ -312,6 +316,8 @@ class _TaskFeed:
         emit = self.owner._emit
         data = {"task_id": self.task_id, "records": orjson.Fragment(b"[" + b",".join(raw) + b"]")}
         plain, asking = self._ask(sids, sum(len(item) for item in raw))
+        if self.owner.sent is not None:
+            self.owner.sent(raw[-1])
         if plain:
             emit("log", data, plain)
         for sid, acknowledged in asking:

@@ -9,6 +9,7 @@ were never enqueued are acknowledged and dropped (``enqueued_only``).
 from __future__ import annotations
 
 import logging
+import time
 
 import orjson
 from flask import Blueprint, current_app, request
@@ -19,6 +20,7 @@ from joblook.settings import Settings
 from joblook.store.logstore import LogStore
 from joblook.web import auth, broadcast
 from joblook.web.errors import ApiError
+from joblook.web.metrics import WebMetrics, new_states
 from joblook.web.models import SyncReply, SyncRequest
 from joblook.web.spec import accepts, replies, spec
 
@@ -129,14 +131,20 @@ def sync() -> dict[str, int]:
     NDJSON is also accepted as application/ndjson, application/jsonl and
     application/x-jsonlines.
     """
+    started = time.perf_counter()
     request.max_content_length = SYNC_MAX_BYTES
     records = parse_records(request.mimetype, request.get_data(), _settings().sync_max_tasks)
+    metrics: WebMetrics = current_app.extensions["joblook.metrics"]
     if not records:
+        metrics.synced(0, 0, time.perf_counter() - started)
         return {"received": 0, "stored": 0}
     kept = enqueued_only(_store(), records)
     appended = _store().append(kept, progress.findings(kept))
     # The lines of what was stored, now (a read would catch up too: this keeps reads short).
-    _store().lines.catch_up_all({r.task_id for r in kept})
+    moved = _store().lines.catch_up_all({r.task_id for r in kept})
+    current_app.extensions["joblook.outputwatch"].lines_added(moved)
     broadcast.task_changed(_store(), appended.state_changed)
     current_app.extensions["joblook.livestats"].note(appended)
+    metrics.changed(new_states(kept, appended.state_changed))
+    metrics.synced(len(records), appended.stored, time.perf_counter() - started)
     return {"received": len(records), "stored": appended.stored}

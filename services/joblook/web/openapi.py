@@ -47,6 +47,11 @@ SECURITY_SCHEMES = {
         "description": "Set by a page opened with `?token=<JOBLOOK_TOKEN>`.",
     },
     "syncToken": {"type": "http", "scheme": "bearer", "description": "JOBLOOK_SYNC_TOKEN"},
+    "metricsToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "JOBLOOK_METRICS_TOKEN, or JOBLOOK_TOKEN when that is unset.",
+    },
     "pageToken": {
         "type": "apiKey",
         "in": "query",

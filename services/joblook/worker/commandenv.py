@@ -14,7 +14,11 @@ from collections.abc import Mapping
 
 WITHHELD_PREFIXES = ("JOBLOOK_", "FLOWER_", "FLUENTD_", "CELERY_")
 CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
-WITHHELD_NAMES = frozenset({"REDIS_URL", "REDISCLI_AUTH"})
+# PROMETHEUS_MULTIPROC_DIR: the worker's own metrics (worker/metrics.py); a command using
+# prometheus_client would otherwise write its values into them.
+WITHHELD_NAMES = frozenset(
+    {"REDIS_URL", "REDISCLI_AUTH", "PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"}
+)
 
 
 def withheld(name: str) -> bool:

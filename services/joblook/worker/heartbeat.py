@@ -16,6 +16,7 @@ import redis
 
 from joblook import keys
 from joblook.closing import Closing
+from joblook.worker import metrics as worker_metrics
 from joblook.worker.claim import owner_name
 
 logger = logging.getLogger(__name__)
@@ -66,5 +67,6 @@ class Heartbeat(Closing):
     def _beat(self) -> None:
         try:
             self._client.set(self._key, self._owner, ex=self._ttl)
+            worker_metrics.beat()
         except redis.RedisError as exc:  # Redis is down: the reaper allows for short gaps
             logger.debug("%s: heartbeat missed: %s", self._key, exc)

@@ -27,6 +27,7 @@ from joblook.record import (
     timestamp,
 )
 from joblook.settings import DEFAULT_MAX_LOG_BYTES
+from joblook.worker import metrics as worker_metrics
 from joblook.worker.logcap import LogCap
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class TaskLogWriter(Closing):
     def write_output(self, stream: str, chunks: list[str]) -> None:
         """One record per chunk, all stamped with the same time, in one write (or held back)."""
         if chunks:
+            worker_metrics.wrote(stream, chunks)
             now = timestamp()
             self._write_chunks(stream, self._cap.admit(stream, chunks, now), now)
 

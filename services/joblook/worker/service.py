@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sys
 from typing import Any
 
@@ -11,6 +13,7 @@ from celery import signals
 
 from joblook import fluentlog, logs, security
 from joblook.settings import Settings
+from joblook.worker import metrics as worker_metrics
 from joblook.worker.app import worker_celery
 from joblook.worker.gpus import GpuError, split_gpus, with_concurrency
 
@@ -37,7 +40,25 @@ def serve(args: list[str]) -> int:
     if gpus:
         args = with_concurrency(args, gpus)
     _celery_logs_to_fluentd(settings)
+    if settings.worker_metrics_port is not None:
+        _serve_metrics(settings, settings.worker_metrics_port)
     return _start(settings, ["worker", *WORKER_ARGS, *args], gpus)
+
+
+def _serve_metrics(settings: Settings, port: int) -> None:
+    """Count in every pool process from now on; serve the sums once the pool has forked (so no
+    child holds the listening socket)."""
+    directory = worker_metrics.prepare()
+    atexit.register(worker_metrics.cleanup, directory)
+
+    def ready(**_: Any) -> None:
+        worker_metrics.serve(settings.host, port, settings.metrics_token)
+
+    def child_gone(pid: int | None = None, **_: Any) -> None:
+        worker_metrics.process_gone(pid or os.getpid())
+
+    signals.worker_ready.connect(ready, weak=False)
+    signals.worker_process_shutdown.connect(child_gone, weak=False)
 
 
 def serve_flower(args: list[str]) -> int:

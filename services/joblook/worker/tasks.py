@@ -22,6 +22,7 @@ from joblook.record import State
 from joblook.store.cancellation import read_cancel
 from joblook.store.secrets import SecretError, SecretStore
 from joblook.store.slots import Ask, Slots
+from joblook.worker import metrics as worker_metrics
 from joblook.worker.admission import Parked, admitted
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.claim import ClaimUnavailable, claim, owner_name, unclaim
@@ -99,7 +100,11 @@ def run(
     values = _secret_values(conf, task_id, logs_dir, secrets or [], later_steps or [])
     with _admission(self, ask) as gpu_ids:
         heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
-        with heartbeat, CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel:
+        with (
+            heartbeat,
+            CancelWatcher(conf[REDIS_URL_KEY], task_id) as cancel,
+            worker_metrics.running() as ended,
+        ):
             outcome = execute(
                 task_id,
                 cmd,
@@ -111,6 +116,7 @@ def run(
                 gpu_ids=gpu_ids,
                 secrets=values,
             )
+            ended(outcome.state.value)
     if outcome.state is not State.SUCCESS and later_steps:
         _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {outcome.state}")
     if outcome.state is State.REVOKED:

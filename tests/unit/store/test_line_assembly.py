@@ -114,3 +114,25 @@ def test_the_state_carries_everything_between_batches() -> None:
 def test_nothing_after_the_end_becomes_a_line() -> None:
     lines, _ = assemble(rec("stdout", "a\n"), end(), rec("stdout", "late\n"))
     assert texts(lines) == ["a"]
+
+
+BLOCKY = [
+    rec("stdout", "start\n" + "".join(f"plain {n}\n" for n in range(300)) + "tail"),
+    rec("stdout", " end\ncr\r\nlf\n\x1b[31mred\x1b[0m\n::group::G\n--- Step\n::endgroup::\nçà\n"),
+    rec("stderr", "a\rb\nframes\r\n" + "x" * (MAX_LINE_CHARS + 5) + "\nlast\n"),
+    rec("stdout", "\n\n\n"),
+    end(),
+]
+
+
+def test_lines_completed_as_a_block_are_the_lines_completed_one_by_one() -> None:
+    one_by_one, plain = assemble(*BLOCKY)
+    blocks: list[Line] = []
+    blocked = Assembler(None, blocks.append, lambda block: blocks.extend(block.lines()))
+    for r in BLOCKY:
+        blocked.feed(r)
+    assert blocks == one_by_one
+    assert blocked.to_state() == plain.to_state()  # the same sections, partials and count
+    sections = [(s.title, s.start, s.end) for s in blocked.sections.changed.values()]
+    assert sections == [(s.title, s.start, s.end) for s in plain.sections.changed.values()]
+    assert [title for title, _start, _end in sections] == ["G", "Step"]

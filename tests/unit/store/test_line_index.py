@@ -87,3 +87,32 @@ def test_the_index_of_a_lost_task_expires_with_its_log(redis_url: str) -> None:
         if store.redis.exists(key):
             assert 0 < store.redis.ttl(key) <= 600, key
     assert 0 < store.redis.ttl(keys.lines_text(TASK)) <= 600
+
+
+def test_windows_are_exact_over_blocks_of_wide_characters_and_escapes(store: LogStore) -> None:
+    def line(n: int) -> str:
+        return f"\x1b[1mété {n}\x1b[0m" if n % 3 else f"€ {n}"
+
+    total = 3 * K + 7
+    text = "".join(f"{line(n)}\n" for n in range(1, total + 1))
+    store.append([out(1, "first\n" + text[:999]), out(2, text[999:])])
+    snapshot = store.lines.catch_up(TASK)
+    assert snapshot.count == total + 1
+    for start in range(1, total + 2, 13):
+        got = store.lines.lines(TASK, start, 3, snapshot)
+        assert [g.text for g in got] == [
+            "first" if n == 1 else line(n - 1) for n in range(start, min(start + 2, total + 1) + 1)
+        ]
+    assert (
+        store.lines.plain(TASK, K + 1, K + 1, snapshot)
+        == f"{line(K)}\n".replace("\x1b[1m", "").replace("\x1b[0m", "").encode()
+    )
+
+
+def test_the_index_knows_whether_its_plain_text_is_all_ascii(store: LogStore) -> None:
+    store.append([out(1, "plain\nascii\n")])
+    assert store.lines.catch_up(TASK).ascii
+    store.append([out(2, "now ünïcode\n")])
+    assert not store.lines.catch_up(TASK).ascii
+    store.append([out(3, "ascii again\n")])
+    assert not store.lines.catch_up(TASK).ascii  # for the whole string, which has some

@@ -104,3 +104,35 @@ def test_the_fast_regex_call_agrees_with_the_public_api() -> None:
     for pos in range(len(TEXT)):
         found = public.search(TEXT, pos)
         assert pattern.find(TEXT, pos, len(TEXT)) == (found.start() if found else -1)
+
+
+@pytest.mark.parametrize(
+    ("query", "regex", "case"),
+    [
+        (r"item\s2\d{2}7\s", True, False),
+        (r"^[^a-z]+$", True, True),
+        (r"(?i)K.L", True, True),
+        (r"\w+ \pL", True, False),
+        ("Error", False, False),
+    ],
+)
+def test_the_scanner_for_ascii_text_finds_the_lines_the_unicode_one_does(
+    query: str, regex: bool, case: bool
+) -> None:
+    data = "".join(
+        f"{n} {'ERROR' if n % 7 == 0 else 'processing'} item {n} k-l K_L ok\n" if n % 5 else "123\n"
+        for n in range(1, 3000)
+    ).encode()
+    pattern = Pattern.compile(query, regex, case)
+    found = list(matching_lines(pattern, data, ascii=True))
+    assert found == list(matching_lines(pattern, data, ascii=False))
+    assert found  # each query matches some lines, so the comparison says something
+    deadline = time.monotonic() + 5
+    assert count_lines(pattern, data, deadline, ascii=True) == (len(found), True)
+
+
+def test_plain_text_without_letters_is_found_whatever_case_is_asked() -> None:
+    data = b"id 424242 ok\nid 424243 ok\n"
+    for case in (False, True):
+        assert list(matching_lines(Pattern.compile("424242", case=case), data)) == [0]
+    assert Pattern.compile("42-42", case=False).spans("x 42-42") == [[2, 7]]

@@ -29,3 +29,8 @@ def test_the_rest_of_the_environment_is_passed_on_with_unbuffered_python() -> No
         "AWS_PROFILE": "training",
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def test_the_workers_metrics_directory_is_not_a_commands() -> None:
+    environ = {"PROMETHEUS_MULTIPROC_DIR": "/tmp/joblook-metrics-x", "PATH": "/bin"}
+    assert command_environment(environ) == {"PATH": "/bin", "PYTHONUNBUFFERED": "1"}

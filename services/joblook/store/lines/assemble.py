@@ -6,6 +6,12 @@ shows after a progress bar redraws itself. Completed lines of both streams are n
 3... in the order they complete; each stream's unterminated line is its *partial* (a tqdm bar's
 latest frame, drawn below the lines as ``tqdm.write`` would). When the task ends, the partials
 become lines, stdout's first.
+
+Most output is plain lines: a record's lines between its first (which may complete a partial
+line) and its last (which may start one) are then completed together, in a few calls on the
+whole block (split, strip, find the possible section markers), and handed to the sink as one
+:class:`Block` when it takes blocks; anything else (``\\r`` frames, overlong lines) goes line by
+line. Catching up a 1,000,000-line log is then mostly C work (docs/search.md has the figures).
 """
 
 from __future__ import annotations
@@ -72,13 +78,33 @@ class Partial:
         return [self.text, self.first, self.new_frame, self.time]
 
 
+@dataclass(slots=True)
+class Block:
+    """Lines ``first``, ``first + 1``... completed together: same stream and time."""
+
+    first: int
+    texts: list[str]
+    plains: list[str]
+    time: float
+    stream: str
+
+    def lines(self) -> list[Line]:
+        return [
+            Line(n, text, plain, self.time, self.stream)
+            for n, (text, plain) in enumerate(zip(self.texts, self.plains, strict=True), self.first)
+        ]
+
+
 LineSink = Callable[[Line], None]
+BlockSink = Callable[[Block], None]
 
 
 class Assembler:
     """Turns a task's records, in seq order, into lines for ``sink`` and sections."""
 
-    def __init__(self, state: dict[str, Any] | None, sink: LineSink) -> None:
+    def __init__(
+        self, state: dict[str, Any] | None, sink: LineSink, blocks: BlockSink | None = None
+    ) -> None:
         state = state or {}
         self.count: int = state.get("count", 0)
         self.finished: bool = state.get("finished", False)
@@ -88,6 +114,7 @@ class Assembler:
             Sections.from_state(state["sections"]) if "sections" in state else Sections()
         )
         self._sink = sink
+        self._blocks = blocks
 
     def feed(self, obj: dict[str, Any]) -> None:
         """One decoded record (output or status)."""
@@ -103,15 +130,51 @@ class Assembler:
     def _output(self, stream: str, log: str, time: float) -> None:
         partial = self.partials[stream]
         pieces = log.split("\n")
-        for piece in pieces[:-1]:
-            if piece:
-                partial.add(piece)
-            self._complete(stream, partial, time)
+        if len(pieces) > 2:  # lines in the middle: the first may complete the partial line
+            self._pieces(stream, partial, pieces[:1], time)
+            if not self._block(stream, partial, pieces[1:-1], time):
+                self._pieces(stream, partial, pieces[1:-1], time)
+        else:
+            self._pieces(stream, partial, pieces[:-1], time)
         if pieces[-1]:
             partial.add(pieces[-1])
             while len(partial.text) > MAX_LINE_CHARS:
                 self._complete(stream, partial, time)
         partial.time = time
+
+    def _pieces(self, stream: str, partial: Partial, pieces: list[str], time: float) -> None:
+        """Complete a line with each piece (output that ended with ``\\n``), one by one."""
+        for piece in pieces:
+            if piece:
+                partial.add(piece)
+            self._complete(stream, partial, time)
+
+    def _block(self, stream: str, partial: Partial, pieces: list[str], time: float) -> bool:
+        """Complete these whole lines at once, if they are plain lines (no frames, none too
+        long) after no partial line; False (and nothing done) otherwise."""
+        if not partial.is_empty():
+            return False
+        joined = "\n".join(pieces)
+        if "\r" in joined:  # \r\n (or \r just before the \n) ends a line as \n does
+            joined = (joined + "\n").replace("\r\n", "\n")[:-1]
+            if "\r" in joined:
+                return False
+            pieces = joined.split("\n")
+        if len(joined) > MAX_LINE_CHARS and max(map(len, pieces)) > MAX_LINE_CHARS:
+            return False
+        plains = [ansi.strip(p) for p in pieces] if "\x1b" in joined else pieces
+        first = self.count + 1
+        self.count += len(pieces)
+        for at, plain in enumerate(plains):
+            if plain[:1] in _MARKER_STARTS:  # a marker's line is its own first frame
+                self.sections.see(first + at, plain.rstrip(), plain.strip(), time)
+        block = Block(first, pieces, plains, time, stream)
+        if self._blocks is not None:
+            self._blocks(block)
+        else:
+            for line in block.lines():
+                self._sink(line)
+        return True
 
     def _complete(self, stream: str, partial: Partial, time: float) -> None:
         text, rest = partial.text[:MAX_LINE_CHARS], partial.text[MAX_LINE_CHARS:]
