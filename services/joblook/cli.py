@@ -23,7 +23,7 @@ services:
   scheduler fires the schedules' due times (any number may run at once)
 
 client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
-  submit    run a command: joblook submit [--follow] [--timeout S] -- CMD...
+  submit    run a command: joblook submit [--follow] [--timeout S] [--secret NAME] -- CMD...
             or many: joblook submit --batch FILE (a command or JSON item per line)
   run       run a named job: joblook run JOB [-p NAME=VALUE] [--sweep NAME=V1,V2 ...]
   logs      print a task's output: joblook logs ID [-f | --grep PATTERN]
@@ -33,6 +33,7 @@ client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   rerun     run a task again: joblook rerun ID [--edit] [--from-failed] [--follow]
   schedule  run commands on a cron or an interval: joblook schedule add|ls|pause|resume|rm
   users     accounts and roles (admins): joblook users add|list|remove|token|role NAME
+  secrets   named secrets for commands: joblook secrets set|ls|rm NAME, keygen
   show      the same as status
 
 Client commands take --token (default: $JOBLOOK_TOKEN); a user's role decides what it may do.
@@ -109,6 +110,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
             "rerun",
             "schedule",
             "users",
+            "secrets",
         )
     },
 }

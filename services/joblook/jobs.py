@@ -15,6 +15,7 @@ parameters::
         max_concurrent: 2   # optional: the most runs of this job at once; the rest wait, in order
         retries: 2        # optional: attempts after a failed one (a request's own retries win)
         retry_delay: 30   # optional: seconds before the second attempt, doubling after
+        secrets: [DB_PASSWORD]  # optional: secrets it gets as environment variables (masked)
 
 A request names a job and gives parameter values. Every value is checked against its type and
 then put into its place in argv, which runs without a shell: a value can never become a second
@@ -39,6 +40,7 @@ import yaml
 
 from joblook import notices
 from joblook.queuenames import MAX_GPUS, valid_queue
+from joblook.secretnames import MAX_PER_TASK, NAME_RULE, valid_name
 
 PARAM_TYPES = ("int", "float", "choice", "regex", "string")
 MAX_STRING = 1000
@@ -110,6 +112,7 @@ class Job:
     retries: int = 0
     retry_delay: float | None = None
     notify: tuple[str, ...] = ()  # Apprise URLs its tasks' ends go to (never described)
+    secrets: tuple[str, ...] = ()
 
     def render(self, values: dict[str, object]) -> list[str]:
         """The argv to run for these parameter values (strictly checked)."""
@@ -156,6 +159,7 @@ class Job:
             "max_concurrent": self.max_concurrent,
             "retries": self.retries,
             "retry_delay": self.retry_delay,
+            "secrets": list(self.secrets),
         }
 
 
@@ -202,6 +206,7 @@ def _job(name: str, spec: object) -> Job:
         retries=retries,
         retry_delay=retry_delay,
         notify=_notify(name, spec.get("notify")),
+        secrets=_secrets(name, spec),
         **_placement(name, spec),
     )
 
@@ -216,6 +221,17 @@ def _notify(job: str, urls: object) -> tuple[str, ...]:
         if not notices.is_apprise_url(url):
             raise JobsFileError(f"job {job}: notify[{index}] is no Apprise URL")
     return tuple(urls)
+
+
+def _secrets(job: str, spec: dict[str, Any]) -> tuple[str, ...]:
+    """The names of the secrets the job gets (checked here; whether they are set: at submit)."""
+    names = spec.get("secrets") or []
+    if not isinstance(names, list) or len(names) > MAX_PER_TASK:
+        raise JobsFileError(f"job {job}: secrets must be a list of at most {MAX_PER_TASK} names")
+    for name in names:
+        if not valid_name(name):
+            raise JobsFileError(f"job {job}: secret {name!r}: {NAME_RULE}")
+    return tuple(dict.fromkeys(names))
 
 
 def _placement(job: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,8 @@ RETRY_WATCH = f"{PREFIX}:retry:watch"
 """Set of the unfinished attempts whose failure starts another one (``store/attempts.py``)."""
 RETRY_DUE = f"{PREFIX}:retry:due"
 """Sorted set: scheduled attempts not yet sent to the queue, scored by when they are due."""
+SECRETS = f"{PREFIX}:secrets"
+"""Hash: secret name -> its value encrypted and when it was set, as JSON (``store/secrets.py``)."""
 OUTPUT_FILTERS = f"{PREFIX}:outputfilters"
 """Sorted set: the texts home pages filter task outputs by, scored by when each lapses."""
 

@@ -33,11 +33,14 @@ from joblook.taskwire import RunMessage, TaskWire
 
 @dataclass(frozen=True)
 class Placement:
-    """A task's queue, the GPUs it asks for and its limits: ``[(scope, limit), ...]``."""
+    """A task's queue, the GPUs it asks for and its limits: ``[(scope, limit), ...]``; and the
+    names of the secrets it gets: what its message carries besides the command, so every attempt,
+    re-send and chain step carries them alike. Never a secret's value."""
 
     queue: str = DEFAULT_QUEUE
     gpus: int = 0
     limits: list[tuple[str, int]] = field(default_factory=list)
+    secrets: tuple[str, ...] = ()
 
     @property
     def shown(self) -> tuple[str, int]:
@@ -50,7 +53,9 @@ class Placement:
         if not kwargs:
             return cls()
         limits = [(str(scope), int(limit)) for scope, limit in kwargs.get("limits") or []]
-        return cls(str(kwargs.get("queue") or DEFAULT_QUEUE), int(kwargs.get("gpus") or 0), limits)
+        secrets = tuple(str(name) for name in kwargs.get("secrets") or [])
+        queue, gpus = str(kwargs.get("queue") or DEFAULT_QUEUE), int(kwargs.get("gpus") or 0)
+        return cls(queue, gpus, limits, secrets)
 
     def task_kwargs(self) -> dict[str, object]:
         """The run task's keyword arguments for them (Flower shows them with the task)."""
@@ -59,6 +64,8 @@ class Placement:
             kwargs["gpus"] = self.gpus
         if self.limits:
             kwargs["limits"] = [[scope, limit] for scope, limit in self.limits]
+        if self.secrets:
+            kwargs["secrets"] = list(self.secrets)
         return kwargs
 
 
@@ -70,14 +77,14 @@ def with_limits(
     queue: str | None, gpus: int | None, job: Job | None, queue_limits: dict[str, int]
 ) -> Placement:
     """The placement of a task sent to ``queue`` asking ``gpus``, with the limits of its job
-    (``max_concurrent``) and of its queue (``JOBLOOK_QUEUE_LIMITS``)."""
+    (``max_concurrent``) and of its queue (``JOBLOOK_QUEUE_LIMITS``), and its job's secrets."""
     chosen = queue or DEFAULT_QUEUE
     limits = []
     if job is not None and job.max_concurrent is not None:
         limits.append((job_scope(job.name), job.max_concurrent))
     if chosen in queue_limits:
         limits.append((queue_scope(chosen), queue_limits[chosen]))
-    return Placement(chosen, gpus or 0, limits)
+    return Placement(chosen, gpus or 0, limits, job.secrets if job is not None else ())
 
 
 def launch_command(

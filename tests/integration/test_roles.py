@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 from tests.support.processes import JOBLOOK
 from tests.support.socketclient import InOrderClient
@@ -62,6 +63,11 @@ class Accounts:
         body = {"every": 3600, "cmd": "true", "paused": True}
         return str(self.as_admin("POST", "/schedules", body)["schedule_id"])
 
+    def secret(self) -> str:
+        name = f"SECRET_{next(_names)}"
+        self.as_admin("PUT", f"/secrets/{name}", {"value": "hunter22"})
+        return name
+
     def user(self) -> str:
         name = f"someone-{next(_names)}"
         self.as_admin("POST", "/users", {"name": name, "role": "viewer"})
@@ -78,7 +84,9 @@ def accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Accounts]:
     """A stack with JOBLOOK_TOKEN, a user of each role, a trusted SSO proxy on loopback, and an
     ended task."""
     env = with_tokens(
-        JOBLOOK_TRUSTED_USER_HEADER=SSO_HEADER, JOBLOOK_TRUSTED_PROXIES="127.0.0.1/32"
+        JOBLOOK_TRUSTED_USER_HEADER=SSO_HEADER,
+        JOBLOOK_TRUSTED_PROXIES="127.0.0.1/32",
+        JOBLOOK_SECRET_KEY=Fernet.generate_key().decode(),
     )
     with running_stack(tmp_path_factory.mktemp("roles"), extra_env=env) as stack:
         made = Accounts(stack, {}, "")
@@ -184,6 +192,11 @@ ACTIONS: dict[str, Action] = {
     "DELETE /users/NAME": api("DELETE", lambda acc: f"/users/{acc.user()}"),
     "PUT /users/sso-default-role": api("PUT", "/users/sso-default-role", {"role": "viewer"}),
     "GET /audit": api("GET", "/audit"),
+    "GET /secrets": api("GET", "/secrets"),
+    "PUT /secrets/NAME": api(
+        "PUT", lambda acc: f"/secrets/NEW_{next(_names)}", {"value": "hunter22"}
+    ),
+    "DELETE /secrets/NAME": api("DELETE", lambda acc: f"/secrets/{acc.secret()}"),
     "page /": api("GET", "/"),
     "page /task": api("GET", lambda acc: f"/task?task_id={acc.done}"),
     "page /accounts": api("GET", "/accounts"),

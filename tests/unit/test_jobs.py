@@ -9,6 +9,7 @@ import pytest
 
 from joblook import jobs
 from joblook.jobs import JobError, JobsFileError
+from joblook.launching import Placement, with_limits
 
 JOBS = """
 jobs:
@@ -224,3 +225,23 @@ def test_a_jobs_file_with_a_bad_retry_policy_is_refused(
     tmp_path: Path, policy: str, complaint: str
 ) -> None:
     refused(tmp_path, f"jobs:\n  flaky:\n    argv: [ls]\n    {policy}\n", complaint)
+
+
+def test_a_job_may_ask_for_secrets_which_travel_in_its_placement_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        "jobs:\n  backup:\n    argv: [pg_dump]\n    secrets: [DB_PASSWORD, DB_PASSWORD]\n"
+    )
+    job = jobs.load(path)["backup"]
+    assert job.secrets == ("DB_PASSWORD",)
+    placement = with_limits(None, None, job, {})
+    assert placement.task_kwargs()["secrets"] == ["DB_PASSWORD"]
+    assert Placement.from_kwargs(placement.task_kwargs()) == placement  # a retry asks again
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    ["DB_PASSWORD", "[db_password]", "[A/B]", "['']", "[1]", f"[{', '.join(['A'] * 33)}]"],
+)
+def test_a_jobs_file_with_a_bad_secret_name_is_refused(tmp_path: Path, secrets: str) -> None:
+    refused(tmp_path, f"jobs:\n  backup:\n    argv: [ls]\n    secrets: {secrets}\n", "secret")

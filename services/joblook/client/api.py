@@ -85,6 +85,15 @@ class Client:
         """A path segment, quoted (a user name may hold ``@`` or ``+``)."""
         return quote(segment, safe="")
 
+    def secrets(self) -> dict[str, Any]:
+        return self._json("GET", "/secrets")
+
+    def put_secret(self, name: str, value: str) -> dict[str, Any]:
+        return self._json("PUT", f"/secrets/{quote(name, safe='')}", {"value": value})
+
+    def delete_secret(self, name: str) -> dict[str, Any]:
+        return self._json("DELETE", f"/secrets/{quote(name, safe='')}")
+
     def records(self, task_id: str, follow: bool) -> Iterator[dict[str, Any]]:
         """The task's records in order; with ``follow``, live until the task ends."""
         query = urlencode({"format": "jsonl", "follow": int(follow)})

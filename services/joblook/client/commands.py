@@ -1,4 +1,4 @@
-"""``joblook submit | logs | ls | status | cancel | rerun | schedule``: scripts' way into joblook.
+"""``joblook submit | logs | ls | status | cancel | rerun | schedule | secrets``: scripts' way in.
 
 Exit codes scripts can rely on: ``submit --follow`` exits with the task's own exit code (1 if it
 ended without one, e.g. cancelled before it started); every other command exits 0 on success;
@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from joblook import record
-from joblook.client import batchfile, rerun, schedules, users
+from joblook.client import batchfile, rerun, schedules, secrets, users
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 from joblook.client.batchfile import BatchFileError
 
@@ -41,6 +41,7 @@ def submit(client: Client, args: argparse.Namespace) -> int:
         retries=args.retries,
         retry_delay=args.retry_delay,
         notify=args.notify,
+        secrets=args.secret or None,
     )
     if not args.follow:
         print(task_id)
@@ -171,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the output live (stderr to stderr) and exit with its exit code",
     )
     p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
+    p.add_argument(
+        "--secret",
+        action="append",
+        metavar="NAME",
+        help="give it this secret as an environment variable (masked in its output); repeatable",
+    )
     _retry_flags(p)
     p.add_argument(
         "--notify",
@@ -230,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rerun_parser(sub)
     schedules.add_parser(sub, EPILOG)
     users.add_parser(sub, EPILOG)
+    secrets.add_parser(sub, EPILOG)
     _add_token_option(parser)
     return parser  # fmt: skip
 

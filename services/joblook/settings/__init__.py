@@ -64,6 +64,7 @@ class Settings:
     allowed_commands: re.Pattern[str] | None
     jobs_file: Path | None
     allow_raw: bool
+    secret_key: str | None
     queue_limits: dict[str, int] | None
     web_dir: Path
     max_body_bytes: int

@@ -145,6 +145,15 @@ SETTINGS: tuple[Setting, ...] = (
         "`yes`).",
     ),
     Setting(
+        "JOBLOOK_SECRET_KEY", "secret_key", ACCESS, p.fernet_key, example="",
+        shown_default="unset (no secrets)",
+        help="The key that encrypts the named secrets in Redis (docs/secrets.md): a Fernet key, "
+        "made by `joblook secrets keygen`. The web needs it to store a secret, each worker to "
+        "give one to a command; without it secrets cannot be set or used. Keep it out of Redis' "
+        "reach: whoever has both can read every secret. A new key leaves the old secrets "
+        "unreadable (set them again).",
+    ),
+    Setting(
         "JOBLOOK_QUEUE_LIMITS", "queue_limits", ACCESS, p.queue_limits,
         shown_default="unset (no limit)", example="gpu=2,batch=8",
         help="The most tasks of a queue that run at once, across all its workers "

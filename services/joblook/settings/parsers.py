@@ -26,6 +26,20 @@ def text(name: str, raw: str) -> str:
     return raw
 
 
+def fernet_key(name: str, raw: str) -> str:
+    """A Fernet key: 32 bytes in URL-safe base64."""
+    from cryptography.fernet import Fernet  # noqa: PLC0415  (only where the setting is set)
+
+    try:
+        Fernet(raw.encode())
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a Fernet key (32 bytes in URL-safe base64); "
+            "make one with `joblook secrets keygen`"
+        ) from None
+    return raw
+
+
 def upper(name: str, raw: str) -> str:
     return raw.upper()
 

@@ -30,6 +30,7 @@ from joblook.web import (
     pages,
     rerun,
     schedules,
+    secrets,
     sweeps,
     tasks,
 )
@@ -73,6 +74,7 @@ def create_app(
     app.register_blueprint(tasks.bp)
     app.register_blueprint(rerun.bp)
     app.register_blueprint(schedules.bp)
+    app.register_blueprint(secrets.bp)
     app.register_blueprint(lines.bp)
     app.register_blueprint(artifacts.bp)
     app.register_blueprint(accounts.bp)

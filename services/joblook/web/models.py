@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError, PydanticUseDefault
 from joblook import notices, record
 from joblook.queuenames import DEFAULT_QUEUE, MAX_GPUS, QUEUE_PATTERN
 from joblook.record import State
+from joblook.secretnames import MAX_PER_TASK, NAME_PATTERN, NAME_RULE
 from joblook.store.lines.pattern import QUERY_MAX
 from joblook.web.launch import KINDS
 
@@ -285,6 +286,16 @@ RetryDelay = Annotated[
     ),
     refusing(f"{{name}} must be a number of seconds above 0, at most {MAX_RETRY_DELAY:g}"),
 ]
+SecretNames = Annotated[
+    list[Annotated[str, Field(pattern=NAME_PATTERN), refusing(NAME_RULE)]] | None,
+    Field(
+        max_length=MAX_PER_TASK,
+        description="Names of secrets (`PUT /secrets/{name}`) the command gets as environment "
+        "variables; their values are masked as `***` in its output. An unknown name is a 400.",
+        examples=[["DB_PASSWORD"]],
+    ),
+    refusing(f"{{name}} must be a list of at most {MAX_PER_TASK} secret names"),
+]
 
 
 MAX_NOTIFY = 10  # notify URLs one request may name
@@ -326,6 +337,7 @@ class CommandForm(Shape):
     retries: Retries = None
     retry_delay: RetryDelay = None
     notify: Notify = None
+    secrets: SecretNames = None
 
 
 class JobForm(Shape):

@@ -24,7 +24,8 @@ from joblook.web.spec import ERRORS, accepted, other_content, raw_content, repli
 bp = Blueprint("document", __name__)
 
 # Served files, not API: the scripts and styles the pages load. (Socket.IO is not a Flask route.)
-UNDOCUMENTED = frozenset({"pages.static"})
+# secrets.malformed: the 400 for a secret's name with a "/" (or none), which no route could match.
+UNDOCUMENTED = frozenset({"pages.static", "secrets.malformed"})
 
 DESCRIPTION = """\
 Run shell commands on Celery workers, follow their output live, keep their logs.
@@ -74,6 +75,7 @@ TAGS = [
     {"name": "schedules", "description": "Run commands on a cron expression or an interval."},
     {"name": "artifacts", "description": "The files a command leaves in `$JOBLOOK_ARTIFACTS`."},
     {"name": "accounts", "description": "Who you are; users and roles; the audit trail."},
+    {"name": "secrets", "description": "Named secrets: encrypted at rest, masked in output."},
     {"name": "logs", "description": "A task's output: the permanent log and its live stream."},
     {"name": "ingest", "description": "Records from the shipper or Fluentd."},
     {"name": "pages", "description": "The browser pages and the libraries they load."},
@@ -107,7 +109,8 @@ def build(app: Flask) -> dict[str, Any]:
     document["components"]["securitySchemes"] = SECURITY_SCHEMES
     task_id = models.TaskIdQuery.model_json_schema()["properties"]["task_id"]
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in UNDOCUMENTED:
+        if rule.endpoint in UNDOCUMENTED:  # spectree documents every route it finds
+            document["paths"].pop(spec.backend.parse_path(rule, None)[0], None)
             continue
         item = document["paths"][document_path(rule.rule)]
         view = app.view_functions[rule.endpoint]

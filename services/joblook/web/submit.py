@@ -9,7 +9,7 @@ script call (``launching.launch``); chains and groups are Celery canvases (``lau
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 from celery import Celery
@@ -21,8 +21,10 @@ from joblook.launching import Placement, Planned
 from joblook.settings import Settings
 from joblook.store.logstore import LogStore
 from joblook.store.roster import WorkerAd
+from joblook.store.secrets import SecretStore
 from joblook.taskwire import TaskWire
 from joblook.web import batch, broadcast, launch, policy
+from joblook.web.errors import ApiError
 from joblook.web.models import BatchForm, ChainForm, CommandForm, GroupForm, JobForm, JobRequest
 from joblook.web.placement import place
 
@@ -125,6 +127,10 @@ def plan_one(
         policy.check_raw(context.settings, context.jobs, [form.cmd])
         run, shown, job = form.cmd, None, None
     where = place(form.queue, form.gpus, job, context.queue_limits, context.roster)
+    if isinstance(form, CommandForm) and form.secrets:
+        where = replace(where, secrets=tuple(dict.fromkeys(form.secrets)))
+    if where.secrets:
+        _check_secrets(app_store(), where.secrets)
     fields = extra | {"submitted_by": context.submitted_by}
     fields |= retry_fields(form, job, run, where) | notify_field(form, job)
     return launching.plan(task_id, run, form.timeout, shown=shown, placement=where,
@@ -156,6 +162,13 @@ def _definition(form: Form) -> dict[str, str]:
 def definition(form: Form) -> str:
     """``form`` as JSON, without the fields it leaves out."""
     return orjson.dumps(form.model_dump(exclude_none=True)).decode()
+
+
+def _check_secrets(store: LogStore, names: tuple[str, ...]) -> None:
+    """400 when a secret the task asks for is not set (the worker reads them when it runs)."""
+    unknown = SecretStore(store.redis, None).missing(list(names))
+    if unknown:
+        raise ApiError(400, f"unknown secret: {', '.join(unknown)}", {"unknown": unknown})
 
 
 def retry_fields(

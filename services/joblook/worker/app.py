@@ -32,6 +32,7 @@ def worker_celery(settings: Settings, gpus: list[str] | None = None) -> Celery:
     app.task(name=notify.NOTIFY_TASK, bind=True, shared=False)(notify.send_notice)
     app.conf[notify.NOTIFY_KEY] = list(settings.notify)
     app.conf[notify.PUBLIC_URL_KEY] = settings.public_url
+    app.conf[tasks.SECRET_KEY_KEY] = settings.secret_key
     app.steps["worker"].add(
         sweep_step(settings.logs_dir, settings.redis_url, settings.file_retention)
     )

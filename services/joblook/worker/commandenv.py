@@ -27,14 +27,18 @@ def withheld(name: str) -> bool:
 
 
 def command_environment(
-    environ: Mapping[str, str], gpu_ids: list[str] | None = None
+    environ: Mapping[str, str],
+    gpu_ids: list[str] | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """``environ`` without joblook's variables, with unbuffered Python output.
 
     ``gpu_ids``: on a worker with GPUs, the ones the task holds, as ``CUDA_VISIBLE_DEVICES``
     (empty when it holds none, so it cannot use another task's); None leaves the variable be.
+    ``secrets``: the task's secrets, by name; joblook's own variables are set after them.
     """
     env = {name: value for name, value in environ.items() if not withheld(name)}
+    env |= secrets or {}
     if gpu_ids is not None:
         env[CUDA_VISIBLE_DEVICES] = ",".join(gpu_ids)
     # Python programs then print line by line; others line-buffer or not on a pipe as they choose.

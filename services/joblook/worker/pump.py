@@ -3,6 +3,7 @@
 The pump registers both pipes on the caller's selector and handles their events; the caller's loop
 decides when to stop. Nothing sleeps: a lone line is written the moment it is read, and the pause
 timeout only runs while a stream holds a partial line, to flush it when the command pauses.
+Secrets' values are masked before the bytes are cut into chunks (``masking.py``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import os
 import selectors
 import subprocess
 import time
+from collections.abc import Collection
 
 from joblook.record import STDERR, STDOUT
 from joblook.worker.chunker import Chunker
 from joblook.worker.logfile import TaskLogWriter
+from joblook.worker.masking import Masker
 from joblook.worker.signals import signals_deferred
 
 READ_SIZE = 64 * 1024
@@ -29,11 +32,14 @@ class OutputPump:
         log: TaskLogWriter,
         selector: selectors.BaseSelector,
         pause_flush: float,
+        secrets: Collection[bytes] = (),
     ) -> None:
+        """``secrets``: the values masked in both streams."""
         self._log = log
         self._selector = selector
         self._pause = pause_flush
         self._chunkers = {STDOUT: Chunker(), STDERR: Chunker()}
+        self._maskers = {STDOUT: Masker(secrets), STDERR: Masker(secrets)}
         self._last_read: dict[str, float] = {}
         self._open: set[int] = set()
         for pipe, stream in ((proc.stdout, STDOUT), (proc.stderr, STDERR)):
@@ -59,12 +65,12 @@ class OutputPump:
         with signals_deferred():
             data = os.read(key.fd, READ_SIZE)  # the pipe is ready: this does not block
             if data:
-                self._log.write_output(stream, chunker.feed(data))
+                self._log.write_output(stream, chunker.feed(self._maskers[stream].feed(data)))
                 self._last_read[stream] = time.monotonic()
             else:
                 self._selector.unregister(key.fd)
                 self._open.discard(key.fd)
-                self._log.write_output(stream, chunker.finish())
+                self._log.write_output(stream, self._last_chunks(stream))
 
     def pause_timeout(self) -> float | None:
         """None (block) unless a stream holds a partial line: then until its pause ends."""
@@ -93,6 +99,11 @@ class OutputPump:
 
     def finish(self) -> None:
         """Write every stream's held-back partial line: no more output will be read."""
-        for stream, chunker in self._chunkers.items():
+        for stream in self._chunkers:
             with signals_deferred():
-                self._log.write_output(stream, chunker.finish())
+                self._log.write_output(stream, self._last_chunks(stream))
+
+    def _last_chunks(self, stream: str) -> list[str]:
+        """The stream's held-back bytes, masked, and its partial line: it ends."""
+        chunker = self._chunkers[stream]
+        return chunker.feed(self._maskers[stream].finish()) + chunker.finish()

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def execute(
     pause_flush: float = 0.1,
     gpu_ids: list[str] | None = None,
     artifacts: Workspace | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Run ``cmd``, log STARTED, its output and a terminal status; return that status.
 
@@ -69,6 +71,7 @@ def execute(
     ``gpu_ids``: the GPUs the command may see (CUDA_VISIBLE_DEVICES); None leaves it alone.
     ``artifacts``: the directory the command gets as ``$JOBLOOK_ARTIFACTS``, kept once it ends
     and before the terminal status is written.
+    ``secrets``: environment variables the command gets whose values are masked in its output.
     """
     with (
         TaskLogWriter(logs_dir, task_id, max_log_bytes) as log,
@@ -87,6 +90,7 @@ def execute(
                 pause_flush=pause_flush,
                 gpu_ids=gpu_ids,
                 artifacts=artifacts,
+                secrets=secrets or {},
             )
             _keep_artifacts(log.task_id, artifacts)
         log.write_status(outcome.state, outcome.exit_code, outcome.message)
@@ -142,9 +146,10 @@ def _run(
     pause_flush: float,
     gpu_ids: list[str] | None = None,
     artifacts: Workspace | None = None,
+    secrets: Mapping[str, str],
 ) -> Outcome:
     try:
-        proc = _spawn(cmd, gpu_ids, artifacts)
+        proc = _spawn(cmd, gpu_ids, artifacts, secrets)
     except Exception as exc:  # whatever stops the exec, the task must still end
         # Not only OSError: Popen raises ValueError for a NUL in an argument, TypeError for a
         # non-string one (a message forged on the broker). Escaping here left the task STARTED.
@@ -160,6 +165,7 @@ def _run(
             cancel=cancel,
             kill_grace=kill_grace,
             pause_flush=pause_flush,
+            secrets=[value.encode() for value in secrets.values()],
         )
         stop = supervisor.run()
         exit_code, how = describe_exit(proc.wait())
@@ -176,9 +182,12 @@ def _run(
 
 
 def _spawn(
-    cmd: Command, gpu_ids: list[str] | None, artifacts: Workspace | None
+    cmd: Command,
+    gpu_ids: list[str] | None,
+    artifacts: Workspace | None,
+    secrets: Mapping[str, str],
 ) -> subprocess.Popen[bytes]:
-    env = command_environment(os.environ, gpu_ids)
+    env = command_environment(os.environ, gpu_ids, secrets)
     if artifacts is not None:
         env[ARTIFACTS_ENV] = str(artifacts.directory)
     return subprocess.Popen(

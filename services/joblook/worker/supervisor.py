@@ -13,6 +13,7 @@ import os
 import selectors
 import subprocess
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from joblook.closing import Closing
@@ -48,7 +49,9 @@ class Supervisor(Closing):
         cancel: CancelSignal | None,
         kill_grace: float,
         pause_flush: float,
+        secrets: Collection[bytes] = (),
     ) -> None:
+        """``secrets``: values masked in the output (``masking.py``)."""
         self._proc = proc
         self._timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
@@ -57,7 +60,7 @@ class Supervisor(Closing):
         self._kill: TreeKill | None = None
         self.stop: Stop | None = None
         self._selector = selectors.DefaultSelector()
-        self._pump = OutputPump(proc, log, self._selector, pause_flush)
+        self._pump = OutputPump(proc, log, self._selector, pause_flush, secrets)
         self._pidfd = _pidfd(proc.pid)
         if self._pidfd is not None:
             self._selector.register(self._pidfd, selectors.EVENT_READ, _EXITED)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from celery import Task
 from celery.exceptions import Ignore
@@ -20,6 +20,7 @@ from celery.exceptions import Ignore
 from joblook.queuenames import DEFAULT_QUEUE
 from joblook.record import State
 from joblook.store.cancellation import read_cancel
+from joblook.store.secrets import SecretError, SecretStore
 from joblook.store.slots import Ask, Slots
 from joblook.worker import metrics as worker_metrics
 from joblook.worker.admission import Parked, admitted
@@ -50,6 +51,9 @@ broker's. Celery's own key, because Celery masks its password wherever it shows 
 WORKER_LOST_KEY = "joblook_worker_lost_after"
 """Seconds of missing heartbeat before the web fails a running task as lost (``heartbeat.py``);
 also the lease of a task's slots and GPUs (``admission.py``)."""
+SECRET_KEY_KEY = "joblook_secret_key"  # noqa: S105  (a conf key's name, not a secret)
+"""JOBLOOK_SECRET_KEY, which decrypts the secrets a task asks for. Celery shows a key whose name
+has SECRET or KEY in it masked (``inspect conf``, Flower)."""
 GPUS_KEY = "joblook_gpus"
 """The worker's GPU ids (``joblook worker --gpus``); in Celery's conf, so Flower's worker page
 shows them."""
@@ -79,6 +83,7 @@ def run(
     queue: str | None = None,
     gpus: int = 0,
     limits: list[list[object]] | None = None,
+    secrets: list[str] | None = None,
 ) -> dict[str, object]:
     """The run task (``worker_celery`` registers it as ``RUN_TASK``): run ``cmd`` (a string with
     ``/bin/sh -c``, a list as an argv without a shell); its output goes to
@@ -89,6 +94,8 @@ def run(
     (Celery then never runs them).
     ``queue``, ``gpus`` and ``limits``: where it was sent, the GPUs it needs and the concurrency
     limits it counts against; until they let it run it waits, parked (``admission.py``).
+    ``secrets``: the names of the secrets the command gets as environment variables, masked in
+    its output; only names travel in the message, the values are read and decrypted here.
     """
     conf, task_id, logs_dir = self.app.conf, self.request.id, Path(self.app.conf[LOGS_DIR_KEY])
     limited = [(str(scope), int(str(limit))) for scope, limit in limits or []]
@@ -96,6 +103,7 @@ def run(
     # Claimed first, so a second delivery of a running task stops here and never touches the
     # slots the running one holds; a task that parks gives its claim back (``_admission``).
     _claim_or_skip(conf[REDIS_URL_KEY], task_id, logs_dir, later_steps or [])
+    values = _secret_values(conf, task_id, logs_dir, secrets or [], later_steps or [])
     with _admission(self, ask) as gpu_ids:
         heartbeat = Heartbeat(_redis(conf[REDIS_URL_KEY]), task_id, conf[WORKER_LOST_KEY])
         workspace, began = _workspace(conf, task_id), time.monotonic()
@@ -115,6 +123,7 @@ def run(
                 max_log_bytes=conf[MAX_LOG_BYTES_KEY],
                 gpu_ids=gpu_ids,
                 artifacts=kept,
+                secrets=values,
             )
             ended(outcome.state.value)
     spent = time.monotonic() - began
@@ -200,6 +209,22 @@ def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path, later_steps: li
         message = f"delivered again after {holder} took it: not running it twice"
         logger.warning("task %s %s", task_id, message)
         raise Ignore(message)
+
+
+def _secret_values(
+    conf: Mapping[str, Any], task_id: str, logs_dir: Path, names: list[str], later: list[str]
+) -> dict[str, str]:
+    """The values of the secrets named; when one cannot be had, the task fails unrun."""
+    if not names:
+        return {}
+    try:
+        return SecretStore(_redis(conf[REDIS_URL_KEY]), conf[SECRET_KEY_KEY]).values(names)
+    except SecretError as exc:
+        message = f"not run: {exc}"
+        logger.error("task %s: %s", task_id, message)
+        _close_log(task_id, logs_dir, State.FAILURE, message)
+        _close_unrun(later, logs_dir, f"not run: step {task_id} ended {State.FAILURE}")
+        raise CommandFailed(None, message) from None
 
 
 def _report_revoked(task: Task, message: str) -> NoReturn:
