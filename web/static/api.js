@@ -36,14 +36,6 @@ export const postJSON = (path, body) => sendJSON("POST", path, body);
 export const patchJSON = (path, body) => sendJSON("PATCH", path, body);
 export const putJSON = (path, body) => sendJSON("PUT", path, body);
 
-export function putJSON(path, body) {
-  return request(path, {
-    method: "PUT",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
 export function deleteJSON(path) {
   return request(path, { method: "DELETE", headers: { Accept: "application/json" } });
 }
