@@ -29,8 +29,6 @@ COMPOSE_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "compose-spec.json"
 
 # The values that only ever come from .env.
 SECRETS = ("REDIS_PASSWORD", "JOBLOOK_TOKEN", "JOBLOOK_SYNC_TOKEN", "FLOWER_BASIC_AUTH")
-# Secrets compose passes on when set and runs without (a fallback applies; docs/monitoring.md).
-OPTIONAL_SECRETS = ("JOBLOOK_METRICS_TOKEN",)
 
 # "NAME=value" sets a variable; "# NAME=value" documents its default without setting it.
 _ENV_LINE = re.compile(r"(?P<comment>#\s*)?(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)")

@@ -11,7 +11,7 @@ import pytest
 from joblook.settings.declared import SETTINGS
 
 from . import composefile
-from .conftest import OPTIONAL_SECRETS, REPO_ROOT, SECRETS
+from .conftest import REPO_ROOT, SECRETS
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def _set_in_compose(services: dict[str, Any]) -> set[str]:
 
 
 def test_the_secrets_compose_requires_are_the_declared_secrets() -> None:
-    assert {s.env for s in SETTINGS if s.secret} == set(SECRETS) | set(OPTIONAL_SECRETS)
+    assert {s.env for s in SETTINGS if s.secret} == set(SECRETS)
 
 
 def test_every_setting_is_set_in_compose_or_has_a_default(
@@ -52,7 +52,7 @@ def test_every_compose_variable_is_documented_in_env_example(
 
 def test_env_example_holds_no_secret_values(env_example_set: dict[str, str]) -> None:
     # The secrets are listed (so `cp .env.example .env` shows what to fill in) but left empty.
-    for secret in SECRETS + OPTIONAL_SECRETS:
+    for secret in SECRETS:
         assert env_example_set.get(secret) == "", f"{secret}= must be present and empty"
 
 

@@ -85,7 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
         "the user token. Required like `JOBLOOK_TOKEN` (`joblook up` makes one when unset).",
     ),
     Setting(
-        "JOBLOOK_METRICS_TOKEN", "metrics_token", SECRETS, p.text, secret=True,
+        # Not ``secret``: compose runs without it (secret means required there).
+        "JOBLOOK_METRICS_TOKEN", "metrics_token", SECRETS, p.text, example="",
         shown_default="unset (`/metrics` takes `JOBLOOK_TOKEN`)",
         help="Bearer token for `GET /metrics` (Prometheus' `authorization` in a scrape config) and "
         "the worker's metrics port: it can read counts, nothing else. Unset: `/metrics` takes "
