@@ -11,6 +11,7 @@ import pytest
 import requests
 import socketio
 
+from joblook.web.api import ENQUEUE_MAX_BYTES
 from tests.support.processes import JOBLOOK, free_port
 from tests.support.socketclient import InOrderClient
 from tests.support.stack import Stack, output_of, running_stack
@@ -161,7 +162,7 @@ def post_chunked(stack: Stack, pieces: Iterator[bytes]) -> requests.Response:
 def test_a_chunked_body_over_the_cap_is_too_large_not_bad(stack: Stack) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"cmd": "'
-        for _ in range(3):
+        for _ in range(ENQUEUE_MAX_BYTES // (1024 * 1024) + 1):  # /enqueue's cap: a batch's room
             yield b"x" * (1024 * 1024)
         yield b'"}'
 
