@@ -200,11 +200,7 @@ def _claim_or_skip(redis_url: str, task_id: str, logs_dir: Path, later_steps: li
     try:
         holder = claim(_redis(redis_url), task_id, owner_name())
     except ClaimUnavailable as exc:
-        message = f"not run: {exc}"
-        logger.error("task %s: %s", task_id, message)
-        _close_log(task_id, logs_dir, State.FAILURE, message)
-        _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {State.FAILURE}")
-        raise CommandFailed(None, message) from exc
+        raise _failed_unrun(task_id, logs_dir, later_steps, exc) from exc
     if holder is not None:
         message = f"delivered again after {holder} took it: not running it twice"
         logger.warning("task %s %s", task_id, message)
@@ -220,11 +216,19 @@ def _secret_values(
     try:
         return SecretStore(_redis(conf[REDIS_URL_KEY]), conf[SECRET_KEY_KEY]).values(names)
     except SecretError as exc:
-        message = f"not run: {exc}"
-        logger.error("task %s: %s", task_id, message)
-        _close_log(task_id, logs_dir, State.FAILURE, message)
-        _close_unrun(later, logs_dir, f"not run: step {task_id} ended {State.FAILURE}")
-        raise CommandFailed(None, message) from None
+        raise _failed_unrun(task_id, logs_dir, later, exc) from None
+
+
+def _failed_unrun(
+    task_id: str, logs_dir: Path, later_steps: list[str], why: Exception
+) -> CommandFailed:
+    """End the task's log FAILURE "not run: <why>" (and its later chain steps', which Celery will
+    never run); returns the error to raise, so Flower shows the failure."""
+    message = f"not run: {why}"
+    logger.error("task %s: %s", task_id, message)
+    _close_log(task_id, logs_dir, State.FAILURE, message)
+    _close_unrun(later_steps, logs_dir, f"not run: step {task_id} ended {State.FAILURE}")
+    return CommandFailed(None, message)
 
 
 def _report_revoked(task: Task, message: str) -> NoReturn:
