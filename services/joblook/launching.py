@@ -183,9 +183,9 @@ def plan(
     """One command (a shell line, or a named job's argv shown as ``shown``) and its task's
     fields: its placement's queue and GPUs, and ``extra`` (as for :func:`launch_command`)."""
     fields = {"queue": placement.queue, "gpus": str(placement.gpus), **(extra or {})}
-    return Planned(
-        NewTask(task_id, shown or str(cmd), timeout, parent, params, fields), cmd, placement
-    )
+    lines = tuple(scope for scope, _limit in placement.limits)  # its place in each line
+    task = NewTask(task_id, shown or str(cmd), timeout, parent, params, fields, lines)
+    return Planned(task, cmd, placement)
 
 
 @dataclass(frozen=True, slots=True)
