@@ -24,7 +24,7 @@ from celery.canvas import Signature
 from joblook import record
 from joblook.jobs import Job
 from joblook.queuenames import DEFAULT_QUEUE
-from joblook.store.logstore import LogStore, NewTask
+from joblook.store.logstore import Claim, LogStore, NewTask
 from joblook.store.slots import job_scope, queue_scope
 from joblook.store.taskinfo import TaskInfo
 from joblook.taskqueue import RUN_TASK
@@ -212,6 +212,16 @@ class Launched:
         those: building ten thousand cost more than queueing them)."""
         infos = [p.task.info(self.created_at) for p in self.planned[-most:]]
         return [self.parent, *infos] if self.parent is not None else infos
+
+
+def launch_claimed(
+    store: LogStore, wire: TaskWire, planned: Sequence[Planned], claim: Claim
+) -> str | None:
+    """Record and queue ``planned`` only if ``claim`` is free, taking it in the same script
+    call: when they were created (None: the claim was taken, nothing was queued)."""
+    runs = [p.message() for p in planned]
+    tasks = [p.task for p in planned]
+    return store.create_claimed(tasks, wire.envelopes(runs), wire.sent_events(runs), claim)
 
 
 def launch(
