@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from celery import Celery
 from celery.canvas import Signature
 
@@ -67,6 +68,13 @@ class Placement:
         if self.secrets:
             kwargs["secrets"] = list(self.secrets)
         return kwargs
+
+
+def notify_field(asked: list[str] | None, job: Job | None) -> dict[str, str]:
+    """The task field saying where its end is sent: the URLs asked for, then its job's (the
+    worker reads it)."""
+    urls = list(dict.fromkeys([*(asked or []), *(job.notify if job else ())]))
+    return {"notify": orjson.dumps(urls).decode()} if urls else {}
 
 
 PLAIN = Placement()

@@ -5,6 +5,7 @@ in that same call."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shlex
 import time
@@ -46,10 +47,10 @@ class Firer:
             if not ScheduleStore(self.store.redis).take(claim):
                 return None
             return Run(due=due, fired_at=now, message=f"not started: {exc}")
-        extra = {
-            "schedule_id": schedule.schedule_id,
-            "submitted_by": f"schedule:{schedule.schedule_id}",
-        }
+        job = self.jobs.get(schedule.job) if schedule.job is not None else None
+        extra = {"schedule_id": schedule.schedule_id}
+        extra |= {"submitted_by": f"schedule:{schedule.schedule_id}"}
+        extra |= launching.notify_field(schedule.notify, job)
         one = launching.plan(task_id, cmd, schedule.timeout, shown=shown,
                              placement=self.placement(schedule), extra=extra)  # fmt: skip
         try:
@@ -63,10 +64,14 @@ class Firer:
         return Run(due=due, fired_at=now, task_id=task_id)
 
     def placement(self, schedule: Schedule) -> launching.Placement:
-        """A named job's queue, GPUs and limits, as a request for it gets; a command's default."""
+        """Its queue, GPUs, limits and secrets: the schedule's own (checked when it was made),
+        or else its named job's, as a request for the job gets them."""
         job = self.jobs.get(schedule.job) if schedule.job is not None else None
-        queue, gpus = (job.queue, job.gpus) if job is not None else (None, 0)
-        return launching.with_limits(queue, gpus, job, self.settings.queue_limits or {})
+        queue = schedule.queue or (job.queue if job is not None else None)
+        gpus = schedule.gpus or (job.gpus if job is not None else 0)
+        where = launching.with_limits(queue, gpus, job, self.settings.queue_limits or {})
+        secrets = tuple(dict.fromkeys([*where.secrets, *schedule.secrets]))
+        return dataclasses.replace(where, secrets=secrets)
 
     def command(self, schedule: Schedule) -> tuple[str | list[str], str | None]:
         """What to run and how to show it; JobError when today's policy or jobs file refuses."""
