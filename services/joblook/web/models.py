@@ -492,8 +492,6 @@ class EnqueueRequest(
                 raise PydanticCustomError(REFUSED, f"{key} go with job")
         if form in ("chain", "group", "batch") and {"retries", "retry_delay"} & set(body):
             raise PydanticCustomError(REFUSED, "retries go with cmd or job (a step's own)")
-        if form in ("chain", "group") and "notify" in body:
-            raise PydanticCustomError(REFUSED, "notify goes with cmd or job")
         if form == "batch" and {"queue", "gpus"} & set(body):
             raise PydanticCustomError(REFUSED, "queue and gpus go with a batch's items")
         items = body.get("batch")
