@@ -86,3 +86,18 @@ def test_a_chain_or_group_step_carries_its_secret_names_and_notify(
     assert body[1]["secrets"] == ["DB_PASSWORD"]
     step = keyed.get(f"/tasks/{queued['steps'][0]}").get_json()
     assert step["notify"] == ["json://***"]
+
+
+def test_the_openapi_document_gives_every_launch_the_same_launch_fields(
+    keyed: FlaskClient,
+) -> None:
+    schemas = keyed.get("/openapi.json").get_json()["components"]["schemas"]
+
+    def properties(name: str) -> dict[str, Any]:
+        return next(schema for key, schema in schemas.items() if key.startswith(name))["properties"]
+
+    command = properties("CommandForm")
+    launch = ("timeout", "queue", "gpus", "notify", "secrets")
+    for name in ("ChainForm", "GroupForm", "ScheduleRequest"):
+        found = properties(name)
+        assert [found.get(key) for key in launch] == [command[key] for key in launch], name
