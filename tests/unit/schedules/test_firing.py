@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 import redis
 
@@ -11,24 +9,11 @@ from joblook import keys
 from joblook.scheduler.firing import Firer
 from joblook.scheduler.loop import Scheduler
 from joblook.settings import Settings
-from joblook.store.logstore import Claim, LogStore, NewTask
+from joblook.store.logstore import LogStore
 from joblook.store.schedules import ScheduleStore, claim_of
 from joblook.taskqueue import make_celery
 
 from .test_schedule_store import a_schedule
-
-
-class QueueingFails(LogStore):
-    """A store whose script call that would queue the task fails (Redis went away)."""
-
-    def create_claimed(
-        self,
-        tasks: Sequence[NewTask],
-        messages: Sequence[tuple[str, bytes]] = (),
-        events: tuple[str, Sequence[bytes]] | None = None,
-        claim: Claim | None = None,
-    ) -> str | None:
-        raise redis.ConnectionError("Redis went away")
 
 
 def _firer(store: LogStore) -> Firer:
@@ -66,9 +51,13 @@ def test_a_claimed_due_time_queues_nothing_more(store: LogStore, schedules: Sche
 
 
 def test_a_scheduler_whose_queueing_fails_leaves_the_due_time_to_another(
-    store: LogStore, schedules: ScheduleStore
+    store: LogStore, schedules: ScheduleStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failing = QueueingFails(store.redis)
+    def redis_went_away(*_args: object, **_kwargs: object) -> None:
+        raise redis.ConnectionError("Redis went away")
+
+    failing = LogStore(store.redis)  # its script call that would queue the task fails
+    monkeypatch.setattr(failing, "create_claimed", redis_went_away)
     assert Scheduler(schedules, _firer(failing), 30, "h:1").tick(1060.0) == []
     assert not store.redis.exists(keys.schedule_fire("s1", 1060.0))
     assert schedules.runs("s1") == []
