@@ -330,8 +330,8 @@ Notify = Annotated[
 
 
 class Launch(Shape):
-    """Where and how a named job runs, besides what it runs: the same fields, checked the same
-    way (``web/submit.check_launch``), wherever a launch is asked for."""
+    """Where and how a launch runs, besides what it runs: the same fields, checked the same way
+    (``web/submit.check_launch``), by ``POST /enqueue`` and ``POST /schedules`` alike."""
 
     timeout: Timeout = None
     queue: QueueName = None
