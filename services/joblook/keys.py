@@ -155,7 +155,8 @@ def slot_holders(scope: str) -> str:
 
 
 def slot_waiting(scope: str) -> str:
-    """Sorted set: the tasks waiting for one of the scope's slots, scored by creation time."""
+    """Sorted set: the tasks parked for one of the scope's slots, scored by their place in line
+    (``slot_line``; a GPU scope's by creation time)."""
     return f"{PREFIX}:waiting:{scope}"
 
 
