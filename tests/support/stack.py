@@ -22,6 +22,7 @@ import requests
 from joblook import fluentd
 from joblook.record import TERMINAL_STATES
 from joblook.settings import Settings
+from joblook.shipper.positions import PositionStore
 from tests.support import fluentd as fluentd_support
 from tests.support.processes import JOBLOOK, Service, free_port
 from tests.support.socketclient import InOrderClient
@@ -204,6 +205,21 @@ class Stack:
             return wait_for(finished, timeout, f"task {task_id} to finish", interval=0.1)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{self.logs()}") from None
+
+    def wait_shipped(self, task_id: str, timeout: float = 180) -> None:
+        """Until joblook's shipper has had /sync acknowledge the task's whole log.
+
+        A task reads as ended as soon as /sync has stored its last record, but that request goes
+        on (it indexes the lines) before it answers. A web stopped in between never answers: the
+        shipper sends the batch again to the next web, which parses and indexes it anew."""
+        assert self.shipper_kind == "joblook", "Fluentd keeps no positions file to read"
+        positions = PositionStore(Settings.from_env(self.env).positions_file)
+
+        def shipped() -> bool:
+            position = positions.load().get(f"{task_id}.jsonl")
+            return position is not None and position.done
+
+        wait_for(shipped, timeout, f"the shipper to deliver task {task_id}'s log", interval=0.2)
 
     @contextmanager
     def socket_client(self) -> Iterator[InOrderClient]:

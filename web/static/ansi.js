@@ -1,17 +1,53 @@
-// One log line's ANSI text as HTML, by ansi_up (npm): it escapes the text, so a line can never
-// inject markup, and it turns SGR codes (16, 256 and true colours, bold, italic, underline) into
-// inline styles. Each line is rendered on its own, from a reset state: the viewer fetches windows
-// of lines from anywhere in the log, so a colour left on by a line that is not loaded cannot leak
-// into the next (the price: a colour set on one line and reset lines later covers only its line).
+// Log lines' ANSI text as HTML, by ansi_up (npm): it escapes the text, so a line can never
+// inject markup, and it turns SGR codes (16, 256 and true colours, bold, faint, italic,
+// underline) into inline styles.
+//
+// Colours carry across lines, as in a terminal: the server gives each line the SGR state its
+// stream left on before it (`sgr`, e.g. "1;31", see store/lines/sgr.py), so a line drawn in a
+// window that starts mid-log is coloured as if every line above it had been drawn. ansi_up holds
+// the state within a line; each line starts from a reset plus the state carried into it.
+//
+// Rows are filled many at a time (a scroll moves every row): lines without escapes are plain
+// text (no HTML parsing at all), and the others are parsed in one go (renderLines).
 import { AnsiUp } from "/vendor/ansi_up.js";
 
 const renderer = new AnsiUp();
 renderer.escape_html = true; // the default; said here because safety depends on it
 const RESET = "\x1b[0m";
+const ESC = "\x1b";
 
-/** The line's HTML, safe to assign to innerHTML. */
-export function lineHtml(text) {
-  return renderer.ansi_to_html(RESET + text + RESET);
+/** The escapes a line starts with: a reset, then the state carried into it. */
+function opening(sgr) {
+  return sgr ? `${RESET}${ESC}[${sgr}m` : RESET;
+}
+
+/** True when the line needs ansi_up: it has escapes or inherits a colour. */
+export function isStyled(line) {
+  return Boolean(line.sgr) || line.text.includes(ESC);
+}
+
+/** The line's HTML, safe to assign to innerHTML. `line` is {text, sgr?}. */
+export function lineHtml(line) {
+  return renderer.ansi_to_html(opening(line.sgr) + line.text + RESET);
+}
+
+const parser = document.createElement("template");
+
+/**
+ * The rendered content of each styled line, parsed with one innerHTML for all of them (an HTML
+ * parser per row costs more than the rows' whole layout). Returns DocumentFragments, in order.
+ */
+export function renderLines(lines) {
+  if (!lines.length) return [];
+  parser.innerHTML = lines.map((line) => `<span>${lineHtml(line)}</span>`).join("");
+  const fragments = [];
+  for (const wrapper of [...parser.content.children]) {
+    const fragment = document.createDocumentFragment();
+    fragment.append(...wrapper.childNodes);
+    fragments.push(fragment);
+  }
+  parser.innerHTML = "";
+  return fragments;
 }
 
 /**

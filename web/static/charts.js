@@ -1,7 +1,13 @@
 // The task page's metric charts: one uPlot line chart per series the output reported
 // ({"metrics": {...}, "step": N} lines), loaded from GET /tasks/<id>/metrics and extended by
 // "metrics" events. Redraws wait for the next animation frame, so a burst of points costs one.
-import uPlot from "/vendor/uPlot.esm.js";
+// uPlot is imported when the first series comes, not with the page: evaluating it takes longer
+// than a frame, and most tasks report no metrics.
+let uPlotLoading = null;
+function loadUPlot() {
+  uPlotLoading ??= import("/vendor/uPlot.esm.js").then((module) => module.default);
+  return uPlotLoading;
+}
 
 const MAX_POINTS = 20_000; // per series in the page; past it every other point goes
 const SIZE = { width: 340, height: 150 };
@@ -70,9 +76,12 @@ export class MetricCharts {
     this.container.append(figure);
     this.container.hidden = false;
     const colour = COLOURS[this.#charts.size % COLOURS.length];
-    const plot = new uPlot(options(name, colour), [[], []], plotArea);
-    chart = { steps: [], values: [], plot, latest };
+    chart = { steps: [], values: [], plot: null, latest };
     this.#charts.set(name, chart);
+    loadUPlot().then((uPlot) => {
+      chart.plot = new uPlot(options(name, colour), [[], []], plotArea);
+      this.#changed(name);
+    });
     return chart;
   }
 
@@ -84,6 +93,7 @@ export class MetricCharts {
   #draw() {
     for (const name of this.#dirty) {
       const chart = this.#charts.get(name);
+      if (!chart.plot) continue; // drawn once uPlot is loaded
       chart.plot.setData([chart.steps, chart.values]);
       const value = chart.values.at(-1);
       chart.latest.textContent = value === undefined ? "" : formatValue(value);

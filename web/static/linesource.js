@@ -2,7 +2,8 @@
 // GET /tasks/<id>/lines, kept in a small LRU cache, never the whole log.
 //
 // `want(first, last)` says which lines are on screen (plus a margin); windows not cached are
-// fetched, at most MAX_IN_FLIGHT at a time. A request whose window left the wanted range before
+// fetched, at most MAX_IN_FLIGHT at a time, each request started in a task of its own (starting
+// a fetch costs the tab milliseconds, so never inside the frame that draws the rows). A request whose window left the wanted range before
 // its reply came is aborted, so scrolling fast through a big log leaves no queue behind it.
 // `poll()` reads what was printed after the last line known (live output): one request at a time,
 // and a poll asked for meanwhile is folded into one more after it.
@@ -15,7 +16,9 @@ const POLL_COUNT = 5000; // the endpoint's maximum
 
 export class LineSource {
   total = 0; // completed lines
-  partial = []; // unterminated lines, one per stream ({stream, text, time})
+  partial = []; // unterminated lines ({stream, text, time, sgr?}): one per stream, or the rows
+  // a program is redrawing with cursor-ups
+  hidden = []; // [first, last] ranges of lines a cursor-up took back (redrawn as later lines)
   lastSeq = 0; // highest record seq the lines known reflect
   finished = false;
   #cache = new Map(); // window index -> Array(WINDOW) of line objects (insertion order = LRU)
@@ -23,6 +26,7 @@ export class LineSource {
   #wanted = new Set(); // window indices on screen or near it, nearest the middle first
   #polling = null;
   #pollAgain = false;
+  #fetchScheduled = false;
 
   /**
    * @param {string} taskId
@@ -55,7 +59,7 @@ export class LineSource {
     for (const [index, controller] of this.#inFlight) {
       if (!wanted.has(index)) controller.abort();
     }
-    this.#fetchMissing();
+    this.#scheduleFetch();
   }
 
   /** Fetch lines printed since the last reply (live output). */
@@ -96,16 +100,26 @@ export class LineSource {
     return lines;
   }
 
+  #scheduleFetch() {
+    if (this.#fetchScheduled) return;
+    this.#fetchScheduled = true;
+    setTimeout(() => {
+      this.#fetchScheduled = false;
+      this.#fetchMissing();
+    }, 0);
+  }
+
+  /** Start one request for the window the reader most needs; another task starts the next. */
   #fetchMissing() {
+    if (this.#inFlight.size >= MAX_IN_FLIGHT) return;
     const wanted = [...this.#wanted];
     // Nearest the middle of the wanted ones first: that is what the reader looks at.
     const middle = wanted[Math.floor(wanted.length / 2)];
     const missing = wanted.filter((index) => !this.#inFlight.has(index) && !this.#complete(index));
+    if (!missing.length) return;
     missing.sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));
-    for (const index of missing) {
-      if (this.#inFlight.size >= MAX_IN_FLIGHT) break;
-      this.#fetchWindow(index);
-    }
+    this.#fetchWindow(missing[0]);
+    if (missing.length > 1) this.#scheduleFetch();
   }
 
   async #fetchWindow(index) {
@@ -123,7 +137,7 @@ export class LineSource {
       if (error.name !== "AbortError") this.hooks.onError(error);
     } finally {
       this.#inFlight.delete(index);
-      this.#fetchMissing();
+      this.#scheduleFetch();
     }
   }
 
@@ -147,11 +161,13 @@ export class LineSource {
     }
     this.#evict();
     const grew = reply.total > this.total;
-    const partialChanged = JSON.stringify(reply.partial ?? []) !== JSON.stringify(this.partial);
+    const partialChanged = JSON.stringify(reply.partial ?? []) !== JSON.stringify(this.partial)
+      || JSON.stringify(reply.hidden ?? []) !== JSON.stringify(this.hidden);
     // Replies can cross: an older one never takes the totals back.
-    if (reply.total >= this.total) {
+    if (reply.total >= this.total && (reply.last_seq ?? 0) >= this.lastSeq) {
       this.total = reply.total;
       this.partial = reply.partial ?? [];
+      this.hidden = reply.hidden ?? [];
       this.finished = reply.finished;
     }
     this.lastSeq = Math.max(this.lastSeq, reply.last_seq ?? 0);

@@ -2,7 +2,12 @@
 // then the line's text as ANSI-rendered HTML (ansi.js). A section's marker row also has a fold
 // toggle and the section's duration. Server text goes in through ansi_up's escaping or
 // textContent only.
-import { lineHtml, markRanges } from "/static/ansi.js";
+//
+// Rows are refilled on every scroll, so a row keeps references to its parts (no querySelector)
+// and a line without escapes is set as text, never parsed as HTML.
+import { isStyled, lineHtml, markRanges, renderLines } from "/static/ansi.js";
+
+const parts = new WeakMap(); // row element -> {number, time, menu, text}
 
 /**
  * What a row shows. `line` is {n, text, time, stream} or undefined while not loaded; a partial
@@ -31,15 +36,29 @@ export function buildRow(state) {
   const text = document.createElement("span");
   text.className = "text";
   row.append(gutter, text);
-  fillRow(row, state);
+  parts.set(row, { number, time, menu, text });
   return row;
 }
 
-/** Show `state` in an existing row element. */
-export function fillRow(row, state) {
-  const gutter = row.querySelector(".gutter");
-  const text = row.querySelector(".text");
-  const [number, time, menu] = gutter.children;
+/**
+ * Show each state in its row element: [row, state] pairs. The styled lines among them are
+ * rendered in one HTML parse.
+ */
+export function fillRows(pairs) {
+  const styled = pairs.filter(([, state]) => needsHtml(state));
+  const fragments = renderLines(styled.map(([, state]) => state.line ?? state.partial));
+  const rendered = new Map(styled.map(([row], i) => [row, fragments[i]]));
+  for (const [row, state] of pairs) fillRow(row, state, rendered.get(row));
+}
+
+function needsHtml(state) {
+  const source = state.line ?? state.partial;
+  return Boolean(source) && isStyled(source);
+}
+
+/** Show `state` in an existing row element (`rendered`: its styled text, already parsed). */
+function fillRow(row, state, rendered) {
+  const { number, time, menu, text } = parts.get(row);
   const { n, line, partial, section } = state;
   row.dataset.n = n ?? "";
   row.className = "row";
@@ -55,13 +74,15 @@ export function fillRow(row, state) {
   number.tabIndex = -1;
   time.textContent = state.time ?? "";
   menu.hidden = !n;
-  row.querySelector(".fold")?.remove();
-  row.querySelector(".duration")?.remove();
-  if (section) addSection(row, text, state);
-  fillText(text, state);
+  const part = parts.get(row);
+  part.fold?.remove();
+  part.duration?.remove();
+  part.fold = part.duration = null;
+  if (section) addSection(row, text, state, part);
+  fillText(text, state, rendered);
 }
 
-function addSection(row, text, { section, folded, duration }) {
+function addSection(row, text, { section, folded, duration }, part) {
   row.classList.add("section", folded ? "folded" : "open");
   row.style.setProperty("--depth", String(section.depth ?? 0));
   const fold = document.createElement("button");
@@ -76,15 +97,19 @@ function addSection(row, text, { section, folded, duration }) {
   time.className = "duration";
   time.textContent = duration ?? "";
   text.after(time);
+  part.fold = fold;
+  part.duration = time;
 }
 
-function fillText(element, state) {
+function fillText(element, state, rendered) {
   const source = state.line ?? state.partial;
   if (!source) {
     element.textContent = "…";
     return;
   }
-  element.innerHTML = lineHtml(source.text); // escaped by ansi_up
+  if (rendered) element.replaceChildren(rendered); // escaped by ansi_up
+  else if (isStyled(source)) element.innerHTML = lineHtml(source); // escaped by ansi_up
+  else element.textContent = source.text;
   if (!state.n) return;
   if (state.section && !(state.match && state.match.n === state.n)) {
     // A section's marker row reads as its title; the line as printed is its tooltip.
@@ -107,9 +132,10 @@ function fillText(element, state) {
   }
 }
 
-/** The text a line shows, without its escape codes. */
-export function plainText(text) {
+/** The text a line shows, without its escape codes. `line` is {text, sgr?}. */
+export function plainText(line) {
+  if (!isStyled(line)) return line.text;
   const element = document.createElement("span");
-  element.innerHTML = lineHtml(text);
+  element.innerHTML = lineHtml(line);
   return element.textContent;
 }

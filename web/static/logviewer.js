@@ -10,7 +10,7 @@
 // Follow mode: on while the view is at the bottom, so new lines keep it there; any move up turns
 // it off, and nothing but the reader (or a jump they ask for) moves the view while it is off.
 // Folding a section keeps the top line where it was.
-import { buildRow, fillRow, plainText } from "/static/logrows.js";
+import { buildRow, fillRows, plainText } from "/static/logrows.js";
 import { RowMap } from "/static/rowmap.js";
 
 export const ROW = 18; // px; style.css uses the same (--row)
@@ -29,6 +29,9 @@ export class LogViewer {
   #expectedScrollTop = 0;
   #frame = 0;
   #rows = []; // row elements on screen, in order
+  #viewHeight = 0; // the container's client height, as the ResizeObserver last saw it
+  #spacerHeight = "";
+  #digits = "";
 
   /**
    * @param {HTMLElement} container the scroll container
@@ -50,7 +53,12 @@ export class LogViewer {
     container.addEventListener("wheel", (event) => this.#onWheel(event), { passive: false });
     container.addEventListener("keydown", (event) => this.#onKey(event));
     container.addEventListener("click", (event) => this.#onClick(event));
-    new ResizeObserver(() => this.#layout()).observe(container);
+    // The height is read here only: reading clientHeight on every scroll would make the
+    // browser lay the page out again at once whenever a row had changed.
+    new ResizeObserver(() => {
+      this.#viewHeight = container.clientHeight;
+      this.#layout();
+    }).observe(container);
   }
 
   /** Rows: every visible line, then the unterminated lines. */
@@ -59,7 +67,7 @@ export class LogViewer {
   }
 
   get viewHeight() {
-    return this.container.clientHeight;
+    return this.#viewHeight;
   }
 
   get maxTop() {
@@ -69,7 +77,8 @@ export class LogViewer {
   /** The lines or sections changed (new lines, new totals, a fold): map rows again. */
   refresh() {
     const anchor = this.following ? null : this.#topLine();
-    this.#map = new RowMap(this.source.total, this.sections.hiddenRanges());
+    const hidden = [...this.sections.hiddenRanges(), ...this.source.hidden];
+    this.#map = new RowMap(this.source.total, hidden);
     if (this.following) this.top = this.maxTop;
     else if (anchor) this.top = this.#map.rowOf(anchor.line) * ROW + anchor.offset;
     this.#layout();
@@ -126,10 +135,15 @@ export class LogViewer {
       .map((row) => row.querySelector(".text").textContent);
   }
 
-  /** Every line of the log and the unterminated ones, as text (fetched as needed; for tests). */
+  /**
+   * Every line of the log shown (not those redrawn later) and the unterminated ones, as text
+   * (fetched as needed; for tests).
+   */
   async text() {
     const lines = await this.source.range(1, this.source.total);
-    return [...lines, ...this.source.partial].map((line) => plainText(line.text));
+    const hidden = new RowMap(this.source.total, this.source.hidden);
+    const shown = lines.filter((line) => !hidden.isHidden(line.n));
+    return [...shown, ...this.source.partial].map((line) => plainText(line));
   }
 
   #lineOfRow(row) {
@@ -159,7 +173,10 @@ export class LogViewer {
     const height = this.rowCount * ROW;
     // Following: the bottom stays in view also when the view's height changes.
     this.top = this.following ? this.maxTop : Math.max(0, Math.min(this.top, this.maxTop));
-    this.spacer.style.height = `${Math.min(height, MAX_HEIGHT)}px`;
+    // Only a new height is written: a write makes the next read of scrollTop lay the page out.
+    const spacerHeight = `${Math.min(height, MAX_HEIGHT)}px`;
+    if (spacerHeight !== this.#spacerHeight) this.spacer.style.height = spacerHeight;
+    this.#spacerHeight = spacerHeight;
     const scrollTop = Math.round(this.top / this.#ratio());
     this.#expectedScrollTop = scrollTop;
     if (this.container.scrollTop !== scrollTop) this.container.scrollTop = scrollTop;
@@ -188,7 +205,7 @@ export class LogViewer {
     const unit = event.deltaMode === 1 ? ROW : event.deltaMode === 2 ? this.viewHeight : 1;
     if (event.deltaY === 0) return; // sideways: the browser scrolls the long lines
     event.preventDefault();
-    this.container.scrollLeft += event.deltaX * unit;
+    if (event.deltaX) this.container.scrollLeft += event.deltaX * unit;
     this.#moveTo(this.top + event.deltaY * unit);
   }
 
@@ -224,9 +241,11 @@ export class LogViewer {
     const count = Math.min(Math.ceil(this.viewHeight / ROW) + 1, Math.max(0, this.rowCount - first));
     this.#load(first, count);
     this.layer.style.transform = `translateY(${this.container.scrollTop - offset}px)`;
-    const digits = String(Math.max(this.source.total, 1)).length;
-    this.container.style.setProperty("--digits", String(digits));
+    const digits = String(String(Math.max(this.source.total, 1)).length);
+    if (digits !== this.#digits) this.container.style.setProperty("--digits", digits);
+    this.#digits = digits;
     while (this.#rows.length > count) this.#rows.pop().remove();
+    const changed = [];
     for (let i = 0; i < count; i++) {
       const state = this.#stateOf(first + i);
       const key = stateKey(state);
@@ -234,11 +253,11 @@ export class LogViewer {
       if (!row) {
         row = this.layer.appendChild(buildRow(state));
         this.#rows.push(row);
-      } else if (row.dataset.key !== key) {
-        fillRow(row, state);
       }
+      if (row.dataset.key !== key) changed.push([row, state]);
       row.dataset.key = key;
     }
+    fillRows(changed);
   }
 
   /** Ask the source for the lines on screen and a margin around them. */

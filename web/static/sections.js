@@ -9,6 +9,7 @@ export const MARKER = /::(end)?group::|##\[(end)?group\]|section_(start|end):|^(
 
 export class Sections {
   list = []; // as the server gives them, sorted by start
+  #byStart = new Map(); // marker line -> section: asked for every row drawn
   #chosen = new Map(); // start line -> folded, as the reader chose
   #failed = false;
   #ended = false;
@@ -20,6 +21,7 @@ export class Sections {
   async load() {
     const { sections } = await getJSON(this.url);
     this.list = [...sections].sort((a, b) => a.start - b.start);
+    this.#byStart = new Map(this.list.map((section) => [section.start, section]));
   }
 
   /** The task's state: sections fold when it ends; the failure's section stays open. */
@@ -30,7 +32,7 @@ export class Sections {
 
   /** The section whose marker is line `n`, or undefined. */
   at(n) {
-    return this.list.find((section) => section.start === n);
+    return this.#byStart.get(n);
   }
 
   isFolded(section) {

@@ -234,13 +234,21 @@ async function main() {
   saw(source.lastSeq);
   viewer.refresh();
   await sectionsLoaded; // an address's line may lie in a folded section
+  await nextTask(); // what follows runs in a task of its own, after the rows are laid out
   // The keys go to the log, unless the reader already went elsewhere (Ctrl+F while it loaded).
   const untouched = document.activeElement === null || document.activeElement === document.body;
   if (!links.follow() && untouched) viewer.container.focus();
+  times.restore();
+  await nextTask();
   progress.stallSeconds = config.stall_seconds;
   const socket = openSocket(byId("connection"));
   window.joblook.socket = socket;
   follow(socket);
+}
+
+/** Let the browser draw and take input before the next step (each step is then its own task). */
+function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 main();

@@ -10,19 +10,30 @@ export class TimeToggle {
    * @param {import("/static/logviewer.js").LogViewer} viewer
    * @param {HTMLButtonElement} button
    */
+  #chosen = false; // the reader clicked: what was stored no longer applies
+
   constructor(viewer, button) {
     this.viewer = viewer;
     this.button = button;
+    this.set("off", false);
+    button.addEventListener("click", () => {
+      this.#chosen = true;
+      this.set(MODES[(MODES.indexOf(viewer.timeMode) + 1) % MODES.length]);
+    });
+  }
+
+  /**
+   * Show the mode last chosen. Apart from the constructor: a page's first localStorage read
+   * waits for the browser to open the storage, which can hold the tab longer than a frame.
+   */
+  restore() {
     let stored = null;
     try {
       stored = localStorage.getItem(KEY);
     } catch {
-      // storage refused (private mode, policy): start with times off
+      // storage refused (private mode, policy): times stay off
     }
-    this.set(MODES.includes(stored) ? stored : "off", false);
-    button.addEventListener("click", () => {
-      this.set(MODES[(MODES.indexOf(viewer.timeMode) + 1) % MODES.length]);
-    });
+    if (!this.#chosen && MODES.includes(stored)) this.set(stored, false);
   }
 
   set(mode, remember = true) {

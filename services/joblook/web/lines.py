@@ -50,7 +50,8 @@ def task_lines(task_id: str, query: LinesQuery) -> dict[str, object]:
     """A window of the output's lines: `start` and `count`, or the last `tail` lines.
 
     Lines are numbered 1, 2, 3... as they complete (stdout's and stderr's together); a `\\r`
-    redraws a line, which shows its last frame. Each stream's unterminated line is in `partial`.
+    redraws a line, which shows its last frame. Each stream's unterminated line is in `partial`
+    (several, while a program redraws rows it moved the cursor up to: in `hidden`).
     """
     if query.start is not None and query.tail is not None:
         raise ApiError(400, "give start or tail, not both")
@@ -68,6 +69,7 @@ def task_lines(task_id: str, query: LinesQuery) -> dict[str, object]:
         "start": start,
         "lines": [line.to_json() for line in lines],
         "partial": snapshot.partials(),
+        "hidden": snapshot.hidden(),
         "last_seq": snapshot.cursor,
         "finished": snapshot.finished or info.state in TERMINAL_STATES,
     }

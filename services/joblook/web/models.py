@@ -776,6 +776,11 @@ class Line(Shape):
     text: str = Field(description="As a terminal shows it: escapes kept, `\\r` frames collapsed.")
     time: float = Field(description="When it completed (epoch seconds).")
     stream: Stream
+    sgr: str = Field(
+        "",
+        description="The colours and styles its stream left on before it, as SGR parameters "
+        "(`1;31`: bold red), to start the line from; absent when none.",
+    )
 
 
 class PartialLine(Shape):
@@ -784,6 +789,7 @@ class PartialLine(Shape):
     stream: Stream
     text: str
     time: float
+    sgr: str = Field("", description="As a line's `sgr`.")
 
 
 class Lines(Shape):
@@ -797,6 +803,11 @@ class Lines(Shape):
     )
     last_seq: Count = Field(description="The last record turned into lines.")
     finished: bool = Field(description="The task has ended: no more lines will come.")
+    hidden: list[tuple[int, int]] = Field(
+        [],
+        description="[first, last] ranges of lines not to show: a cursor-up (`ESC[A`) took them "
+        "back to redraw, and they come again, redrawn, as later lines or in `partial`.",
+    )
 
 
 Flag = choice(("0", "1"))

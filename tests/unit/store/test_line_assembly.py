@@ -116,6 +116,40 @@ def test_nothing_after_the_end_becomes_a_line() -> None:
     assert texts(lines) == ["a"]
 
 
+def test_bars_redrawn_with_cursor_up_keep_their_latest_frames_in_place() -> None:
+    # tqdm with position=0 and position=1: each bar moves down to its row, redraws it with \r,
+    # and moves back up with ESC[A.
+    frames = [rec("stderr", "\rbar0 0%"), rec("stderr", "\n"), rec("stderr", "\rbar1 0%\x1b[A")]
+    for percent in (50, 100):
+        frames += [rec("stderr", f"\rbar0 {percent}%\n"), rec("stderr", f"\rbar1 {percent}%")]
+        frames += [rec("stderr", "\x1b[1A")] if percent < 100 else [rec("stderr", "\n")]
+    lines, assembler = assemble(*frames, rec("stdout", "done\n"), end())
+    assert [(line.n, line.text) for line in lines] == [
+        (1, "bar0 0%"),  # completed before the first ESC[A took it back: hidden
+        (2, "bar0 100%"),
+        (3, "bar1 100%"),
+        (4, "done"),
+    ]
+    assert assembler.hidden == [[1, 1]]
+
+
+def test_while_bars_redraw_each_shows_as_a_partial_row_with_its_latest_frame() -> None:
+    _, assembler = assemble(
+        rec("stderr", "\rbar0 1\n\rbar1 1\x1b[A\rbar0 2\n\rbar1 2\x1b[A"),
+        state=None,
+    )
+    assert [p["text"] for p in assembler.current()] == ["bar0 2", "bar1 2"]
+    again = Assembler(assembler.to_state(), lambda line: None)
+    again.feed(rec("stderr", "\rbar0 3"))
+    assert [p["text"] for p in again.current()] == ["bar0 3", "bar1 2"]
+
+
+def test_a_cursor_up_with_nothing_above_moves_nothing() -> None:
+    lines, assembler = assemble(rec("stdout", "abc\x1b[Adef\n"))
+    assert texts(lines) == ["abcdef"]  # as a terminal shows it; the stored log keeps the escape
+    assert assembler.hidden == []
+
+
 BLOCKY = [
     rec("stdout", "start\n" + "".join(f"plain {n}\n" for n in range(300)) + "tail"),
     rec("stdout", " end\ncr\r\nlf\n\x1b[31mred\x1b[0m\n::group::G\n--- Step\n::endgroup::\nçà\n"),

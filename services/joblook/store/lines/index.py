@@ -37,6 +37,7 @@ from joblook.store.lines.plaincache import PlainCache
 K = 128  # lines between checkpoints: a window reads at most 2K lines more than it returns
 BATCH_RECORDS = 256  # records per catch-up step (at most 16 MiB of 64 KiB chunks)
 MARK = struct.Struct(">QQ")
+# A line's stream as one letter, followed by the SGR state carried into it, if any ("o1;31").
 STREAM_CODES = {record.STDOUT: "o", record.STDERR: "e"}
 STREAM_NAMES = {code: name for name, code in STREAM_CODES.items()}
 
@@ -71,6 +72,11 @@ class Snapshot:
     def partials(self) -> list[dict[str, Any]]:
         return Assembler(self.state, _ignore).current()
 
+    def hidden(self) -> list[list[int]]:
+        """Ranges of lines a cursor-up took back (shown again, redrawn, as later lines)."""
+        hidden: list[list[int]] = self.state.get("hidden", [])
+        return hidden
+
 
 @dataclass(slots=True)
 class IndexedLine:
@@ -78,9 +84,11 @@ class IndexedLine:
     text: str
     time: float
     stream: str
+    sgr: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"n": self.n, "text": self.text, "time": self.time, "stream": self.stream}
+        line = {"n": self.n, "text": self.text, "time": self.time, "stream": self.stream}
+        return line | {"sgr": self.sgr} if self.sgr else line
 
 
 class _Batch:
@@ -95,7 +103,8 @@ class _Batch:
     def add(self, line: Line) -> None:
         if (line.n - 1) % K == 0:
             self.marks += MARK.pack(self.text_bytes, self.plain_bytes)
-        text = f"{line.time:.6f}\t{STREAM_CODES[line.stream]}\t{line.text}\n".encode()
+        code = STREAM_CODES[line.stream] + line.sgr
+        text = f"{line.time:.6f}\t{code}\t{line.text}\n".encode()
         plain = f"{line.plain}\n".encode()
         self.text.append(text)
         self.plain.append(plain)
@@ -221,7 +230,7 @@ class LineIndex:
         found = []
         for n, row in enumerate(rows[skip : skip + end - start + 1], start):
             time, code, text = row.split("\t", 2)
-            found.append(IndexedLine(n, text, float(time), STREAM_NAMES[code]))
+            found.append(IndexedLine(n, text, float(time), STREAM_NAMES[code[0]], code[1:]))
         return found
 
     def _span(
