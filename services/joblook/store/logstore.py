@@ -25,6 +25,7 @@ from joblook import keys, record
 from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
+from joblook.store.audit import NO_ENTRY_ARGS, Entry
 from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
@@ -182,10 +183,12 @@ class LogStore:
         tasks: Sequence[NewTask],
         messages: Sequence[tuple[str, bytes]] = (),
         events: tuple[str, Sequence[bytes]] | None = None,
+        audit: Entry | None = None,
     ) -> str:
         """Record ``tasks`` as PENDING and index them, all created now (which it returns), watch
         the retried ones, then push each of ``messages`` (queue, envelope) onto its queue's list
-        and publish ``events`` (a channel, and each message's task-sent event) on the channel:
+        and publish ``events`` (a channel, and each message's task-sent event) on the channel,
+        and add ``audit`` (who created them) to the audit trail:
         one script call (``create.lua``), however many tasks. (Not in a pipeline: there,
         redis-py asks SCRIPT EXISTS first, a second round trip for every call; alone, it runs
         EVALSHA and loads the script only when Redis answers NOSCRIPT.)"""
@@ -194,6 +197,7 @@ class LogStore:
             return now
         channel, sent = events or ("", [b""] * len(messages))
         args: list[object] = [now, _epoch_of(now), len(tasks), channel]
+        args += audit.script_args() if audit is not None else NO_ENTRY_ARGS
         for new in tasks:
             fields = new.hash(now)
             args += [new.task_id, "1" if new.watched else "", len(fields)]
@@ -203,7 +207,8 @@ class LogStore:
         for (queue, envelope), event in zip(messages, sent, strict=True):
             args += [place[queue], envelope, event]
         task_keys = [keys.task(new.task_id) for new in tasks]
-        self._create_many(keys=[*task_keys, keys.TASKS, keys.RETRY_WATCH, *queues], args=args)
+        index_keys = [keys.TASKS, keys.RETRY_WATCH, keys.AUDIT]
+        self._create_many(keys=[*task_keys, *index_keys, *queues], args=args)
         return now
 
     def append(
