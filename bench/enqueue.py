@@ -86,13 +86,34 @@ def _batch_rate(stack: Stack, size: int, repeats: int) -> dict[str, Any]:
     }
 
 
+CLIENT_BODY = orjson.dumps({"cmd": "true"})
+
+
 def _enqueue_rate(stack: Stack, total: int, clients: int) -> dict[str, Any]:
+    with _cpu_spent(stack) as spent:
+        seconds, failures = burst(stack.base_url, total, clients, CLIENT_BODY, _auth(stack))
+    return {
+        "requests": total,
+        "clients": clients,
+        "seconds": round(seconds, 3),
+        "enqueues_per_s": rate(total, seconds),
+        "failed": len(failures),
+        **{
+            f"{name}_cpu_ms_per_request": round(cpu / total * 1e3, 3) for name, cpu in spent.items()
+        },
+    }
+
+
+def burst(
+    base_url: str, total: int, clients: int, body: bytes, auth: dict[str, str] | None = None
+) -> tuple[float, list[str]]:
+    """``total`` POST /enqueue of ``body`` shared by ``clients`` threads, each on one kept-alive
+    ``http.client`` connection; the seconds they took and the replies that were not 202."""
     remaining = iter(range(total))
     lock = threading.Lock()
     failures: list[str] = []
-    where = urlsplit(stack.base_url)
-    body = orjson.dumps({"cmd": "true"})
-    headers = {"Content-Type": "application/json", **_auth(stack)}
+    where = urlsplit(base_url)
+    headers = {"Content-Type": "application/json", **(auth or {})}
 
     def client() -> None:
         connection = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
@@ -110,23 +131,12 @@ def _enqueue_rate(stack: Stack, total: int, clients: int) -> dict[str, Any]:
             connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    with _cpu_spent(stack) as spent:
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - start
-    return {
-        "requests": total,
-        "clients": clients,
-        "seconds": round(seconds, 3),
-        "enqueues_per_s": rate(total, seconds),
-        "failed": len(failures),
-        **{
-            f"{name}_cpu_ms_per_request": round(cpu / total * 1e3, 3) for name, cpu in spent.items()
-        },
-    }
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start, failures
 
 
 def _auth(stack: Stack) -> dict[str, str]:
