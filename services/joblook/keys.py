@@ -155,8 +155,20 @@ def slot_holders(scope: str) -> str:
 
 
 def slot_waiting(scope: str) -> str:
-    """Sorted set: the tasks waiting for one of the scope's slots, scored by creation time."""
+    """Sorted set: the tasks parked for one of the scope's slots, scored by their place in line
+    (``slot_line``; a GPU scope's by creation time)."""
     return f"{PREFIX}:waiting:{scope}"
+
+
+def slot_line(scope: str) -> str:
+    """Sorted set: the scope's tasks not yet holding a slot, scored by their place in line (a
+    ticket from ``SLOT_TICKET``, given at enqueue; or its creation time, for a task that reaches a
+    worker without one), in microseconds since the epoch."""
+    return f"{PREFIX}:line:{scope}"
+
+
+SLOT_TICKET = f"{PREFIX}:line-ticket"
+"""The last place in line given (microseconds since the epoch, or one more than the last)."""
 
 
 def gpu_pool(worker: str) -> str:

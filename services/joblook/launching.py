@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from celery import Celery
 from celery.canvas import Signature
 
@@ -25,7 +26,7 @@ from joblook import record
 from joblook.jobs import Job
 from joblook.queuenames import DEFAULT_QUEUE
 from joblook.store.audit import Entry
-from joblook.store.logstore import LogStore, NewTask
+from joblook.store.logstore import Claim, LogStore, NewTask
 from joblook.store.slots import job_scope, queue_scope
 from joblook.store.taskinfo import TaskInfo
 from joblook.taskqueue import RUN_TASK
@@ -68,6 +69,13 @@ class Placement:
         if self.secrets:
             kwargs["secrets"] = list(self.secrets)
         return kwargs
+
+
+def notify_field(asked: list[str] | None, job: Job | None) -> dict[str, str]:
+    """The task field saying where its end is sent: the URLs asked for, then its job's (the
+    worker reads it)."""
+    urls = list(dict.fromkeys([*(asked or []), *(job.notify if job else ())]))
+    return {"notify": orjson.dumps(urls).decode()} if urls else {}
 
 
 PLAIN = Placement()
@@ -184,9 +192,9 @@ def plan(
     """One command (a shell line, or a named job's argv shown as ``shown``) and its task's
     fields: its placement's queue and GPUs, and ``extra`` (as for :func:`launch_command`)."""
     fields = {"queue": placement.queue, "gpus": str(placement.gpus), **(extra or {})}
-    return Planned(
-        NewTask(task_id, shown or str(cmd), timeout, parent, params, fields), cmd, placement
-    )
+    lines = tuple(scope for scope, _limit in placement.limits)  # its place in each line
+    task = NewTask(task_id, shown or str(cmd), timeout, parent, params, fields, lines)
+    return Planned(task, cmd, placement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +221,16 @@ class Launched:
         those: building ten thousand cost more than queueing them)."""
         infos = [p.task.info(self.created_at) for p in self.planned[-most:]]
         return [self.parent, *infos] if self.parent is not None else infos
+
+
+def launch_claimed(
+    store: LogStore, wire: TaskWire, planned: Sequence[Planned], claim: Claim
+) -> str | None:
+    """Record and queue ``planned`` only if ``claim`` is free, taking it in the same script
+    call: when they were created (None: the claim was taken, nothing was queued)."""
+    runs = [p.message() for p in planned]
+    tasks = [p.task for p in planned]
+    return store.create_claimed(tasks, wire.envelopes(runs), wire.sent_events(runs), claim)
 
 
 def launch(

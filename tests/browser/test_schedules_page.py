@@ -70,3 +70,33 @@ def test_a_bad_cron_shows_the_apis_error(
     add(page, "broken", "echo x", "cron", "0 3 * *")
     expect(page.locator("#schedule-error")).to_contain_text("five fields")
     console_errors[:] = [e for e in console_errors if "status of 400" not in e]
+
+
+def test_a_schedule_added_on_the_page_keeps_its_queue_gpus_and_notify(
+    stack: Stack, page: Page
+) -> None:
+    open_home(page, stack)
+    page.fill("input[name=schedule_queue]", "side")
+    page.fill("input[name=schedule_gpus]", "1")
+    page.fill("input[name=schedule_notify]", "json://hooks.example.com/key1, json://h.example/k2")
+    add(page, "on the side", "echo side", "cron", "0 4 * * *")
+    item = page.locator(".schedule", has_text="on the side")
+    expect(item.locator(".schedule-what")).to_have_text("echo side")
+    made = next(
+        s for s in stack.http.get(stack.url("/schedules"), timeout=10).json()["schedules"]
+        if s["name"] == "on the side"
+    )  # fmt: skip
+    assert (made["queue"], made["gpus"]) == ("side", 1)
+    assert made["notify"] == ["json://***", "json://***"]
+    item.locator(".schedule-delete").click()
+    expect(item).to_have_count(0)
+
+
+def test_an_unknown_secret_on_the_page_shows_the_apis_error(
+    stack: Stack, page: Page, console_errors: list[str]
+) -> None:
+    open_home(page, stack)
+    page.fill("input[name=schedule_secrets]", "NOT_SET")
+    add(page, "secretive", "env", "every", "60")
+    expect(page.locator("#schedule-error")).to_contain_text("unknown secret: NOT_SET")
+    console_errors[:] = [e for e in console_errors if "status of 400" not in e]

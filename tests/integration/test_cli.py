@@ -75,6 +75,19 @@ def test_schedule_add_ls_pause_resume_rm(stack: Stack) -> None:
     assert gone.returncode == 1 and "HTTP 404: unknown schedule" in gone.stderr
 
 
+def test_schedule_add_takes_the_launch_flags_submit_takes(stack: Stack) -> None:
+    flags = ["--queue", "side", "--gpus", "1", "--notify", "json://hooks.example.com/key"]
+    added = joblook(stack.base_url, "schedule", "add", "--every", "3600", *flags, "--", "true")
+    assert added.returncode == 0, added.stderr
+    schedule_id = added.stdout.strip()
+    made = stack.http.get(stack.url(f"/schedules/{schedule_id}"), timeout=10).json()
+    assert (made["queue"], made["gpus"], made["notify"]) == ("side", 1, ["json://***"])
+    joblook(stack.base_url, "schedule", "rm", schedule_id)
+    refused = joblook(stack.base_url, "schedule", "add", "--every", "3600", "--secret",
+                      "NOT_SET", "--", "true")  # fmt: skip
+    assert refused.returncode == 1 and "unknown secret: NOT_SET" in refused.stderr
+
+
 def test_schedule_add_refuses_a_bad_cron_with_the_apis_message(stack: Stack) -> None:
     refused = joblook(stack.base_url, "schedule", "add", "--cron", "0 3 * *", "--", "true")
     assert refused.returncode == 1

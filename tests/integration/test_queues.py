@@ -22,7 +22,7 @@ from tests.support.waiting import wait_for
 
 # A short lease, so a lost worker's slot frees within seconds.
 ENV = {
-    "JOBLOOK_QUEUE_LIMITS": "lim=1,lost=1",
+    "JOBLOOK_QUEUE_LIMITS": "lim=1,lost=1,orphan=1",
     "JOBLOOK_WORKER_LOST_SECONDS": "3",
     "JOBLOOK_ALLOW_RAW": "1",
 }
@@ -135,6 +135,49 @@ def test_tasks_over_a_queue_limit_wait_pending_and_run_one_at_a_time_in_order(
     assert starts == sorted(starts)  # in enqueue order
     for before, after in itertools.pairwise(done):
         assert after["started_at"] >= before["finished_at"]  # never two at once
+
+
+def test_tasks_enqueued_in_one_instant_run_in_enqueue_order_one_at_a_time(
+    queues: Stack,
+) -> None:
+    # One batch: the three processes of the limited queue's worker take the first three
+    # messages together, and whichever asks first must still not run before an older task.
+    items = [{"cmd": f"echo {i}; sleep 0.5", "queue": "lim"} for i in range(6)]
+    ids = queues.enqueue_json({"batch": items})["task_ids"]
+    done = [_finished(queues, t) for t in ids]
+    assert [t["state"] for t in done] == ["SUCCESS"] * 6
+    for before, after in itertools.pairwise(done):
+        assert after["started_at"] >= before["finished_at"]  # in enqueue order, never two at once
+
+
+def test_the_oldest_waiting_task_cancelled_does_not_hold_back_the_younger_ones(
+    queues: Stack,
+) -> None:
+    holder = queues.enqueue("sleep 2", queue="lim")
+    wait_for(lambda: queues.task(holder)["state"] == "STARTED", 30, "the holder to start")
+    items = [{"cmd": f"echo {i}", "queue": "lim"} for i in range(3)]
+    oldest, *younger = queues.enqueue_json({"batch": items})["task_ids"]
+    time.sleep(0.5)
+    assert queues.http.delete(queues.url(f"/tasks/{oldest}"), timeout=10).status_code == 202
+    assert _finished(queues, oldest, timeout=20)["state"] == "REVOKED"
+    done = [_finished(queues, t, timeout=30) for t in younger]
+    assert [t["state"] for t in done] == ["SUCCESS"] * 2
+    assert done[0]["finished_at"] <= done[1]["started_at"]
+
+
+def test_the_oldest_task_whose_message_was_lost_with_a_worker_does_not_block_the_line(
+    queues: Stack,
+) -> None:
+    items = [{"cmd": f"echo {i}", "queue": "orphan"} for i in range(2)]
+    lost, younger = queues.enqueue_json({"batch": items})["task_ids"]
+    broker = redis.Redis.from_url(queues.env["REDIS_URL"])
+    message = next(m for m in broker.lrange("orphan", 0, -1) if lost.encode() in m)
+    assert broker.lrem("orphan", 1, message) == 1  # as if a killed worker had taken it
+    broker.close()
+    queues.add_worker("orphanw", 1, ("--queues", "orphan"))
+    # It waits behind the lost task for a lease (3 s here), then goes.
+    assert _finished(queues, younger, timeout=60)["state"] == "SUCCESS"
+    assert queues.task(lost)["state"] == "PENDING"
 
 
 def test_a_jobs_max_concurrent_holds_its_runs_to_one_at_a_time(queues: Stack) -> None:

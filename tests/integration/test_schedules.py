@@ -1,15 +1,22 @@
 """Schedules on the real stack: a named job's schedule runs the job with its parameters and the
-task names its schedule; the policy is checked again when a schedule fires."""
+task names its schedule; the policy is checked again when a schedule fires; a schedule's launch
+fields (queue, GPUs, secrets) reach its runs as a request's do, and a chain's secret its steps."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 import redis
 
 from joblook.store.schedules import ScheduleStore
-from tests.support.stack import output_of, running_stack
+from joblook.store.secrets import new_key
+from tests.support.stack import Stack, output_of, running_stack
 from tests.support.waiting import wait_for
+
+SECRET = "s3cr3t-value-for-schedules"
 
 JOBS = """
 jobs:
@@ -69,3 +76,65 @@ def test_a_schedule_the_policy_no_longer_allows_fires_no_task(tmp_path: Path) ->
             runs = wait_for(lambda: schedules.runs(schedule_id), 20, "a due time")
         assert runs[0].task_id is None
         assert runs[0].message == "not started: command not allowed by JOBLOOK_ALLOWED_COMMANDS"
+
+
+@pytest.fixture(scope="module")
+def launching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack with raw commands, a secret key and secret DB_PASSWORD, and a worker for queue
+    ``side`` with one (fake) GPU, ``sidegpu``: only that worker can hand it out."""
+    env = {"JOBLOOK_ALLOW_RAW": "1", "JOBLOOK_SECRET_KEY": new_key()}
+    with running_stack(tmp_path_factory.mktemp("launching"), env, 2) as stack:
+        stack.add_worker("sidew", 1, ("--queues", "side", "--gpus", "sidegpu"))
+        reply = stack.http.put(
+            stack.url("/secrets/DB_PASSWORD"), json={"value": SECRET}, timeout=10
+        )
+        assert reply.status_code == 200, reply.text
+        yield stack
+
+
+def _first_run(stack: Stack, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Create the schedule, wait for its first run to end: the schedule and the run's log."""
+    reply = stack.http.post(stack.url("/schedules"), json=body, timeout=10)
+    assert reply.status_code == 201, reply.text
+    made = reply.json()
+    path = stack.url(f"/schedules/{made['schedule_id']}")
+
+    def first_task() -> str | None:
+        runs = stack.http.get(path, timeout=10).json()["last_runs"]
+        return runs[-1]["task_id"] if runs else None
+
+    task_id = wait_for(first_task, 30, "the schedule to fire")
+    stack.http.patch(path, json={"paused": True}, timeout=10)
+    return made, stack.wait_finished(task_id, 60) | {"task_id": task_id}
+
+
+def test_a_scheduled_command_on_a_named_queue_runs_on_that_queues_worker(
+    launching: Stack,
+) -> None:
+    body = {"every": 1, "cmd": 'echo "gpu=$CUDA_VISIBLE_DEVICES"', "queue": "side", "gpus": 1}
+    made, log = _first_run(launching, body)
+    assert (made["queue"], made["gpus"]) == ("side", 1)
+    assert output_of(log["records"], "stdout") == "gpu=sidegpu\n"
+    task = launching.task(log["task_id"])
+    assert (task["queue"], task["gpus"], task["gpu_ids"]) == ("side", 1, ["sidegpu"])
+
+
+def test_a_scheduled_command_gets_its_secret_and_its_output_masks_it(launching: Stack) -> None:
+    body = {"every": 1, "cmd": 'echo "pw=$DB_PASSWORD"', "secrets": ["DB_PASSWORD"]}
+    made, log = _first_run(launching, body)
+    assert made["secrets"] == ["DB_PASSWORD"]
+    assert output_of(log["records"], "stdout") == "pw=***\n"
+    assert log["state"] == "SUCCESS"
+
+
+def test_a_schedule_asking_for_an_unknown_secret_is_refused(launching: Stack) -> None:
+    body = {"every": 1, "cmd": "env", "secrets": ["NOT_SET"]}
+    reply = launching.http.post(launching.url("/schedules"), json=body, timeout=10)
+    assert (reply.status_code, reply.json()["error"]) == (400, "unknown secret: NOT_SET")
+
+
+def test_a_chain_step_gets_the_chains_secret_masked(launching: Stack) -> None:
+    chain = ['echo "one=$DB_PASSWORD"', 'echo "two=$DB_PASSWORD"']
+    queued = launching.enqueue_json({"chain": chain, "secrets": ["DB_PASSWORD"]})
+    logs = [launching.wait_finished(step, 60) for step in queued["steps"]]
+    assert [output_of(log["records"], "stdout") for log in logs] == ["one=***\n", "two=***\n"]

@@ -97,6 +97,24 @@ async function reload() {
   }
 }
 
+/** The launch fields given (queue, GPUs, secrets, notify), as POST /enqueue names them; the
+ * API checks them, and its error is shown as it says. */
+function launchFields(fields) {
+  const given = {};
+  const queue = fields.schedule_queue.value.trim();
+  if (queue) given.queue = queue;
+  if (fields.schedule_gpus.value !== "") given.gpus = Number(fields.schedule_gpus.value);
+  const secrets = words(fields.schedule_secrets.value);
+  if (secrets.length) given.secrets = secrets;
+  const notify = words(fields.schedule_notify.value);
+  if (notify.length) given.notify = notify;
+  return given;
+}
+
+function words(text) {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
 byId("schedule-add").addEventListener("click", () => form.requestSubmit());
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -107,6 +125,7 @@ form.addEventListener("submit", (event) => {
   else body.every = Number(when);
   const name = fields.schedule_name.value.trim();
   if (name) body.name = name;
+  Object.assign(body, launchFields(fields));
   change(async () => {
     await postJSON("/schedules", body);
     form.reset();

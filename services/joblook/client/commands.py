@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from joblook import record
-from joblook.client import batchfile, rerun, schedules, secrets, users
+from joblook.client import batchfile, launchflags, rerun, schedules, secrets, users
 from joblook.client.api import DEFAULT_URL, ApiError, Client
 from joblook.client.batchfile import BatchFileError
 
@@ -40,8 +40,7 @@ def submit(client: Client, args: argparse.Namespace) -> int:
         timeout=args.timeout,
         retries=args.retries,
         retry_delay=args.retry_delay,
-        notify=args.notify,
-        secrets=args.secret or None,
+        **launchflags.fields(args),
     )
     if not args.follow:
         print(task_id)
@@ -172,19 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the output live (stderr to stderr) and exit with its exit code",
     )
     p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
-    p.add_argument(
-        "--secret",
-        action="append",
-        metavar="NAME",
-        help="give it this secret as an environment variable (masked in its output); repeatable",
-    )
+    launchflags.add(p)
     _retry_flags(p)
-    p.add_argument(
-        "--notify",
-        action="append",
-        metavar="URL",
-        help="send its end to this Apprise URL (slack://..., mailto://...); repeatable",
-    )
     p.add_argument(
         "--batch",
         metavar="FILE",

@@ -8,6 +8,7 @@ import json
 import shlex
 from typing import Any
 
+from joblook.client import launchflags
 from joblook.client.api import ApiError, Client
 
 
@@ -26,6 +27,7 @@ def add(client: Client, args: argparse.Namespace) -> int:
             body[key] = getattr(args, key)
     if args.paused:
         body["paused"] = True
+    body |= launchflags.fields(args)
     made = client.add_schedule(body)
     print(made["schedule_id"])
     return 0
@@ -104,6 +106,7 @@ def add_parser(sub: Any, epilog: str) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="kill each run after S seconds")
     p.add_argument("--timezone", metavar="ZONE", help="IANA zone for --cron (default UTC)")
     p.add_argument("--paused", action="store_true", help="create it paused")
+    launchflags.add(p)
     p.add_argument("--job", metavar="NAME", help="a named job instead of a command")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="a job parameter")
     p.add_argument("cmd", nargs="*", metavar="CMD", help="the command (put it after --)")

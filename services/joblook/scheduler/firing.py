@@ -1,13 +1,16 @@
-"""Firing a due time: the schedule's command, checked against today's policy, queued as any
-enqueued command is (``joblook.launching``), with the schedule's id on the task."""
+"""Firing a due time: the schedule's command, checked against today's policy, queued as
+``POST /enqueue`` queues a command (``joblook.launching``, one script call that records the
+task and pushes its message), with the schedule's id on the task and the due time's claim taken
+in that same call."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shlex
 import time
 
-import kombu.exceptions
+import redis
 from celery import Celery
 
 from joblook import commandpolicy, launching
@@ -15,8 +18,9 @@ from joblook.jobs import Job, JobError
 from joblook.schedules.schedule import Schedule
 from joblook.settings import Settings
 from joblook.store import audit
-from joblook.store.logstore import LogStore
-from joblook.store.schedules import Run
+from joblook.store.logstore import Claim, LogStore
+from joblook.store.schedules import Run, ScheduleStore
+from joblook.taskwire import TaskWire
 
 log = logging.getLogger(__name__)
 
@@ -27,39 +31,47 @@ class Firer:
     ) -> None:
         self.store = store
         self.celery = celery
+        self.wire = TaskWire(celery)
         self.settings = settings
         self.jobs = jobs
         self.audit = audit.Audit(store.redis, settings.audit_ttl)
 
-    def __call__(self, schedule: Schedule, due: float, task_id: str) -> Run:
-        now = time.time()
+    def __call__(self, schedule: Schedule, due: float, claim: Claim) -> Run | None:
+        """Queue the due time's task (its id: the claim's value) and take the claim in one
+        script call; None when the claim was taken already, or Redis failed (nothing was
+        queued or claimed: the next tick tries again)."""
+        now, task_id = time.time(), claim.value
         try:
             cmd, shown = self.command(schedule)
         except JobError as exc:
+            if not ScheduleStore(self.store.redis).take(claim):
+                return None
             return Run(due=due, fired_at=now, message=f"not started: {exc}")
+        job = self.jobs.get(schedule.job) if schedule.job is not None else None
+        extra = {"schedule_id": schedule.schedule_id}
+        extra |= {"submitted_by": f"schedule:{schedule.schedule_id}"}
+        extra |= launching.notify_field(schedule.notify, job)
+        one = launching.plan(task_id, cmd, schedule.timeout, shown=shown,
+                             placement=self.placement(schedule), extra=extra)  # fmt: skip
         try:
-            launching.launch_command(
-                self.store,
-                self.celery,
-                cmd,
-                schedule.timeout,
-                shown=shown,
-                placement=self.placement(schedule),
-                task_id=task_id,
-                schedule_id=schedule.schedule_id,
-                extra={"submitted_by": f"schedule:{schedule.schedule_id}"},
-            )
-        except kombu.exceptions.OperationalError as exc:
+            created = launching.launch_claimed(self.store, self.wire, [one], claim)
+        except redis.RedisError as exc:
             log.warning("schedule %s: cannot queue its task: %s", schedule.schedule_id, exc)
-            return Run(due=due, fired_at=now, message=f"not started: the queue failed ({exc})")
+            return None
+        if created is None:
+            return None
         self.audit.add(audit.RUN, f"schedule:{schedule.schedule_id}", None, task_id=task_id)
         return Run(due=due, fired_at=now, task_id=task_id)
 
     def placement(self, schedule: Schedule) -> launching.Placement:
-        """A named job's queue, GPUs and limits, as a request for it gets; a command's default."""
+        """Its queue, GPUs, limits and secrets: the schedule's own (checked when it was made),
+        or else its named job's, as a request for the job gets them."""
         job = self.jobs.get(schedule.job) if schedule.job is not None else None
-        queue, gpus = (job.queue, job.gpus) if job is not None else (None, 0)
-        return launching.with_limits(queue, gpus, job, self.settings.queue_limits or {})
+        queue = schedule.queue or (job.queue if job is not None else None)
+        gpus = schedule.gpus or (job.gpus if job is not None else 0)
+        where = launching.with_limits(queue, gpus, job, self.settings.queue_limits or {})
+        secrets = tuple(dict.fromkeys([*where.secrets, *schedule.secrets]))
+        return dataclasses.replace(where, secrets=secrets)
 
     def command(self, schedule: Schedule) -> tuple[str | list[str], str | None]:
         """What to run and how to show it; JobError when today's policy or jobs file refuses."""

@@ -1,5 +1,9 @@
 """The scheduler's loop: each tick, fire every schedule whose latest due time is unclaimed.
 
+The claim is taken by the firing itself, in the script call that queues the task
+(``firing.py``): a due time is claimed and queued, or neither, so a scheduler that dies or
+fails to queue leaves it to the next tick or another scheduler.
+
 Only a schedule's latest due time is ever fired, and only within ``grace`` seconds of it. So a
 scheduler (or all of them) down at a due time fires it once on coming back if that is within the
 grace, and never fires a backlog: a schedule every minute, down for an hour, runs once, not 60
@@ -17,7 +21,8 @@ import redis
 
 from joblook import record
 from joblook.schedules.schedule import Schedule
-from joblook.store.schedules import Run, ScheduleStore
+from joblook.store.logstore import Claim
+from joblook.store.schedules import Run, ScheduleStore, claim_of
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +30,10 @@ TICK_SECONDS = 1.0
 FORGET_SCHEDULERS_AFTER = 3600.0  # a scheduler's heartbeat is kept this long after its last
 CLAIM_MARGIN = 60.0  # a claim outlives the grace window by this much
 
-Fire = Callable[[Schedule, float, str], Run]
-"""Starts a schedule's run for a due time with the given task id; says what it did."""
+Fire = Callable[[Schedule, float, Claim], Run | None]
+"""Starts a schedule's run for a due time, with the claim's value as its task id, taking the
+claim as it queues it; says what it did, or None when the claim was taken already (or the run
+could not be queued, and the claim was left free)."""
 
 
 class Scheduler:
@@ -54,11 +61,13 @@ class Scheduler:
         due = None if schedule.paused else schedule.latest_due(now)
         if due is None or now - due > self.grace:
             return None
-        task_id = record.new_task_id()
         keep_for = self.grace + CLAIM_MARGIN
-        if not self.schedules.claim(schedule.schedule_id, due, task_id, keep_for):
+        claim = claim_of(schedule.schedule_id, due, record.new_task_id(), keep_for)
+        if self.schedules.redis.exists(claim.key):
             return None  # another scheduler fired it (or this one, a tick ago)
-        run = self.fire(schedule, due, task_id)
+        run = self.fire(schedule, due, claim)
+        if run is None:
+            return None  # claimed meanwhile by another scheduler, or not queued: try again
         self.schedules.add_run(schedule.schedule_id, run)
         log.info(
             "schedule %s (%s): due %s, task %s%s",

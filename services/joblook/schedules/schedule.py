@@ -1,4 +1,5 @@
-"""One schedule: what runs (a command, or a named job and its parameters) and when."""
+"""One schedule: what runs (a command, or a named job and its parameters), when, and where and
+how each run goes (its queue, GPUs, secrets and notices, as ``POST /enqueue`` takes them)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ class Schedule:
     params: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
     paused: bool = False
+    queue: str | None = None
+    gpus: int = 0
+    secrets: list[str] = field(default_factory=list)  # names only, never a value
+    notify: list[str] = field(default_factory=list)
 
     def latest_due(self, now: float) -> float | None:
         return timing.latest_due(

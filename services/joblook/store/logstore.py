@@ -43,6 +43,15 @@ RECONNECT_TRIES = 1
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """A key that must be free for tasks to be created, and is taken by their creation."""
+
+    key: str
+    value: str
+    ttl: int  # seconds
+
+
+@dataclass(frozen=True, slots=True)
 class NewTask:
     """A task about to be queued: its command as shown, its timeout, its chain, group or sweep,
     (a sweep's run) the parameters it runs with, as JSON text, and ``fields``: the rest of its
@@ -54,6 +63,8 @@ class NewTask:
     parent: str | None = None
     params: str | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    lines: tuple[str, ...] = ()
+    """The limit scopes (``queue:gpu``) in whose line it takes its place as it is created."""
 
     @property
     def watched(self) -> bool:
@@ -186,30 +197,51 @@ class LogStore:
         audit: Entry | None = None,
     ) -> str:
         """Record ``tasks`` as PENDING and index them, all created now (which it returns), watch
-        the retried ones, then push each of ``messages`` (queue, envelope) onto its queue's list
-        and publish ``events`` (a channel, and each message's task-sent event) on the channel,
-        and add ``audit`` (who created them) to the audit trail:
-        one script call (``create.lua``), however many tasks. (Not in a pipeline: there,
-        redis-py asks SCRIPT EXISTS first, a second round trip for every call; alone, it runs
-        EVALSHA and loads the script only when Redis answers NOSCRIPT.)"""
+        the retried ones, give each its place in the line of its limit scopes, then push each
+        of ``messages`` (queue, envelope) onto its queue's list and publish ``events`` (a
+        channel, and each message's task-sent event) on the channel, and add ``audit`` (who
+        created them) to the audit trail: one script call (``create.lua``), however many tasks.
+        (Not in a pipeline: there, redis-py asks SCRIPT EXISTS first, a second round trip for
+        every call; alone, it runs EVALSHA and loads the script only when Redis answers
+        NOSCRIPT.)"""
+        created = self.create_claimed(tasks, messages, events, audit=audit)
+        assert created is not None  # only a claim can be refused
+        return created
+
+    def create_claimed(
+        self,
+        tasks: Sequence[NewTask],
+        messages: Sequence[tuple[str, bytes]] = (),
+        events: tuple[str, Sequence[bytes]] | None = None,
+        claim: Claim | None = None,
+        audit: Entry | None = None,
+    ) -> str | None:
+        """:meth:`create_tasks`, and with ``claim`` only if its key is free, which the same
+        script call then takes: None (and nothing created) when it was taken already."""
         now = record.timestamp()
         if not tasks:
             return now
         channel, sent = events or ("", [b""] * len(messages))
-        args: list[object] = [now, _epoch_of(now), len(tasks), channel]
+        claim_args = [claim.value, claim.ttl] if claim else ["", 0]
+        args: list[object] = [now, _epoch_of(now), len(tasks), channel, *claim_args]
         args += audit.script_args() if audit is not None else NO_ENTRY_ARGS
+        fixed = [keys.TASKS, keys.RETRY_WATCH, keys.SLOT_TICKET, claim.key if claim else keys.TASKS]
+        fixed.append(keys.AUDIT)
+        at = len(tasks) + len(fixed) + 1  # the KEYS index (from 1) of the first queue or line
+        queues = list(dict.fromkeys(queue for queue, _ in messages))
+        scopes = list(dict.fromkeys(s for new in tasks for s in new.lines))
+        place = {name: i for i, name in enumerate([*queues, *map(keys.slot_line, scopes)], at)}
         for new in tasks:
             fields = new.hash(now)
             args += [new.task_id, "1" if new.watched else "", len(fields)]
             args += itertools.chain.from_iterable(fields.items())
-        queues = list(dict.fromkeys(queue for queue, _ in messages))
-        place = {queue: i for i, queue in enumerate(queues, start=1)}
+            args += [len(new.lines), *(place[keys.slot_line(s)] for s in new.lines)]
         for (queue, envelope), event in zip(messages, sent, strict=True):
             args += [place[queue], envelope, event]
         task_keys = [keys.task(new.task_id) for new in tasks]
-        index_keys = [keys.TASKS, keys.RETRY_WATCH, keys.AUDIT]
-        self._create_many(keys=[*task_keys, *index_keys, *queues], args=args)
-        return now
+        lines = [keys.slot_line(s) for s in scopes]
+        created = self._create_many(keys=[*task_keys, *fixed, *queues, *lines], args=args)
+        return now if created else None
 
     def append(
         self, records: Iterable[Record], findings: dict[str, list[Found]] | None = None

@@ -2,7 +2,8 @@
 that make each due time fire once however many schedulers run.
 
 A due time is claimed with ``SET NX`` on a key named after the schedule and the time
-(``keys.schedule_fire``): the scheduler whose SET succeeds fires it, every other one skips it.
+(``keys.schedule_fire``), in the script call that records and queues its task: the scheduler
+whose SET succeeds fires it, every other one skips it.
 The claim outlives the grace window in which a due time may still fire, so it cannot be claimed
 twice.
 """
@@ -18,6 +19,7 @@ import redis
 
 from joblook import keys
 from joblook.schedules.schedule import Schedule
+from joblook.store.logstore import Claim
 
 RUNS_KEPT = 20  # runs remembered per schedule
 
@@ -30,6 +32,14 @@ class Run:
     fired_at: float
     task_id: str | None = None
     message: str | None = None
+
+
+def claim_of(schedule_id: str, due: float, task_id: str, keep_for: float) -> Claim:
+    """The claim of a schedule's due time by the task it starts, kept ``keep_for`` seconds: taken
+    by the script call that queues the task (``LogStore.create_claimed``), so a due time is
+    claimed and queued, or neither."""
+    ttl = max(1, math.ceil(keep_for))
+    return Claim(keys.schedule_fire(schedule_id, due), task_id, ttl)
 
 
 class ScheduleStore:
@@ -59,8 +69,11 @@ class ScheduleStore:
 
     def claim(self, schedule_id: str, due: float, task_id: str, keep_for: float) -> bool:
         """True for the first claim of this due time only; kept ``keep_for`` seconds."""
-        key = keys.schedule_fire(schedule_id, due)
-        return bool(self.redis.set(key, task_id, nx=True, ex=max(1, math.ceil(keep_for))))
+        return self.take(claim_of(schedule_id, due, task_id, keep_for))
+
+    def take(self, claim: Claim) -> bool:
+        """Take ``claim`` alone (a due time that starts no task); True if it was free."""
+        return bool(self.redis.set(claim.key, claim.value, nx=True, ex=claim.ttl))
 
     def add_run(self, schedule_id: str, run: Run) -> None:
         """Remember a fired due time, unless the schedule was deleted meanwhile."""

@@ -2,9 +2,12 @@
 
 A scope (``queue:gpu``, ``job:train``) has a limit; the tasks holding its slots are a sorted set
 scored by when their lease ends, so a slot whose worker vanished frees itself once the lease
-runs out (the worker renews it while the command runs). A task that finds a scope full, or an
-older task waiting for it, is *parked*: it joins the scope's waiting set in creation order, its
-message is kept in the parked hash, and the worker's process is free at once; nothing spins.
+runs out (the worker renews it while the command runs). Each scope also has a line: its tasks
+not yet holding a slot, by their place, given at enqueue (``create.lua``), so that tasks take
+slots in enqueue order even when a younger one reaches a worker first. A task that finds a scope
+full, or an older task ahead of it in line, is *parked*: it joins the scope's waiting set in line
+order, its message is kept in the parked hash, and the worker's process is free at once; nothing
+spins.
 Whoever frees a slot wakes the oldest waiters (``wake``): they are sent to their queue again and
 try once more. A sweeper in every worker wakes those whose wake was lost (a worker killed between
 the two), so waiting never depends on one process staying alive.
@@ -98,9 +101,9 @@ class Slots:
         owner, ids = pool
         keys_ = [keys.PARKED, keys.WOKEN, keys.SCOPES, keys.TASKS, keys.gpu_pool(owner)]
         args: list[object] = [ask.task_id, now, now + lease, orjson.dumps(spec), ask.gpus]
-        args.append(" ".join(ids))
+        args += [" ".join(ids), keys.task("")]
         for scope, limit in ask.limits:
-            keys_ += [keys.slot_holders(scope), keys.slot_waiting(scope)]
+            keys_ += [keys.slot_holders(scope), keys.slot_waiting(scope), keys.slot_line(scope)]
             args += [scope, limit]
         if ask.gpus:
             keys_.append(keys.slot_waiting(gpu_scope(ask.queue)))
@@ -150,10 +153,11 @@ class Slots:
         return orjson.loads(spec) if spec and deleted else None
 
     def forget(self, task_id: str, scopes: list[str]) -> None:
-        """Take a task out of every waiting set (it was cancelled while it waited)."""
+        """Take a task out of every waiting set and line (it was cancelled while it waited)."""
         pipe = self.redis.pipeline(transaction=True)
         for scope in scopes:
             pipe.zrem(keys.slot_waiting(scope), task_id)
+            pipe.zrem(keys.slot_line(scope), task_id)
         pipe.hdel(keys.PARKED, task_id)
         pipe.zrem(keys.WOKEN, task_id)
         pipe.execute()

@@ -30,15 +30,17 @@ def launch_steps(
     *,
     placement: Placement = PLAIN,
     extra: dict[str, str] | None = None,
+    step_fields: dict[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """Queue a chain or group; returns the parent's id and the steps' ids, in order. ``extra``:
-    the parent's further fields; each step is defined as its own command with the timeout."""
+    the parent's further fields; each step is defined as its own command with the timeout, and
+    has ``step_fields`` (where its end is sent)."""
     parent = record.new_task_id()
     steps = [record.new_task_id() for _ in cmds]
     store.create_parent(parent, kind, ARROWS[kind].join(cmds), steps, extra=extra)
     for step, cmd in zip(steps, cmds, strict=True):
         step_definition = {"cmd": cmd} | ({} if timeout is None else {"timeout": timeout})
-        step_extra = {"definition": orjson.dumps(step_definition).decode()}
+        step_extra = {"definition": orjson.dumps(step_definition).decode(), **(step_fields or {})}
         if extra and "submitted_by" in extra:  # a step is started by whoever started its parent
             step_extra["submitted_by"] = extra["submitted_by"]
         store.create_task(

@@ -329,30 +329,38 @@ Notify = Annotated[
 ]
 
 
-class CommandForm(Shape):
-    cmd: Command
+class Launch(Shape):
+    """Where and how a launch runs, besides what it runs: the same fields, checked the same way
+    (``web/submit.check_launch``), by ``POST /enqueue`` and ``POST /schedules`` alike."""
+
     timeout: Timeout = None
     queue: QueueName = None
     gpus: Gpus = None
-    retries: Retries = None
-    retry_delay: RetryDelay = None
     notify: Notify = None
+
+
+class RawLaunch(Launch):
+    """A launch of raw commands (a command, a chain, a group, a schedule's): also secrets (a
+    named job names its own in the jobs file)."""
+
     secrets: SecretNames = None
 
 
-class JobForm(Shape):
+class CommandForm(RawLaunch):
+    cmd: Command
+    retries: Retries = None
+    retry_delay: RetryDelay = None
+
+
+class JobForm(Launch):
     job: Annotated[str, refusing("unknown job")] = Field(
         description="A job's name from JOBLOOK_JOBS_FILE."
     )
     params: Annotated[dict[str, JsonValue] | None, refusing("{name} must be a JSON object")] = (
         Field(None, description="Its parameters, checked by their types.")
     )
-    timeout: Timeout = None
-    queue: QueueName = None
-    gpus: Gpus = None
     retries: Retries = None
     retry_delay: RetryDelay = None
-    notify: Notify = None
 
 
 Grid = Annotated[
@@ -394,18 +402,16 @@ class JobRequest(JobForm):
         return self
 
 
-class ChainForm(Shape):
+class ChainForm(RawLaunch):
+    """Steps run one after another; each gets the secrets and sends its end to `notify`."""
+
     chain: Steps
-    timeout: Timeout = None
-    queue: QueueName = None
-    gpus: Gpus = None
 
 
-class GroupForm(Shape):
+class GroupForm(RawLaunch):
+    """Steps run at once; each gets the secrets and sends its end to `notify`."""
+
     group: Steps
-    timeout: Timeout = None
-    queue: QueueName = None
-    gpus: Gpus = None
 
 
 def _item_of(body: object) -> str | None:
@@ -486,8 +492,6 @@ class EnqueueRequest(
                 raise PydanticCustomError(REFUSED, f"{key} go with job")
         if form in ("chain", "group", "batch") and {"retries", "retry_delay"} & set(body):
             raise PydanticCustomError(REFUSED, "retries go with cmd or job (a step's own)")
-        if form in ("chain", "group") and "notify" in body:
-            raise PydanticCustomError(REFUSED, "notify goes with cmd or job")
         if form == "batch" and {"queue", "gpus"} & set(body):
             raise PydanticCustomError(REFUSED, "queue and gpus go with a batch's items")
         items = body.get("batch")

@@ -16,6 +16,7 @@ from joblook.web.models import (
     Command,
     Count,
     ExitCode,
+    RawLaunch,
     Shape,
     Stamp,
     TaskId,
@@ -83,9 +84,11 @@ Name = Annotated[
 ]
 
 
-class ScheduleRequest(Shape):
+class ScheduleRequest(RawLaunch):
     """When (exactly one of `cron` and `every`) and what (exactly one of `cmd` and `job`, with
-    `params`). The command policy applies as to `POST /enqueue`, and again at each run."""
+    `params`), and where and how each run goes: `timeout`, `queue`, `gpus`, `secrets` and
+    `notify`, as `POST /enqueue` takes them. The command policy applies as to `POST /enqueue`,
+    and again at each run."""
 
     name: Name = Field(None, description="Defaults to the command or job.")  # type: ignore[assignment]
     cron: Cron = None  # type: ignore[assignment]
@@ -98,7 +101,6 @@ class ScheduleRequest(Shape):
     params: Annotated[dict[str, JsonValue], refusing("{name} must be a JSON object")] = Field(
         None, description="The job's parameters."
     )
-    timeout: Timeout = None
     paused: Annotated[bool, refusing("{name} must be true or false")] = Field(
         False, strict=True, description="Create it paused."
     )
@@ -156,6 +158,10 @@ class Schedule(Shape):
     job: str | None
     params: dict[str, JsonValue] | None
     timeout: float | None
+    queue: str | None = Field(description="The queue its runs go to (null: the job's or default).")
+    gpus: Count = Field(description="GPUs each run asks for (0: the job's, or none).")
+    secrets: list[str] = Field(description="Secrets each run gets, by name.")
+    notify: list[str] = Field(description="Where each run's end is sent, masked (`slack://***`).")
     paused: bool
     created_at: Stamp
     description: str = Field(description='How often, in words: "at 03:00 (UTC)".')

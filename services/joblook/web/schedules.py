@@ -2,7 +2,8 @@
 
 The schedules live in Redis (``store/schedules.py``); ``joblook scheduler`` fires them. A
 schedule's command is checked against the command policy here, as ``POST /enqueue`` checks one,
-and again each time it fires.
+and again each time it fires; its queue, GPUs and secrets are checked by the same function as
+``POST /enqueue``'s (``submit.check_launch``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from flask import Blueprint, current_app
 from pydantic import ValidationError
 
-from joblook import record
+from joblook import notices, record
 from joblook.jobs import Job
 from joblook.roles import ADMIN
 from joblook.schedules.schedule import Schedule
@@ -23,7 +24,7 @@ from joblook.settings import Settings
 from joblook.store import audit
 from joblook.store.logstore import LogStore
 from joblook.store.schedules import Run, ScheduleStore
-from joblook.web import auth, policy
+from joblook.web import auth, policy, submit
 from joblook.web.errors import ApiError
 from joblook.web.schedulemodels import Schedule as ScheduleReply
 from joblook.web.schedulemodels import (
@@ -77,6 +78,9 @@ def create_schedule(json: ScheduleRequest) -> tuple[dict[str, object], int]:
     `timezone` says otherwise)."""
     _check_interval(json.every)
     shown = _check_command(json.cmd, json.job, json.params)
+    jobs: dict[str, Job] = current_app.extensions["joblook.jobs"]
+    job = jobs.get(json.job) if json.job is not None else None
+    submit.check_launch(submit.Context.of_app(auth.caller().name), json, job)
     now = time.time()
     schedule = Schedule(
         schedule_id=record.new_task_id(),
@@ -91,6 +95,10 @@ def create_schedule(json: ScheduleRequest) -> tuple[dict[str, object], int]:
         params=json.params or {},
         timeout=json.timeout,
         paused=json.paused,
+        queue=json.queue,
+        gpus=json.gpus or 0,
+        secrets=list(dict.fromkeys(json.secrets or [])),
+        notify=list(dict.fromkeys(json.notify or [])),
     )
     _schedules().save(schedule)
     auth.note(audit.SCHEDULE_ADD, schedule_id=schedule.schedule_id, name=schedule.name)
@@ -189,6 +197,10 @@ def _reply(schedule: Schedule, now: float) -> dict[str, object]:
         "job": schedule.job,
         "params": schedule.params if schedule.job is not None else None,
         "timeout": schedule.timeout,
+        "queue": schedule.queue,
+        "gpus": schedule.gpus,
+        "secrets": schedule.secrets,
+        "notify": [notices.mask(url) for url in schedule.notify],
         "paused": schedule.paused,
         "created_at": schedule.created_at,
         "description": schedule.describe(),

@@ -27,7 +27,16 @@ from joblook.store.secrets import SecretStore
 from joblook.taskwire import TaskWire
 from joblook.web import batch, broadcast, launch, policy
 from joblook.web.errors import ApiError
-from joblook.web.models import BatchForm, ChainForm, CommandForm, GroupForm, JobForm, JobRequest
+from joblook.web.models import (
+    BatchForm,
+    ChainForm,
+    CommandForm,
+    GroupForm,
+    JobForm,
+    JobRequest,
+    Launch,
+    RawLaunch,
+)
 from joblook.web.placement import place
 
 Form = CommandForm | JobRequest | ChainForm | GroupForm | BatchForm
@@ -114,10 +123,17 @@ def submit(
     return queued
 
 
-def notify_field(form: CommandForm | JobForm, job: Job | None) -> dict[str, str]:
-    """Where the task's end is sent (the request's URLs, then its job's); the worker reads it."""
-    urls = list(dict.fromkeys([*(form.notify or []), *(job.notify if job else ())]))
-    return {"notify": orjson.dumps(urls).decode()} if urls else {}
+def check_launch(context: Context, asked: Launch, job: Job | None) -> Placement:
+    """The placement of a launch's fields (its queue, GPUs, limits and secrets), checked as
+    every launch is, ``POST /enqueue``'s or a schedule's: 400 when the queue or GPUs contradict
+    the job or the workers, or a secret is not set."""
+    where = place(asked.queue, asked.gpus, job, context.queue_limits, context.roster)
+    named = asked.secrets if isinstance(asked, RawLaunch) else None
+    if named:
+        where = replace(where, secrets=tuple(dict.fromkeys([*where.secrets, *named])))
+    if where.secrets:
+        _check_secrets(app_store(), where.secrets)
+    return where
 
 
 def plan_one(
@@ -137,13 +153,9 @@ def plan_one(
     else:
         policy.check_raw(context.settings, context.jobs, [form.cmd])
         run, shown, job = form.cmd, None, None
-    where = place(form.queue, form.gpus, job, context.queue_limits, context.roster)
-    if isinstance(form, CommandForm) and form.secrets:
-        where = replace(where, secrets=tuple(dict.fromkeys(form.secrets)))
-    if where.secrets:
-        _check_secrets(app_store(), where.secrets)
+    where = check_launch(context, form, job)
     fields = extra | {"submitted_by": context.submitted_by}
-    fields |= retry_fields(form, job, run, where) | notify_field(form, job)
+    fields |= retry_fields(form, job, run, where) | launching.notify_field(form.notify, job)
     return launching.plan(task_id, run, form.timeout, shown=shown, placement=where,
                           extra=fields, parent=parent, params=params)  # fmt: skip
 
@@ -154,10 +166,11 @@ def _steps(
     celery: Celery = current_app.extensions["celery"]
     kind, cmds = ("chain", form.chain) if isinstance(form, ChainForm) else ("group", form.group)
     policy.check_raw(context.settings, context.jobs, cmds)
-    where = place(form.queue, form.gpus, None, context.queue_limits, context.roster)
+    where = check_launch(context, form, None)
     parent, steps = launch.launch_steps(
-        store, celery, kind, cmds, form.timeout, placement=where, extra=extra
-    )
+        store, celery, kind, cmds, form.timeout, placement=where, extra=extra,
+        step_fields=launching.notify_field(form.notify, None),
+    )  # fmt: skip
     broadcast.task_changed(store, [parent, *steps])
     return Queued(parent, steps)
 

@@ -83,14 +83,22 @@ def admitted(
         raise Parked(ask.task_id, admission.blocked_by)
     if admission.gpu_ids:
         slots.record_gpus(ask.task_id, owner, admission.gpu_ids, GPU_RECORD_KEEP)
+    if ask.limits:  # younger tasks parked only because this one was ahead in line may go now
+        wake_after(celery, slots, ask)
     try:
         with Lease(slots, ask, (owner, admission.gpu_ids), lease):
             yield admission.gpu_ids
     finally:
-        try:
-            wake(celery, slots, ask.scopes, gpus_freed=len(admission.gpu_ids))
-        except Exception as exc:  # the sweepers wake them instead, a little later
-            logger.warning("task %s: cannot wake the tasks waiting after it: %s", ask.task_id, exc)
+        wake_after(celery, slots, ask, gpus_freed=len(admission.gpu_ids))
+
+
+def wake_after(celery: Celery, slots: Slots, ask: Ask, gpus_freed: int = 0) -> None:
+    """Wake the tasks waiting after ``ask`` (it took its slots, gave them back, or left the
+    line); a failure only delays them."""
+    try:
+        wake(celery, slots, ask.scopes, gpus_freed=gpus_freed)
+    except Exception as exc:  # the sweepers wake them instead, a little later
+        logger.warning("task %s: cannot wake the tasks waiting after it: %s", ask.task_id, exc)
 
 
 def wake(

@@ -23,7 +23,7 @@ from joblook.store.cancellation import read_cancel
 from joblook.store.secrets import SecretError, SecretStore
 from joblook.store.slots import Ask, Slots
 from joblook.worker import metrics as worker_metrics
-from joblook.worker.admission import Parked, admitted
+from joblook.worker.admission import Parked, admitted, wake_after
 from joblook.worker.artifacts import ArtifactOptions, Workspace
 from joblook.worker.cancelwatch import CancelWatcher
 from joblook.worker.claim import ClaimUnavailable, claim, owner_name, unclaim
@@ -170,6 +170,7 @@ def _admission(task: Task, ask: Ask) -> Iterator[list[str] | None]:
     slots = Slots(client)
     if read_cancel(client, ask.task_id) is not None:  # ends REVOKED without waiting its turn
         slots.forget(ask.task_id, ask.scopes)
+        wake_after(task.app, slots, ask)  # the tasks in line after it go on without it
         yield [] if worker_gpus else None
         return
     spec = {"args": list(task.request.args), "kwargs": dict(task.request.kwargs or {}),

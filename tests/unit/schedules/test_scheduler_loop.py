@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from joblook.scheduler.loop import Scheduler
 from joblook.schedules.schedule import Schedule
-from joblook.store.logstore import LogStore
+from joblook.store.logstore import Claim, LogStore
 from joblook.store.schedules import Run, ScheduleStore
 
 from .test_schedule_store import a_schedule
 
 
 class Recorder:
-    """A stand-in for the firer: remembers what it was asked to start."""
+    """A stand-in for the firer: takes the claim, and remembers what it was asked to start."""
 
-    def __init__(self) -> None:
+    def __init__(self, schedules: ScheduleStore) -> None:
+        self.schedules = schedules
         self.fired: list[tuple[str, float]] = []
 
-    def __call__(self, schedule: Schedule, due: float, task_id: str) -> Run:
+    def __call__(self, schedule: Schedule, due: float, claim: Claim) -> Run | None:
+        if not self.schedules.take(claim):
+            return None
         self.fired.append((schedule.schedule_id, due))
-        return Run(due=due, fired_at=due, task_id=task_id)
+        return Run(due=due, fired_at=due, task_id=claim.value)
 
 
 def schedulers(store: LogStore, count: int, grace: float = 30) -> tuple[list[Scheduler], Recorder]:
-    recorder = Recorder()
     schedules = ScheduleStore(store.redis)
+    recorder = Recorder(schedules)
     return [Scheduler(schedules, recorder, grace, f"h:{i}") for i in range(count)], recorder
 
 
@@ -70,11 +73,11 @@ def test_a_schedule_that_fails_to_fire_does_not_stop_the_others(store: LogStore)
     schedules.save(a_schedule("fine", created_at="2026-01-02T00:00:00.000000Z"))
     fired: list[str] = []
 
-    def fire(schedule: Schedule, due: float, task_id: str) -> Run:
+    def fire(schedule: Schedule, due: float, claim: Claim) -> Run:
         if schedule.schedule_id == "broken":
             raise RuntimeError("the broker said no")
         fired.append(schedule.schedule_id)
-        return Run(due=due, fired_at=due, task_id=task_id)
+        return Run(due=due, fired_at=due, task_id=claim.value)
 
     Scheduler(schedules, fire, 30, "h:1").tick(1060.0)
     assert fired == ["fine"]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from joblook import keys
-from joblook.store.logstore import LogStore
+from joblook.store.logstore import LogStore, NewTask
 from joblook.store.slots import Ask, Slots, gpu_scope, queue_scope
 
 LEASE = 60.0
@@ -127,3 +127,56 @@ def test_a_cancelled_waiter_leaves_every_waiting_set(store: LogStore, slots: Slo
     slots.forget(waiter, _ask(waiter).scopes)
     assert slots.waiting(waiter, [queue_scope("gpu")]) == []
     assert slots.parked() == []
+
+
+def _enqueued_together(store: LogStore, count: int, scope: str) -> list[str]:
+    """Task ids created in one script call, in this order, each with its place in ``scope``'s
+    line (as a batch to a limited queue is)."""
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    store.create_tasks([NewTask(task_id, "true", lines=(scope,)) for task_id in ids])
+    return ids
+
+
+def test_tasks_enqueued_in_one_instant_take_slots_in_enqueue_order_whoever_arrives_first(
+    store: LogStore, slots: Slots
+) -> None:
+    first, second, third = _enqueued_together(store, 3, queue_scope("gpu"))
+    # The younger ones reach a worker first: the older one is still ahead in line.
+    assert not slots.acquire(_ask(third, limit=3), _spec(third), NO_GPUS, LEASE).admitted
+    assert not slots.acquire(_ask(second, limit=3), _spec(second), NO_GPUS, LEASE).admitted
+    assert slots.acquire(_ask(first, limit=3), _spec(first), NO_GPUS, LEASE).admitted
+    woken = slots.wake(queue_scope("gpu"), 3, 10, 0)
+    assert [task_id for task_id, _spec in woken] == [second, third]
+    assert slots.acquire(_ask(third, limit=3), _spec(third), NO_GPUS, LEASE).blocked_by == [
+        queue_scope("gpu")
+    ]
+    assert slots.acquire(_ask(second, limit=3), _spec(second), NO_GPUS, LEASE).admitted
+    assert slots.acquire(_ask(third, limit=3), _spec(third), NO_GPUS, LEASE).admitted
+
+
+def test_a_head_of_line_that_ended_unrun_no_longer_holds_the_line(
+    store: LogStore, slots: Slots
+) -> None:
+    cancelled, waiter = _enqueued_together(store, 2, queue_scope("gpu"))
+    assert not slots.acquire(_ask(waiter), _spec(waiter), NO_GPUS, LEASE).admitted
+    store.redis.hset(keys.task(cancelled), "state", "REVOKED")
+    assert slots.acquire(_ask(waiter), _spec(waiter), NO_GPUS, LEASE).admitted
+    assert store.redis.zrange(keys.slot_line(queue_scope("gpu")), 0, -1) == []
+
+
+def test_a_head_whose_message_never_arrives_gives_way_after_a_lease(
+    store: LogStore, slots: Slots
+) -> None:
+    _lost, waiter = _enqueued_together(store, 2, queue_scope("gpu"))
+    assert not slots.acquire(_ask(waiter), _spec(waiter), NO_GPUS, LEASE).admitted
+    time.sleep(0.3)
+    assert slots.acquire(_ask(waiter), _spec(waiter), NO_GPUS, 0.2).admitted
+
+
+def test_a_parked_head_keeps_its_place_however_long_it_waits(store: LogStore, slots: Slots) -> None:
+    holder, head, waiter = _enqueued_together(store, 3, queue_scope("gpu"))
+    assert slots.acquire(_ask(holder), _spec(holder), NO_GPUS, LEASE).admitted
+    assert not slots.acquire(_ask(head), _spec(head), NO_GPUS, LEASE).admitted
+    time.sleep(0.3)
+    slots.release(_ask(holder), "w1", [])
+    assert not slots.acquire(_ask(waiter), _spec(waiter), NO_GPUS, 0.2).admitted

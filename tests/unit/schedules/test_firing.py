@@ -1,0 +1,65 @@
+"""Firing a due time: the claim and the queued task appear together, or neither does."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from joblook import keys
+from joblook.scheduler.firing import Firer
+from joblook.scheduler.loop import Scheduler
+from joblook.settings import Settings
+from joblook.store.logstore import LogStore
+from joblook.store.schedules import ScheduleStore, claim_of
+from joblook.taskqueue import make_celery
+
+from .test_schedule_store import a_schedule
+
+
+def _firer(store: LogStore) -> Firer:
+    settings = Settings.from_env({"JOBLOOK_ALLOW_RAW": "1", "REDIS_URL": "redis://127.0.0.1:1/0"})
+    return Firer(store, make_celery(settings), settings, {})
+
+
+@pytest.fixture
+def schedules(store: LogStore) -> ScheduleStore:
+    """The schedule store, with one schedule every minute from 1000."""
+    found = ScheduleStore(store.redis)
+    found.save(a_schedule(every=60.0, since=1000.0))
+    return found
+
+
+def test_a_fired_due_time_has_its_claim_its_task_and_its_message_together(
+    store: LogStore, schedules: ScheduleStore
+) -> None:
+    (run,) = Scheduler(schedules, _firer(store), 30, "h:1").tick(1060.0)
+    assert run.task_id is not None
+    assert store.redis.get(keys.schedule_fire("s1", 1060.0)) == run.task_id.encode()
+    task = store.task(run.task_id)
+    assert task is not None and (task.state, task.schedule_id) == ("PENDING", "s1")
+    (message,) = store.redis.lrange("celery", 0, -1)
+    assert run.task_id.encode() in message
+
+
+def test_a_claimed_due_time_queues_nothing_more(store: LogStore, schedules: ScheduleStore) -> None:
+    claim = claim_of("s1", 1060.0, "someone-else", 120)
+    assert _firer(store)(a_schedule(every=60.0, since=1000.0), 1060.0, claim) is not None
+    again = claim_of("s1", 1060.0, "a-second-task", 120)
+    assert _firer(store)(a_schedule(every=60.0, since=1000.0), 1060.0, again) is None
+    assert store.task("a-second-task") is None
+    assert store.redis.llen("celery") == 1
+
+
+def test_a_scheduler_whose_queueing_fails_leaves_the_due_time_to_another(
+    store: LogStore, schedules: ScheduleStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def redis_went_away(*_args: object, **_kwargs: object) -> None:
+        raise redis.ConnectionError("Redis went away")
+
+    failing = LogStore(store.redis)  # its script call that would queue the task fails
+    monkeypatch.setattr(failing, "create_claimed", redis_went_away)
+    assert Scheduler(schedules, _firer(failing), 30, "h:1").tick(1060.0) == []
+    assert not store.redis.exists(keys.schedule_fire("s1", 1060.0))
+    assert schedules.runs("s1") == []
+    (run,) = Scheduler(schedules, _firer(store), 30, "h:2").tick(1061.0)
+    assert run.task_id is not None and store.task(run.task_id) is not None
