@@ -65,6 +65,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             "req/s",
             (AT_LEAST, 1000),
         ),
+        _row("POST /enqueue: web CPU per request", enq["web_cpu_ms_per_request"], "ms"),
         *(
             _row(
                 f"batch submit ({b['batch_size']:,} per request)",

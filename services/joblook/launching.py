@@ -25,6 +25,7 @@ from celery.canvas import Signature
 from joblook import record
 from joblook.jobs import Job
 from joblook.queuenames import DEFAULT_QUEUE
+from joblook.store.audit import Entry
 from joblook.store.logstore import Claim, LogStore, NewTask
 from joblook.store.slots import job_scope, queue_scope
 from joblook.store.taskinfo import TaskInfo
@@ -233,15 +234,19 @@ def launch_claimed(
 
 
 def launch(
-    store: LogStore, wire: TaskWire, planned: Sequence[Planned], parent: ParentPlan | None = None
+    store: LogStore,
+    wire: TaskWire,
+    planned: Sequence[Planned],
+    parent: ParentPlan | None = None,
+    audit: Entry | None = None,
 ) -> Launched:
-    """Record and queue ``planned`` in one round trip, then their parent in one more. Not the
-    parent first: until its runs exist a parent reads as gone (as one whose runs all expired
-    does), and listing tasks deletes what reads as gone."""
+    """Record and queue ``planned`` in one round trip (with ``audit``, the entry of whoever asked),
+    then their parent in one more. Not the parent first: until its runs exist a parent reads as
+    gone (as one whose runs all expired does), and listing tasks deletes what reads as gone."""
     steps = [p.task.task_id for p in planned]
     runs = [p.message() for p in planned]
     now = store.create_tasks(
-        [p.task for p in planned], wire.envelopes(runs), wire.sent_events(runs)
+        [p.task for p in planned], wire.envelopes(runs), wire.sent_events(runs), audit
     )
     if parent is None:
         return Launched(steps, now, planned)

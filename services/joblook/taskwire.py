@@ -118,17 +118,22 @@ class TaskWire:
         if self.events_channel is None:
             return None
         tags = record.new_task_ids(len(messages))
+        # What every event of the call shares, worked out once rather than per task.
+        sender = {"hostname": self._origin, "utcoffset": utcoffset(), "pid": os.getpid()}
         sent_at = time.time()
-        events = [self.sent_event(m, sent_at, t) for m, t in zip(messages, tags, strict=True)]
+        events = [
+            self.sent_event(m, sent_at, t, sender) for m, t in zip(messages, tags, strict=True)
+        ]
         return self.events_channel, events
 
-    def sent_event(self, message: RunMessage, sent_at: float, delivery_tag: str) -> bytes:
-        """The envelope of one message's ``task-sent`` event (Flower reads its body)."""
+    def sent_event(
+        self, message: RunMessage, sent_at: float, delivery_tag: str, sender: dict[str, object]
+    ) -> bytes:
+        """The envelope of one message's ``task-sent`` event (Flower reads its body);
+        ``sender``: its hostname, utcoffset and pid."""
         queue = self.queue_of(message)
         body = {
-            "hostname": self._origin,
-            "utcoffset": utcoffset(),
-            "pid": os.getpid(),
+            **sender,
             "clock": self._clock.forward(),
             "uuid": message.task_id,
             "root_id": message.task_id,

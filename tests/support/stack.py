@@ -123,6 +123,18 @@ class Stack:
         worker.start()
         return worker
 
+    def add_web(self, name: str) -> str:
+        """Another web process on the same Redis, on a port of its own (stopped with the stack),
+        started and answering; returns its base URL."""
+        port = free_port()
+        env = {**self.env, "JOBLOOK_PORT": str(port)}
+        web = Service(name, [*JOBLOOK, "web"], env, self.root / "service-logs")
+        self.services.append(web)
+        web.start()
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(f"{base_url}/healthz"), 30, f"{name} to answer")
+        return base_url
+
     def add_scheduler(self, name: str) -> Service:
         """Another scheduler on the same Redis (stopped with the stack), started at once."""
         scheduler = Service(name, [*JOBLOOK, "scheduler"], self.env, self.root / "service-logs")
@@ -254,6 +266,13 @@ def running_stack(
         yield stack
     finally:
         stack.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
 
 
 SHARED_TOKEN = "shared-admin-token-0123456789abcdef01234"

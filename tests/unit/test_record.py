@@ -115,3 +115,4 @@ def test_task_ids_made_in_bulk_are_distinct_canonical_version_4_uuids() -> None:
     ids = record.new_task_ids(1000)
     assert len(set(ids)) == 1000
     assert all(record.is_task_id(i) and uuid.UUID(i).version == 4 for i in ids)
+    assert all(uuid.UUID(i).variant == uuid.RFC_4122 and str(uuid.UUID(i)) == i for i in ids)

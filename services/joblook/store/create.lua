@@ -4,17 +4,22 @@
 -- batch, and no message is queued before its task is recorded. With a claim, all of it happens
 -- only if the claim is free (a schedule's due time: claimed and queued, or neither).
 --
+-- Also adds the audit entry of whoever created them, in the same call: the tasks and their "run"
+-- entry are written together.
+--
 -- KEYS: the task hash of each task (N of them), the task index zset, the retry watch set, the
---       line ticket counter, the claim key (any key when there is no claim), then the queues
---       the messages go to (each the name of its list: kombu's Redis transport key for a queue
---       at priority 0) and the line sorted sets of the limit scopes the tasks count against.
+--       line ticket counter, the claim key (any key when there is no claim), the audit zset,
+--       then the queues the messages go to (each the name of its list: kombu's Redis transport
+--       key for a queue at priority 0) and the line sorted sets of the limit scopes the tasks
+--       count against.
 -- ARGV: created_at, its epoch seconds, N, the events' channel ('' for none), the claim's value
---       ('' for no claim), its lifetime in seconds, then per task: task_id, watched ('1' or
---       ''), F (the number of hash fields), then F field/value pairs, then L and the KEYS
---       index of each of the L lines it joins; then per message three values: the KEYS index
---       of its queue, its envelope and its task-sent event ('' for none), in the order they are
---       to be taken (a worker BRPOPs a list's tail). Events are published after every message
---       is queued, as Celery publishes one after its message.
+--       ('' for no claim), its lifetime in seconds, the audit entry ('' for none), its score,
+--       the score entries older than go, the most entries kept (``store/audit.py``), then per
+--       task: task_id, watched ('1' or ''), F (the number of hash fields), then F field/value
+--       pairs, then L and the KEYS index of each of the L lines it joins; then per message three
+--       values: the KEYS index of its queue, its envelope and its task-sent event ('' for
+--       none), in the order they are to be taken (a worker BRPOPs a list's tail). Events are
+--       published after every message is queued, as Celery publishes one after its message.
 -- Returns N, or 0 (and does nothing) when the claim was already taken.
 --
 -- A place in line is a ticket: microseconds since the epoch, one more than the last ticket
@@ -23,6 +28,7 @@
 
 local n = tonumber(ARGV[3])
 local index_key, watch_key, ticket_key, claim_key = KEYS[n + 1], KEYS[n + 2], KEYS[n + 3], KEYS[n + 4]
+local audit_key = KEYS[n + 5]
 local epoch, channel, claim, claim_ttl = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
 local CHUNK = 1000  -- values per ZADD, SADD or LPUSH: unpack() is bounded by Lua's C stack
 
@@ -42,7 +48,7 @@ local function next_ticket()
 end
 
 local scores, watched = {}, {}
-local at = 7
+local at = 11
 for i = 1, n do
     local task_id, watch, count = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2])
     redis.call('HSET', KEYS[i], unpack(ARGV, at + 3, at + 2 + 2 * count))
@@ -90,5 +96,10 @@ if channel ~= '' then
     for m = at + 2, #ARGV, 3 do
         if ARGV[m] ~= '' then redis.call('PUBLISH', channel, ARGV[m]) end
     end
+end
+if ARGV[7] ~= '' then
+    redis.call('ZADD', audit_key, ARGV[8], ARGV[7])
+    redis.call('ZREMRANGEBYSCORE', audit_key, '-inf', ARGV[9])
+    redis.call('ZREMRANGEBYRANK', audit_key, 0, -tonumber(ARGV[10]) - 1)
 end
 return n

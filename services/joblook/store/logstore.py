@@ -25,6 +25,7 @@ from joblook import keys, record
 from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
+from joblook.store.audit import NO_ENTRY_ARGS, Entry
 from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
@@ -193,15 +194,17 @@ class LogStore:
         tasks: Sequence[NewTask],
         messages: Sequence[tuple[str, bytes]] = (),
         events: tuple[str, Sequence[bytes]] | None = None,
+        audit: Entry | None = None,
     ) -> str:
         """Record ``tasks`` as PENDING and index them, all created now (which it returns), watch
         the retried ones, give each its place in the line of its limit scopes, then push each
         of ``messages`` (queue, envelope) onto its queue's list and publish ``events`` (a
-        channel, and each message's task-sent event) on the channel: one script call
-        (``create.lua``), however many tasks. (Not in a pipeline: there, redis-py asks SCRIPT
-        EXISTS first, a second round trip for every call; alone, it runs EVALSHA and loads the
-        script only when Redis answers NOSCRIPT.)"""
-        created = self.create_claimed(tasks, messages, events)
+        channel, and each message's task-sent event) on the channel, and add ``audit`` (who
+        created them) to the audit trail: one script call (``create.lua``), however many tasks.
+        (Not in a pipeline: there, redis-py asks SCRIPT EXISTS first, a second round trip for
+        every call; alone, it runs EVALSHA and loads the script only when Redis answers
+        NOSCRIPT.)"""
+        created = self.create_claimed(tasks, messages, events, audit=audit)
         assert created is not None  # only a claim can be refused
         return created
 
@@ -211,6 +214,7 @@ class LogStore:
         messages: Sequence[tuple[str, bytes]] = (),
         events: tuple[str, Sequence[bytes]] | None = None,
         claim: Claim | None = None,
+        audit: Entry | None = None,
     ) -> str | None:
         """:meth:`create_tasks`, and with ``claim`` only if its key is free, which the same
         script call then takes: None (and nothing created) when it was taken already."""
@@ -220,7 +224,9 @@ class LogStore:
         channel, sent = events or ("", [b""] * len(messages))
         claim_args = [claim.value, claim.ttl] if claim else ["", 0]
         args: list[object] = [now, _epoch_of(now), len(tasks), channel, *claim_args]
+        args += audit.script_args() if audit is not None else NO_ENTRY_ARGS
         fixed = [keys.TASKS, keys.RETRY_WATCH, keys.SLOT_TICKET, claim.key if claim else keys.TASKS]
+        fixed.append(keys.AUDIT)
         at = len(tasks) + len(fixed) + 1  # the KEYS index (from 1) of the first queue or line
         queues = list(dict.fromkeys(queue for queue, _ in messages))
         scopes = list(dict.fromkeys(s for new in tasks for s in new.lines))

@@ -38,6 +38,7 @@ from joblook.web.acks import AckWindow
 from joblook.web.extensions import socketio
 from joblook.web.feed import LiveFeed
 from joblook.web.livestats import LiveStats
+from joblook.web.messagequeue import CoalescingRedisManager
 from joblook.web.outputwatch import OutputWatch
 from joblook.web.workers import WorkerCount
 
@@ -84,9 +85,10 @@ def create_app(
 
     from joblook.web import events  # noqa: F401, PLC0415  (registers the Socket.IO handlers)
 
-    # Emits reach the clients of every web process through Redis. (An explicit client_manager=None
-    # stops the SocketIO object reusing a queue from an earlier app in the same process.)
-    queue = {"message_queue": settings.redis_url} if message_queue else {"client_manager": None}
+    # Emits reach the clients of every web process through Redis, a few ms' worth per publish
+    # (messagequeue.py). (An explicit client_manager=None stops the SocketIO object reusing a
+    # queue from an earlier app in the same process.)
+    queue = CoalescingRedisManager(settings.redis_url) if message_queue else None
     socketio.init_app(
         app,
         async_mode=async_mode,
@@ -94,7 +96,7 @@ def create_app(
         # None: only the page's own origin may open a connection (a foreign page could otherwise
         # ride on the cookie); JOBLOOK_CORS_ORIGINS adds others.
         cors_allowed_origins=settings.cors_origins,
-        **queue,
+        client_manager=queue,
     )
     # Outermost, so the Socket.IO handshake and WebSocket upgrades are checked too.
     app.wsgi_app = hosts.HostCheck(app.wsgi_app, hosts.allowed_hosts(settings))

@@ -12,7 +12,7 @@ from joblook import record
 from joblook.jobs import Job
 from joblook.roles import OPERATOR
 from joblook.settings import Settings
-from joblook.store.audit import RUN
+from joblook.store.audit import RUN, Entry
 from joblook.store.logstore import LogStore, decode_records
 from joblook.web import auth, submit
 from joblook.web.errors import ApiError
@@ -73,8 +73,11 @@ def enqueue(json: EnqueueRequest) -> tuple[dict[str, object], int]:
     queued: one refusal (its `index` in `detail`) refuses the whole request. Either is queued in
     one Redis transaction: all of its tasks, or none.
     """
-    queued = submit.submit(json.root, submitted_by=auth.caller().name)
-    auth.note(RUN, task_id=queued.task_id)
+
+    def noted(task_id: str | None) -> Entry:
+        return auth.audit_entry(RUN, task_id=task_id)
+
+    queued = submit.submit(json.root, submitted_by=auth.caller().name, noted=noted)
     return queued.reply(), 202
 
 

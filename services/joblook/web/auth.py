@@ -22,7 +22,7 @@ from flask import Blueprint, Flask, Request, current_app, g, request
 
 from joblook import roles
 from joblook.settings import Settings
-from joblook.store.audit import TOKEN_REFUSED, Audit
+from joblook.store.audit import TOKEN_REFUSED, Audit, Entry
 from joblook.store.users import Users
 from joblook.web.callers import Caller, Refused, identify
 from joblook.web.errors import ApiError
@@ -200,8 +200,13 @@ def socket_caller() -> Caller | None:
 
 def note(action: str, **about: object) -> None:
     """Add to the audit trail that the current HTTP caller did ``action`` (``store/audit.py``)."""
+    audit().write(audit_entry(action, **about))
+
+
+def audit_entry(action: str, **about: object) -> Entry:
+    """The entry :func:`note` writes, for a caller that writes it with what it is about."""
     who = caller()
-    audit().add(action, who.name, who.address, **about)
+    return audit().entry(action, who.name, who.address, **about)
 
 
 def users() -> Users:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from joblook.record import TERMINAL_STATES, State
 from joblook.roles import OPERATOR
-from joblook.store.audit import RERUN
+from joblook.store.audit import RERUN, Entry
 from joblook.store.logstore import LogStore, TaskInfo
 from joblook.web import auth, submit
 from joblook.web.errors import ApiError
@@ -61,8 +61,12 @@ def rerun(task_id: str, json: RerunRequest) -> tuple[dict[str, object], int]:
     if changes.pop("from", None) == "failed":
         definition = from_failed(submit.app_store(), info, definition)
     form = _validated(merged(definition, changes))
-    queued = submit.submit(form, submitted_by=f"rerun:{info.task_id}", rerun_of=info.task_id)
-    auth.note(RERUN, task_id=queued.task_id, rerun_of=info.task_id)
+
+    def noted(rerun_id: str | None) -> Entry:
+        return auth.audit_entry(RERUN, task_id=rerun_id, rerun_of=info.task_id)
+
+    by = f"rerun:{info.task_id}"
+    queued = submit.submit(form, submitted_by=by, rerun_of=info.task_id, noted=noted)
     return queued.reply(), 202
 
 

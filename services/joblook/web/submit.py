@@ -9,6 +9,7 @@ script call (``launching.launch``); chains and groups are Celery canvases (``lau
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import orjson
@@ -19,6 +20,7 @@ from joblook import launching, record
 from joblook.jobs import Job
 from joblook.launching import Placement, Planned
 from joblook.settings import Settings
+from joblook.store.audit import Entry
 from joblook.store.logstore import LogStore
 from joblook.store.roster import WorkerAd
 from joblook.store.secrets import SecretStore
@@ -38,6 +40,9 @@ from joblook.web.models import (
 from joblook.web.placement import place
 
 Form = CommandForm | JobRequest | ChainForm | GroupForm | BatchForm
+
+# The audit entry of a request, given the task id its reply names (None: a batch's).
+Noted = Callable[[str | None], Entry] | None
 
 DEFAULT_RETRY_DELAY = 10.0  # seconds before the second attempt when neither request nor job says
 
@@ -82,28 +87,34 @@ def app_store() -> LogStore:
     return current_app.extensions["joblook.store"]
 
 
-def submit(form: Form, submitted_by: str, rerun_of: str | None = None) -> Queued:
+def submit(
+    form: Form, submitted_by: str, rerun_of: str | None = None, noted: Noted = None
+) -> Queued:
     """Check ``form`` against the command policy and queue it; ``submitted_by``: who or what
-    asks (``TaskInfo.submitted_by``); ``rerun_of``: the task it re-runs (both are linked). Tells
-    the pages."""
+    asks (``TaskInfo.submitted_by``); ``rerun_of``: the task it re-runs (both are linked);
+    ``noted``: the audit entry of the request, written with its tasks. Tells the pages."""
     store = app_store()
     wire: TaskWire = current_app.extensions["joblook.wire"]
     context = Context.of_app(submitted_by)
     extra = _definition(form) | {"submitted_by": submitted_by}
     extra |= {"rerun_of": rerun_of} if rerun_of is not None else {}
+    audit = noted or (lambda _task_id: None)
     if isinstance(form, ChainForm | GroupForm):
         queued = _steps(store, context, form, extra)
+        if (entry := audit(queued.task_id)) is not None:  # Celery canvases: no script call
+            current_app.extensions["joblook.audit"].write(entry)
     else:
         if isinstance(form, BatchForm):
-            launched = launching.launch(store, wire, batch.plan_batch(context, form, rerun_of))
+            planned = batch.plan_batch(context, form, rerun_of)
+            launched = launching.launch(store, wire, planned, audit=audit(None))
             queued = Queued(None, launched.task_ids)
         elif isinstance(form, JobRequest) and form.sweep is not None:
             parent, runs = batch.plan_sweep(context, form, extra)
-            launched = launching.launch(store, wire, runs, parent)
+            launched = launching.launch(store, wire, runs, parent, audit(parent.task_id))
             queued = Queued(parent.task_id, launched.task_ids)
         else:
             one = plan_one(context, form, record.new_task_id(), extra)
-            launched = launching.launch(store, wire, [one])
+            launched = launching.launch(store, wire, [one], audit=audit(one.task.task_id))
             queued = Queued(one.task.task_id)
         broadcast.tasks_created(launched.news(broadcast.NEWS_MAX))
     if rerun_of is not None and queued.task_id is not None:
