@@ -17,7 +17,6 @@ The printing command waits for a go file in /tmp, which the bench touches in eve
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import secrets
@@ -71,8 +70,10 @@ class ClusterStack(ComposeStack):
         return {row["ID"][:12]: row["Service"] for row in rows}
 
     def scale_web(self, replicas: int) -> None:
+        # No service named: up applies to all (--no-recreate leaves the others as they are), so
+        # the --scale for flower is one it accepts.
         self.compose("up", "-d", "--wait", "--no-build", "--no-recreate",
-                     "--scale", f"web={replicas}", "web")  # fmt: skip
+                     "--scale", f"web={replicas}", "--scale", "flower=0")  # fmt: skip
         time.sleep(DNS_SECONDS)  # until the balancer's answer for `web` has them all
 
 
@@ -90,7 +91,8 @@ def cluster_stack(root: Path) -> Iterator[tuple[ClusterStack, dict[str, float]]]
         stack.compose("build", "web")  # one image for web, workers and flower
         timings["build_s"] = round(time.monotonic() - started, 1)
         started = time.monotonic()
-        stack.up("--no-build")
+        # No Flower: nothing here asks it, and on vfs every container is a full copy of its image.
+        stack.up("--no-build", "--scale", "flower=0")
         timings["up_s"] = round(time.monotonic() - started, 1)
         yield stack, timings
     finally:
@@ -169,18 +171,20 @@ def fan_out(stack: ClusterStack, replicas: int, sizes: ClusterProfile, root: Pat
 
 
 def connections_to(pid: int, port: int) -> int:
-    """Established TCP connections to ``port`` held by a process tree (a container's, from its
-    first process): the viewers (and /sync posts) the balancer passed to that replica. A socket
-    two processes share counts once."""
-    held = set()
-    for process in _tree(pid):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            held |= {
-                (c.laddr, c.raddr)
-                for c in process.net_connections(kind="tcp")
-                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
-            }
-    return len(held)
+    """Established TCP connections to ``port`` in the network namespace of a process (a
+    container's first one): the viewers (and /sync posts) the balancer passed to that replica."""
+    tables = [Path(f"/proc/{pid}/net/{name}") for name in ("tcp", "tcp6")]
+    return sum(established_to(port, t.read_text()) for t in tables if t.exists())
+
+
+def established_to(port: int, table: str) -> int:
+    """Rows of a /proc/net/tcp table in state ESTABLISHED (01) whose local port is ``port``."""
+    rows = (line.split() for line in table.splitlines()[1:])
+    return sum(
+        1
+        for row in rows
+        if len(row) > 3 and row[3] == "01" and int(row[1].split(":")[1], 16) == port
+    )
 
 
 def cpu_seconds(pid: int) -> float:

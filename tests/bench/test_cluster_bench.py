@@ -13,7 +13,7 @@ import pytest
 
 from bench import printer
 from bench.__main__ import main
-from bench.cluster import ClusterStack
+from bench.cluster import ClusterStack, established_to
 from bench.report import cluster_rows, replica_split
 
 FANOUT = {
@@ -56,6 +56,24 @@ def test_cluster_table_has_a_row_per_figure_and_flags_any_line_lost() -> None:
     assert rows["1,000 viewers, 1 web replica: viewers per replica"][0] == "1000"
     assert rows["1,000 viewers, 1 web replica: balancer CPU"][0] == "3.25"
     assert rows["cluster build + up --wait"][0] == "75.5"
+
+
+# A replica's /proc/<pid>/net/tcp: the listener, two viewers' connections (22B8 is 8888), one
+# closing, and the replica's own connection out to Redis (port 6379 is 18EB).
+TCP_TABLE = """\
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:22B8 00000000:0000 0A 00000000:00000000 00:00000000 00000000 10001 0 1 1
+   1: 0A000005:22B8 0A000009:C5A2 01 00000000:00000000 00:00000000 00000000 10001 0 2 1
+   2: 0A000005:22B8 0A000009:C5A4 01 00000000:00000000 00:00000000 00000000 10001 0 3 1
+   3: 0A000005:22B8 0A000009:C5A6 06 00000000:00000000 00:00000000 00000000 10001 0 4 1
+   4: 0A000005:9C40 0A000002:18EB 01 00000000:00000000 00:00000000 00000000 10001 0 5 1
+"""
+
+
+def test_a_replica_serves_the_established_connections_to_its_port() -> None:
+    assert established_to(8888, TCP_TABLE) == 2
+    assert established_to(6379, TCP_TABLE) == 0  # Redis's port is the far end, not this one
+    assert established_to(8888, TCP_TABLE.splitlines()[0]) == 0
 
 
 def test_worker_hosts_are_found_by_the_container_id_their_hostname_is(tmp_path: Path) -> None:
