@@ -132,3 +132,11 @@ def test_balancer_checks_healthz_and_passes_websockets_and_streams(
     }
     for key, value in settings.items():
         assert re.search(rf"^\s*{key}\s+{re.escape(value)};", nginx_conf, re.MULTILINE), key
+
+
+def test_the_docs_start_the_cluster_as_the_live_tests_do() -> None:
+    # ComposeStack(..., compose_file) runs `docker compose -f FILE --env-file .env` in a checkout.
+    up = f"docker compose -f {CLUSTER_FILE.relative_to(REPO_ROOT)} --env-file .env up -d --wait"
+    for page in ("scaling.md", "compose.md"):
+        text = (REPO_ROOT / "docs" / page).read_text(encoding="utf-8")
+        assert up in text.replace("\n   ", " "), page
