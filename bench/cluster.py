@@ -34,7 +34,7 @@ from bench.fanout import ViewerProcesses
 from bench.profiles import ClusterProfile
 from bench.stats import rate
 from bench.subscriber import Subscriber
-from tests.support.composestack import COMPOSE_SECONDS, ComposeStack
+from tests.support.composestack import ComposeStack
 
 log = logging.getLogger("bench")
 
@@ -50,12 +50,10 @@ DNS_SECONDS = 3.0  # the balancer's resolver keeps an answer for `web` 2 s (ngin
 
 
 class ClusterStack(ComposeStack):
-    """A ``ComposeStack`` whose commands use the cluster file (with the copy's ``.env``)."""
+    """A ``ComposeStack`` of the cluster file, with what the bench asks of it."""
 
-    def compose(self, *args: str, timeout: float = COMPOSE_SECONDS, check: bool = True) -> str:
-        return super().compose(
-            "-f", CLUSTER_FILE, "--env-file", ".env", *args, timeout=timeout, check=check
-        )
+    def __init__(self, root: Path, project: str, image: str, settings: dict[str, str]) -> None:
+        super().__init__(root, project, image, settings, compose_file=CLUSTER_FILE)
 
     def host_pids(self, service: str) -> dict[str, int]:
         """Each of the service's containers (its name) -> its first process's host PID."""
