@@ -17,8 +17,10 @@ the bench touches once every viewer has subscribed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import secrets
 import subprocess
 import time
@@ -98,10 +100,24 @@ def cluster_stack(root: Path) -> Iterator[tuple[ClusterStack, dict[str, float]]]
         started = time.monotonic()
         stack.up_scaled(2)
         timings["up_s"] = round(time.monotonic() - started, 1)
+        share_niceness(stack)
         yield stack, timings
     finally:
         stack.down()
         subprocess.run(["docker", "image", "rm", "-f", image], capture_output=True, check=False)
+
+
+def share_niceness(stack: ClusterStack) -> None:
+    """Gives every process of the stack the bench's own niceness (``nice -n -15 python -m bench``
+    on a shared machine): they are what is measured, and dockerd starts them at 0. Processes they
+    start later (the commands a worker runs) inherit it."""
+    mine = os.nice(0)
+    if mine >= 0:
+        return
+    for container in stack.compose("ps", "-q").split():
+        for process in _tree(stack.inspect(container)["State"]["Pid"]):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.nice(mine)
 
 
 def viewer_throughput(stack: ClusterStack, lines: int, timeout: float) -> dict[str, Any]:
@@ -216,6 +232,8 @@ def run(sizes: ClusterProfile, root: Path) -> dict[str, Any]:
         log.info("cluster: %s; latency, throughput ...", timings)
         results: dict[str, Any] = {
             "up": timings,
+            # The stack's processes' niceness while measured (share_niceness; 0: dockerd's).
+            "niceness": min(os.nice(0), 0),
             "latency": compose.compose_latency(stack, sizes.latency_seconds),
             "throughput": viewer_throughput(stack, sizes.throughput_lines, timeout=600),
             "fanout": [],
