@@ -61,9 +61,10 @@ QUICK = Profile(
     batch_repeats=2,
 )
 
-# python -m bench --compose: latency and throughput only (local and through compose), larger than
-# QUICK so the percentiles mean something, smaller than FULL so the compose stack's build and two
-# ups fit in a few minutes. The other fields are unused by it.
+# python -m bench --compose, before its cluster section (CLUSTER below): latency and throughput
+# only (local and through compose), larger than QUICK so the percentiles mean something, smaller
+# than FULL so the compose stack's build and two ups fit in a few minutes. The other fields are
+# unused by it.
 COMPOSE = Profile(
     name="compose",
     latency_seconds=10,
