@@ -239,6 +239,6 @@ def run(sizes: ClusterProfile, root: Path) -> dict[str, Any]:
             "fanout": [],
         }
         for replicas in sizes.replicas:
-            log.info("cluster: fan-out, %d viewers, %d web replicas ...", sizes.viewers, replicas)
+            log.info("cluster: fan-out, %d viewers, --scale web=%d ...", sizes.viewers, replicas)
             results["fanout"].append(fan_out(stack, replicas, sizes, root))
     return results
