@@ -1,5 +1,10 @@
-"""``python -m bench [--quick | --compose] [--out DIR] [--only NAME ...]``: run the benchmarks,
-print the table, write ``<DIR>/<profile>-<UTC timestamp>.json``."""
+"""``python -m bench [--quick] [--compose] [--out DIR] [--only NAME ...]``: run the benchmarks,
+print the table, write ``<DIR>/<profile>-<UTC timestamp>.json``.
+
+``--compose``: latency and throughput locally and through the single-host compose stack, then the
+cluster section (``deploy/cluster/compose.yml``); ``--compose --only cluster`` runs that section
+alone, and ``--compose --quick`` a small one (a smoke run).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from typing import Any
 
 from bench import (
     cancel,
+    cluster,
     compose,
     enqueue,
     fanout,
@@ -28,7 +34,7 @@ from bench import (
     search,
     throughput,
 )
-from bench.profiles import COMPOSE, FULL, QUICK, Profile
+from bench.profiles import CLUSTER, CLUSTER_QUICK, COMPOSE, FULL, QUICK, ClusterProfile, Profile
 from bench.stack import Stack, bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,6 +53,8 @@ NAMES = (
 OWN_STACK = ("fluentd",)
 # Run only when named with --only: the task page in headless Chromium (bench/page.py).
 PAGE = "page-search"
+# With --compose: only the cluster section (bench/cluster.py).
+CLUSTER_ONLY = "cluster"
 
 log = logging.getLogger("bench")
 
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=(*NAMES, PAGE),
+        choices=(*NAMES, PAGE, CLUSTER_ONLY),
         help="run only these (a table for follow, cancel, fluentd and search only)",
     )
     parser.add_argument(
@@ -100,10 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compose",
         action="store_true",
-        help="latency and throughput locally and through docker compose, and its up --build times",
+        help="latency and throughput locally and through docker compose, and its up --build times; "
+        "then the cluster: through the balancer, fan-out over 1 and 2 web replicas",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
+    cluster_only = args.only == [CLUSTER_ONLY]
+    if args.only and cluster_only != bool(args.compose):
+        parser.error(f"--only {CLUSTER_ONLY} goes with --compose, and is the only --only it takes")
+    if args.compose and (args.quick or args.only):
+        return _cluster(args.out, CLUSTER_QUICK if args.quick else CLUSTER)
     if args.compose:
         return _compose(args.out)
     if args.only == [PAGE]:
@@ -153,21 +167,37 @@ def _page(out: Path, profile: str, searched: int, opened: int) -> int:
         name=f"{PAGE}-{profile}",
         profile=profile,
         run=lambda tmp: {PAGE: page.run(tmp / "stack", searched, opened)},
-        rows=lambda results: page.rows(results[PAGE]),
+        tables=lambda results: {"page_table": page.rows(results[PAGE])},
         render=page.render,
-        table_key="page_table",
     )
 
 
 def _compose(out: Path) -> int:
+    def run(tmp: Path) -> dict[str, Any]:
+        results = compose.run(COMPOSE.latency_seconds, COMPOSE.throughput_lines, tmp)
+        return results | {"cluster": cluster.run(CLUSTER, tmp)}
+
     return _run_alone(
         out,
         name=COMPOSE.name,
-        profile=vars(COMPOSE).copy(),
-        run=lambda tmp: compose.run(COMPOSE.latency_seconds, COMPOSE.throughput_lines, tmp),
-        rows=report.compose_rows,
+        profile={**vars(COMPOSE), "cluster": vars(CLUSTER)},
+        run=run,
+        tables=lambda results: {
+            "compose_table": report.compose_rows(results),
+            "cluster_table": report.cluster_rows(results["cluster"]),
+        },
         render=report.render_rows,
-        table_key="compose_table",
+    )
+
+
+def _cluster(out: Path, sizes: ClusterProfile) -> int:
+    return _run_alone(
+        out,
+        name=sizes.name,
+        profile=vars(sizes),
+        run=lambda tmp: {"cluster": cluster.run(sizes, tmp)},
+        tables=lambda results: {"cluster_table": report.cluster_rows(results["cluster"])},
+        render=report.render_rows,
     )
 
 
@@ -177,12 +207,11 @@ def _run_alone(
     name: str,
     profile: object,
     run: Callable[[Path], Any],
-    rows: Callable[[Any], list[dict[str, Any]]],
-    render: Callable[[list[dict[str, Any]]], str],
-    table_key: str,
+    tables: Callable[[Any], dict[str, list[Any]]],
+    render: Callable[[list[Any]], str],
 ) -> int:
-    """A benchmark on a setup of its own (a temporary directory): its results, its table printed
-    and both written to out/<name>-<time>.json."""
+    """A benchmark on a setup of its own (a temporary directory): its results, its tables printed
+    and all written to out/<name>-<time>.json."""
     document: dict[str, Any] = {"machine": machine.describe(), "profile": profile}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="joblook-bench-") as tmp:
@@ -190,11 +219,11 @@ def _run_alone(
     document["results"] = results
     document["seconds"] = round(time.monotonic() - started, 1)
     document["load_average_after"] = machine.describe()["load_average"]
-    table = rows(results)
+    made = tables(results)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out / f"{name}-{stamp}.json"
-    report.write(path, {**document, table_key: table}, [])
-    print(render(table))
+    report.write(path, {**document, **made}, [])
+    print("\n\n".join(render(table) for table in made.values()))
     print(f"\nwritten to {path} ({document['seconds']} s; see the JSON for every figure)")
     return 0
 

@@ -81,6 +81,18 @@ def compose_throughput(stack: ComposeStack, lines: int, timeout: float) -> dict[
     while stack.task(task_id)["records"] < total and time.time() < deadline:
         time.sleep(0.02)
     to_store = time.time() - start
+    checker = check_stored(stack, task_id)
+    return {
+        "lines": lines,
+        "seconds_to_store": round(to_store, 3),
+        "store_lines_per_s": rate(lines, to_store),
+        "stored_records": checker.next_seq - 1,
+        "lost_in_store": total - (checker.next_seq - 1) + checker.bad,
+    }
+
+
+def check_stored(stack: ComposeStack, task_id: str) -> throughput.Checker:
+    """Every stored record of a ``seq 1 N`` task, read page by page through /permlog."""
     checker = throughput.Checker()
     after = 0
     while page := stack.http.get(
@@ -90,13 +102,7 @@ def compose_throughput(stack: ComposeStack, lines: int, timeout: float) -> dict[
     ).json()["records"]:
         checker.check(page)
         after = page[-1]["seq"]
-    return {
-        "lines": lines,
-        "seconds_to_store": round(to_store, 3),
-        "store_lines_per_s": rate(lines, to_store),
-        "stored_records": checker.next_seq - 1,
-        "lost_in_store": total - (checker.next_seq - 1) + checker.bad,
-    }
+    return checker
 
 
 def run(latency_seconds: float, throughput_lines: int, root: Path) -> dict[str, Any]:

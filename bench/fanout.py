@@ -4,11 +4,13 @@ line; p99 print -> receive over all viewers' lines; the web server's peak RSS.
 The viewers run in ``processes`` client processes (``bench.viewers``: one asyncio WebSocket
 per viewer, speaking the Socket.IO protocol), on the same two cores as the stack; the result
 says how much CPU they used next to the web server's, so a reader can tell which side was the
-bottleneck.
+bottleneck. ``ViewerProcesses`` is that crowd of viewers, also used through a balancer
+(``bench.cluster``).
 """
 
 from __future__ import annotations
 
+import os
 import select
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import psutil
 from bench import printer
 from bench.stack import Stack, pid_of, process_rss
 from bench.stats import latency_ms, rate
+from joblook.closing import Closing
 
 ROOT = Path(__file__).resolve().parent.parent
 RSS_SAMPLE_SECONDS = 0.25
@@ -35,66 +38,97 @@ def run(stack: Stack, viewers: int, processes: int, seconds: float, lps: float) 
     task_id = stack.enqueue(printer.command(lines, lps, go_file))
     web = psutil.Process(pid_of(stack, "web"))
     rss_before = process_rss(web.pid)
-    shares = [viewers // processes + (i < viewers % processes) for i in range(processes)]
-    outs = [stack.root / f"{tag}-{i}.json" for i in range(processes)]
-    connect_start = time.monotonic()
-    clients = [
-        _spawn(
-            stack, task_id, share, lines, seconds + 120, out=out, log=stack.root / f"{tag}-{i}.log"
-        )
-        for i, (share, out) in enumerate(zip(shares, outs, strict=True))
-    ]
-    peak = _PeakRss(web.pid)
-    try:
+    crowd = ViewerProcesses(
+        stack.base_url, task_id, viewers=viewers, processes=processes, lines=lines,
+        prefix=stack.root / tag, timeout=seconds + 120,
+    )  # fmt: skip
+    with crowd:
+        peak = _PeakRss(web.pid)
         try:
-            _wait_ready([c.stdout for c in clients if c.stdout], timeout=120 + viewers / 10)
-        except (RuntimeError, TimeoutError) as exc:
-            errors = [(stack.root / f"{tag}-{i}.log").read_text()[-2000:] for i in range(processes)]
-            raise RuntimeError(f"{exc}; the viewer processes said:\n" + "\n".join(errors)) from None
-        connect_seconds = time.monotonic() - connect_start
-        web_cpu_before = sum(web.cpu_times()[:2])
-        go_file.touch()
-        for client in clients:
-            client.wait(seconds + 180)
-        web_cpu = sum(web.cpu_times()[:2]) - web_cpu_before
-    finally:
-        peak.stop()
-        for client in clients:
-            if client.poll() is None:
-                client.kill()
-    parts = [orjson.loads(out.read_bytes()) for out in outs]
-    wall = max(p["wall_seconds"] for p in parts)
+            crowd.wait_ready(timeout=120 + viewers / 10)
+            web_cpu_before = sum(web.cpu_times()[:2])
+            go_file.touch()
+            crowd.wait_done()
+            web_cpu = sum(web.cpu_times()[:2]) - web_cpu_before
+        finally:
+            peak.stop()
     return {
         "viewers": viewers,
         "client_processes": processes,
         "lines": lines,
         "lines_per_s": lps,
-        **latency_ms([x for p in parts for x in p["latencies"]]),
-        "viewers_complete": sum(p["complete"] for p in parts),
-        "lost": sum(p["lost"] for p in parts),
-        "deliveries_per_s": rate(lines * viewers, wall),
-        "connect_seconds": round(connect_seconds, 2),
-        "handshake_retries": sum(p["handshake_retries"] for p in parts),
+        **crowd.results(),
         "web_rss_mib_before": round(rss_before / 2**20, 1),
         "web_rss_mib_peak": round(peak.value / 2**20, 1),
         "web_cpu_seconds": round(web_cpu, 2),
-        "client_cpu_seconds": round(sum(p["cpu_seconds"] for p in parts), 2),
-        "stream_seconds": round(wall, 2),
     }
 
 
-def _spawn(
-    stack: Stack, task_id: str, viewers: int, lines: int, timeout: float, *, out: Path, log: Path
-) -> subprocess.Popen[bytes]:
-    argv = [
-        sys.executable, "-m", "bench.viewers", "--url", stack.base_url, "--task", task_id,
-        "--viewers", str(viewers), "--lines", str(lines), "--timeout", str(timeout),
-        "--out", str(out),
-    ]  # fmt: skip
-    with log.open("ab") as errors:
-        return subprocess.Popen(
-            argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL
-        )
+class ViewerProcesses(Closing):
+    """``viewers`` viewers of one task that prints ``lines`` numbered lines, spread over
+    ``processes`` ``bench.viewers`` processes that write what they received next to ``prefix``
+    (``<prefix>-<i>.json``, their errors in ``.log``). Each viewer waits at most ``timeout``
+    seconds, once all are ready, for the terminal status. ``token`` reaches the processes in their
+    environment, not on a command line."""
+
+    def __init__(self, url: str, task_id: str, *, viewers: int, processes: int, lines: int,
+                 prefix: Path, timeout: float, token: str | None = None) -> None:  # fmt: skip
+        self.url, self.task_id, self.viewers, self.lines = url, task_id, viewers, lines
+        self.timeout = timeout
+        self.shares = [viewers // processes + (i < viewers % processes) for i in range(processes)]
+        self.outs = [prefix.with_name(f"{prefix.name}-{i}.json") for i in range(processes)]
+        self.logs = [prefix.with_name(f"{prefix.name}-{i}.log") for i in range(processes)]
+        self.env = {**os.environ, **({"JOBLOOK_TOKEN": token} if token else {})}
+        self.clients: list[subprocess.Popen[bytes]] = []
+        self.connect_seconds = 0.0
+
+    def wait_ready(self, timeout: float) -> None:
+        """Starts the processes; returns once every viewer is connected and subscribed."""
+        started = time.monotonic()
+        self.clients = [self._spawn(i) for i in range(len(self.shares))]
+        try:
+            _wait_ready([c.stdout for c in self.clients if c.stdout], timeout)
+        except (RuntimeError, TimeoutError) as exc:
+            said = [log.read_text()[-2000:] for log in self.logs]
+            raise RuntimeError(f"{exc}; the viewer processes said:\n" + "\n".join(said)) from None
+        self.connect_seconds = time.monotonic() - started
+
+    def wait_done(self) -> None:
+        """Until every process has written what its viewers received."""
+        deadline = time.monotonic() + self.timeout + 60
+        for client in self.clients:
+            client.wait(max(1.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        for client in self.clients:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+
+    def results(self) -> dict[str, Any]:
+        """What the viewers received, summed over the processes."""
+        parts = [orjson.loads(out.read_bytes()) for out in self.outs]
+        wall = max(p["wall_seconds"] for p in parts)
+        return {
+            **latency_ms([x for p in parts for x in p["latencies"]]),
+            "viewers_complete": sum(p["complete"] for p in parts),
+            "lost": sum(p["lost"] for p in parts),
+            "deliveries_per_s": rate(self.lines * self.viewers, wall),
+            "connect_seconds": round(self.connect_seconds, 2),
+            "handshake_retries": sum(p["handshake_retries"] for p in parts),
+            "client_cpu_seconds": round(sum(p["cpu_seconds"] for p in parts), 2),
+            "stream_seconds": round(wall, 2),
+        }
+
+    def _spawn(self, i: int) -> subprocess.Popen[bytes]:
+        argv = [
+            sys.executable, "-m", "bench.viewers", "--url", self.url, "--task", self.task_id,
+            "--viewers", str(self.shares[i]), "--lines", str(self.lines),
+            "--timeout", str(self.timeout), "--out", str(self.outs[i]),
+        ]  # fmt: skip
+        with self.logs[i].open("ab") as errors:
+            return subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                    stderr=errors, stdin=subprocess.DEVNULL)  # fmt: skip
 
 
 def _wait_ready(pipes: list[IO[bytes]], timeout: float) -> None:

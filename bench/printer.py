@@ -25,12 +25,15 @@ def command(count: int, rate: float, go_file: Path | None = None) -> str:
     return shlex.join(argv)
 
 
-def inline_command(count: int, rate: float, delay: float) -> str:
+def inline_command(count: int, rate: float, delay: float = 0.0, go_file: str | None = None) -> str:
     """The shell command that runs this script's source with the runner's own ``python``, for a
-    worker that cannot see the bench's files (a container). It waits ``delay`` seconds first, in
-    place of a go file, so the viewer can subscribe before the first line."""
+    worker that cannot see the bench's files (a container). It waits ``delay`` seconds first, or
+    for ``go_file`` (a path inside the worker's container), so viewers can subscribe before the
+    first line."""
     source = Path(__file__).read_text(encoding="utf-8")
     args = f"--count {count} --rate {rate} --delay {delay}"
+    if go_file is not None:
+        args += f" --go-file {shlex.quote(go_file)}"
     return f"python - {args} <<'JOBLOOK_PRINTER'\n{source}JOBLOOK_PRINTER\n"
 
 

@@ -61,9 +61,10 @@ QUICK = Profile(
     batch_repeats=2,
 )
 
-# python -m bench --compose: latency and throughput only (local and through compose), larger than
-# QUICK so the percentiles mean something, smaller than FULL so the compose stack's build and two
-# ups fit in a few minutes. The other fields are unused by it.
+# python -m bench --compose, before its cluster section (CLUSTER below): latency and throughput
+# only (local and through compose), larger than QUICK so the percentiles mean something, smaller
+# than FULL so the compose stack's build and two ups fit in a few minutes. The other fields are
+# unused by it.
 COMPOSE = Profile(
     name="compose",
     latency_seconds=10,
@@ -77,4 +78,37 @@ COMPOSE = Profile(
     relay_lines=0,
     follow_lines=0,
     cancel_samples=0,
+)
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    """The compose profile's cluster section (``bench.cluster``, issue #20)."""
+
+    name: str
+    latency_seconds: float  # at 100 lines/s
+    throughput_lines: int  # seq 1 N to one viewer
+    viewers: int  # fan-out, split across the web replicas by the balancer
+    fanout_seconds: float  # at 50 lines/s
+    fanout_processes: int  # client processes the viewers are spread over
+    replicas: tuple[int, ...] = (2, 1)  # web replicas the fan-out runs with, in this order
+
+
+CLUSTER = ClusterProfile(
+    name="cluster",
+    latency_seconds=10,
+    throughput_lines=100_000,
+    viewers=1_000,
+    fanout_seconds=10,
+    fanout_processes=2,
+)
+
+# python -m bench --compose --quick: the cluster section alone, small enough for a smoke run.
+CLUSTER_QUICK = ClusterProfile(
+    name="cluster-quick",
+    latency_seconds=1,
+    throughput_lines=5_000,
+    viewers=20,
+    fanout_seconds=2,
+    fanout_processes=2,
 )

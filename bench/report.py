@@ -222,3 +222,42 @@ def _number(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:g}"
+
+
+def cluster_rows(cluster: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The cluster section (issue #20): through the balancer and a worker host's own Fluentd,
+    then the fan-out with each web replica count."""
+    rows: list[tuple[str, ...]] = [("cluster (through the balancer)", "value", "unit", "target",
+                                    "met")]  # fmt: skip
+
+    def add(metric: str, value: float | str, unit: str, zero: bool = False) -> None:
+        shown = value if isinstance(value, str) else _number(value)
+        met = ("yes" if value == 0 else "NO") if zero else ""
+        rows.append((metric, shown, unit, "0" if zero else "", met))
+
+    lat, thr = cluster["latency"], cluster["throughput"]
+    add("latency p50 (100 lines/s)", lat["p50_ms"], "ms")
+    add("latency p99 (100 lines/s)", lat["p99_ms"], "ms")
+    add("lines lost (latency)", lat["lost"] + lat["duplicates"], "lines", zero=True)
+    add(f"seq 1 {thr['lines']:,} to a viewer ({thr['worker_host']})", thr["viewer_lines_per_s"],
+        "lines/s")  # fmt: skip
+    add("lines lost (viewer + store)", thr["lost_at_viewer"] + thr["lost_in_store"], "lines",
+        zero=True)  # fmt: skip
+    for fan in cluster["fanout"]:
+        n = fan["web_replicas"]
+        name = f"{fan['viewers']:,} viewers, {n} web replica{'s' if n > 1 else ''}"
+        add(f"{name}: deliveries", fan["deliveries_per_s"], "lines/s")
+        add(f"{name}: p50", fan["p50_ms"], "ms")
+        add(f"{name}: p99", fan["p99_ms"], "ms")
+        add(f"{name}: lines lost", fan["lost"], "lines", zero=True)
+        add(f"{name}: viewers per replica", replica_split(fan["connections_per_replica"]), "")
+        add(f"{name}: web CPU", fan["web_cpu_seconds"], "s")
+        add(f"{name}: balancer CPU", fan["balancer_cpu_seconds"], "s")
+    up = cluster["up"]
+    add("cluster build + up --wait", up["build_s"] + up["up_s"], "s")
+    return rows
+
+
+def replica_split(connections: dict[str, int]) -> str:
+    """Connections each replica holds, in replica order: "503 / 497"."""
+    return " / ".join(str(connections[name]) for name in sorted(connections))

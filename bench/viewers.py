@@ -2,13 +2,15 @@
 
 Run by the fan-out benchmark as ``python -m bench.viewers ...``, once per client process. Prints
 ``ready`` once every viewer is connected and subscribed, then waits until each has the task's
-terminal status (or the timeout), and writes what each received to ``--out`` as JSON.
+terminal status (or the timeout), and writes what each received to ``--out`` as JSON. With
+``JOBLOOK_TOKEN`` in its environment, every handshake carries it as a bearer header.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import sys
 import time
@@ -69,7 +71,9 @@ class Viewer:
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=0)  # no cap on open connections
-    async with aiohttp.ClientSession(connector=connector) as session:
+    token = os.environ.get("JOBLOOK_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         return await _watch(session, args)
 
 

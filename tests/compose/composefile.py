@@ -25,9 +25,38 @@ class Mount:
     read_only: bool
 
 
+class _ComposeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader plus Compose's merge tags: ``!reset`` (drop what ``extends`` brought)
+    and ``!override`` (replace it instead of merging), loaded as the plain value they tag."""
+
+
+def _untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+for _tag in ("!reset", "!override"):
+    _ComposeLoader.add_constructor(_tag, _untagged)
+
+
 def load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as file:
-        return yaml.safe_load(file)
+        return yaml.load(file, Loader=_ComposeLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def reset_keys(path: Path) -> dict[str, list[str]]:
+    """Per service, the keys a compose file resets with ``!reset`` (what ``extends`` brought)."""
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_ComposeLoader)
+    found: dict[str, list[str]] = {}
+    for key, value in root.value:
+        if key.value == "services":
+            for name, service in value.value:
+                resets = [k.value for k, v in service.value if v.tag == "!reset"]
+                found[name.value] = resets
+    return found
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:

@@ -64,8 +64,18 @@ def fill_env(example: str, values: dict[str, str]) -> str:
 class ComposeStack:
     """``docker compose -p <project>`` in its own copy of the checkout."""
 
-    def __init__(self, root: Path, project: str, image: str, settings: dict[str, str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        project: str,
+        image: str,
+        settings: dict[str, str],
+        compose_file: str | None = None,
+    ) -> None:
+        """``compose_file``: another file than docker-compose.yml (relative to the checkout), run
+        with the checkout's ``.env``, e.g. ``deploy/cluster/compose.yml``."""
         self.dir = root / project
+        self.file_args = ["-f", compose_file, "--env-file", ".env"] if compose_file else []
         shutil.copytree(REPO_ROOT, self.dir, ignore=_NOT_IN_A_CLONE)
         self.project = project
         self.web_port, self.flower_port = free_port(), free_port()
@@ -95,7 +105,7 @@ class ComposeStack:
         """``docker compose -p <project> ARGS`` in the stack's directory; its stdout."""
         env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}  # compose's default
         done = subprocess.run(
-            ["docker", "compose", "-p", self.project, *args],
+            ["docker", "compose", "-p", self.project, *self.file_args, *args],
             cwd=self.dir,
             env=env,
             capture_output=True,

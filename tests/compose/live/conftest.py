@@ -29,6 +29,7 @@ IMAGE = f"joblook:live-{RUN_ID}"
 # Short enough that a lost worker's task fails within the test, long enough that a busy machine's
 # heartbeat (six beats within it) is never late.
 WORKER_LOST_SECONDS = 12
+CLUSTER_FILE = "deploy/cluster/compose.yml"
 
 
 # pytest-timeout counts a fixture's setup against the first test that uses it: that test waits for
@@ -63,9 +64,14 @@ def image_tag(docker_engine: None) -> Iterator[str]:
 
 
 def start_stack(
-    root: Path, name: str, image: str, settings: dict[str, str], *up_args: str
+    root: Path,
+    name: str,
+    image: str,
+    settings: dict[str, str],
+    *up_args: str,
+    compose_file: str | None = None,
 ) -> Iterator[ComposeStack]:
-    stack = ComposeStack(root, f"jl-live-{RUN_ID}-{name}", image, settings)
+    stack = ComposeStack(root, f"jl-live-{RUN_ID}-{name}", image, settings, compose_file)
     atexit.register(stack.down)
     try:
         stack.up(*up_args)
@@ -92,3 +98,20 @@ def fault_stack(
     root = tmp_path_factory.mktemp("compose-faults")
     settings = {"JOBLOOK_WORKER_LOST_SECONDS": str(WORKER_LOST_SECONDS)}
     yield from start_stack(root, "faults", image_tag, settings, "--scale", "worker=3")
+
+
+def _image_exists(tag: str) -> bool:
+    done = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def cluster_stack(
+    tmp_path_factory: pytest.TempPathFactory, image_tag: str
+) -> Iterator[ComposeStack]:
+    """deploy/cluster/compose.yml: two web replicas behind the balancer, three worker hosts.
+    It builds the image only when no other stack of this run has (run on its own)."""
+    root = tmp_path_factory.mktemp("compose-cluster")
+    settings = {"JOBLOOK_WORKER_LOST_SECONDS": str(WORKER_LOST_SECONDS)}
+    build = () if _image_exists(image_tag) else ("--build",)
+    yield from start_stack(root, "cluster", image_tag, settings, *build, compose_file=CLUSTER_FILE)

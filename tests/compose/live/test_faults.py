@@ -8,16 +8,15 @@ and the last ones (``down``/``up`` and ``stop``) stop the whole stack on purpose
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from typing import Any
 
 from tests.support.composestack import ComposeStack
-from tests.support.socketclient import InOrderClient
 from tests.support.stack import output_of, seqs_of
 from tests.support.waiting import wait_for
 
 from .conftest import WORKER_LOST_SECONDS
+from .viewer import Viewer
 
 SERVICES = ("redis", "web", "worker", "fluentd", "flower")
 LINES = 3000
@@ -76,31 +75,6 @@ def test_kill_9_of_fluentd_mid_task_then_start_loses_nothing(fault_stack: Compos
     fault_stack.compose("start", "fluentd")
     assert_complete(fault_stack.wait_finished(task_id))
     fault_stack.wait_healthy("fluentd")
-
-
-class Viewer:
-    """A Socket.IO client following one task, as the task page does: after a dropped connection
-    it reconnects and resubscribes after the last seq it holds."""
-
-    def __init__(self, stack: ComposeStack, task_id: str) -> None:
-        self.records: list[dict[str, Any]] = []
-        self.connects = 0
-        self.done = threading.Event()
-        self.client = InOrderClient(reconnection=True, reconnection_delay=0.5)
-        self.client.on("connect", lambda: self._subscribe(task_id))
-        self.client.on("log", self._on_log)
-        self.client.connect(stack.base_url, transports=["websocket"],
-                            auth={"token": stack.token}, wait_timeout=10)  # fmt: skip
-
-    def _subscribe(self, task_id: str) -> None:
-        self.connects += 1
-        after = self.records[-1]["seq"] if self.records else 0
-        self.client.emit("subscribe", {"task_id": task_id, "after_seq": after})
-
-    def _on_log(self, data: dict[str, Any]) -> None:
-        self.records.extend(data["records"])
-        if self.records and self.records[-1].get("state") in ("SUCCESS", "FAILURE", "REVOKED"):
-            self.done.set()
 
 
 def test_restart_of_web_mid_task_a_viewer_resumes_without_a_gap(fault_stack: ComposeStack) -> None:
