@@ -10,7 +10,6 @@ server behind MinIO's command line), since no image registry is reachable; docs/
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import tomllib
 from collections.abc import Iterator
@@ -19,12 +18,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.composestack import REPO_ROOT, ComposeStack
+from tests.support.composestack import REPO_ROOT, ComposeStack, docs_env_lines
 from tests.support.waiting import wait_for
 
 from .conftest import RUN_ID, start_stack
 
 HERE = Path(__file__).parent
+# The docs/compose.md section whose .env lines the s3 stack uses as written.
+S3_PROFILE_HEADING = "Artifacts in a bucket: the `s3` profile"
 S3_STANDIN_TAG = f"joblook-s3-standin:live-{RUN_ID}"
 # The receiver joins the s3 stack from a second compose file, named in that stack's .env.
 RECEIVER_COMPOSE = "docker-compose.yml:tests/compose/live/receiver/compose.yml"
@@ -51,18 +52,6 @@ def _moto_requirement() -> str:
     return moto
 
 
-def s3_profile_env() -> dict[str, str]:
-    """The ``.env`` lines docs/compose.md gives for the ``s3`` profile, its ``<...>`` placeholders
-    filled with a random secret: the stack runs exactly what the docs tell a user to write."""
-    text = (REPO_ROOT / "docs" / "compose.md").read_text(encoding="utf-8")
-    section = text.split("## Artifacts in a bucket", 1)[1]
-    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
-    lines = [line.partition("=") for line in block.splitlines() if line.strip()]
-    return {
-        name: secrets.token_hex(32) if value.startswith("<") else value for name, _, value in lines
-    }
-
-
 @pytest.fixture(scope="module")
 def s3_standin(docker_engine: None) -> Iterator[str]:
     """The MinIO stand-in image, built under this run's own tag; removed afterwards."""
@@ -84,7 +73,11 @@ def s3_stack(
     """A stack with the ``s3`` profile on, as docs/compose.md's lines set it, plus the notice
     receiver; no scheduler nor Flower (after ``stack``, which built the image)."""
     root = tmp_path_factory.mktemp("compose-s3")
-    settings = {**s3_profile_env(), "S3_IMAGE": s3_standin, "COMPOSE_FILE": RECEIVER_COMPOSE}
+    settings = {
+        **docs_env_lines(S3_PROFILE_HEADING),
+        "S3_IMAGE": s3_standin,
+        "COMPOSE_FILE": RECEIVER_COMPOSE,
+    }
     yield from start_stack(root, "s3", image_tag, settings, "web", "worker", "fluentd", "receiver")
 
 
