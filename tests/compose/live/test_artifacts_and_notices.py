@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.composestack import REPO_ROOT, ComposeStack, docs_env_lines
+from tests.support.composestack import COMPOSE_SECONDS, REPO_ROOT, ComposeStack, docs_env_lines
 from tests.support.waiting import wait_for
 
 from .conftest import RUN_ID, start_stack
@@ -55,11 +55,12 @@ def _moto_requirement() -> str:
 @pytest.fixture(scope="module")
 def s3_standin(docker_engine: None) -> Iterator[str]:
     """The MinIO stand-in image, built under this run's own tag; removed afterwards."""
-    subprocess.run(
+    built = subprocess.run(
         ["docker", "build", "--tag", S3_STANDIN_TAG,
          "--build-arg", f"MOTO_REQUIREMENT={_moto_requirement()}", str(HERE / "s3standin")],
-        capture_output=True, text=True, timeout=600, check=True,
+        capture_output=True, text=True, timeout=COMPOSE_SECONDS * 2, check=False,
     )  # fmt: skip
+    assert built.returncode == 0, f"{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
     yield S3_STANDIN_TAG
     subprocess.run(
         ["docker", "image", "rm", "-f", S3_STANDIN_TAG], capture_output=True, check=False
