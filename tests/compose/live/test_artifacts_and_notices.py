@@ -139,7 +139,8 @@ def test_artifacts_in_the_s3_profile_bucket_are_downloaded_through_the_published
 
 def _notices(compose: ComposeStack, task_id: str) -> list[dict[str, Any]]:
     """The JSON bodies the receiver printed that name the task."""
-    lines = compose.logs("receiver").splitlines()
+    # Compose 2.26 starts each line it prints with an erase-line escape, even with --no-color.
+    lines = [line[line.find("{") :] for line in compose.logs("receiver").splitlines()]
     posts = [json.loads(line) for line in lines if line.startswith("{")]
     return [json.loads(post["body"]) for post in posts if task_id in post["body"]]
 
