@@ -21,6 +21,8 @@ services:
   shipper   ships per-task log files to /sync (the local stand-in for Fluentd)
   flower    Celery's monitoring UI (extra arguments go to Flower)
   scheduler fires the schedules' due times (any number may run at once)
+  make-bucket
+            make the s3:// artifacts bucket unless it exists (compose's s3 profile)
 
 client (talks to a running joblook over HTTP; see `joblook COMMAND --help`):
   submit    run a command: joblook submit [--follow] [--timeout S] [--secret NAME] -- CMD...
@@ -81,6 +83,12 @@ def _up(args: list[str]) -> int:
     return serve(args)
 
 
+def _make_bucket(args: list[str]) -> int:
+    from joblook.store.artifacts.bucket import make_bucket
+
+    return make_bucket(args)
+
+
 def _client(command: str) -> Callable[[list[str]], int]:
     def run(args: list[str]) -> int:
         from joblook.client.commands import main as client_main
@@ -97,6 +105,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "shipper": _shipper,
     "flower": _flower,
     "scheduler": _scheduler,
+    "make-bucket": _make_bucket,
     **{
         name: _client(name)
         for name in (

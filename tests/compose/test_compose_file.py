@@ -31,6 +31,7 @@ def test_compose_file_is_valid_for_the_compose_spec(
 
 def test_compose_runs_the_expected_services(services: dict[str, Any]) -> None:
     expected = {"redis", "web", "worker", *QUEUE_WORKERS, "scheduler", "fluentd", "flower"}
+    expected |= {"s3", "s3-bucket"}  # the s3 profile's (test_s3_profile.py)
     assert set(services) == expected
 
 
@@ -75,8 +76,22 @@ def test_workers_and_schedulers_can_be_scaled(services: dict[str, Any], name: st
     assert "ports" not in services[name]
 
 
+def _one_shots(services: dict[str, Any]) -> set[str]:
+    """Services others wait for to exit 0 (``service_completed_successfully``)."""
+    return {
+        name
+        for service in services.values()
+        for name, wait in (service.get("depends_on") or {}).items()
+        if wait["condition"] == "service_completed_successfully"
+    }
+
+
 def test_every_service_has_a_healthcheck(services: dict[str, Any]) -> None:
     for name, service in services.items():
+        if name in _one_shots(services):
+            # Its exit status is its health; it must not be restarted once it has exited 0.
+            assert service["restart"] == "no", f"{name}: a one-shot restarts"
+            continue
         check = service.get("healthcheck")
         assert check, f"{name} has no healthcheck"
         assert not check.get("disable"), f"{name} disables its healthcheck"

@@ -46,11 +46,13 @@ def _forward(conf: Section) -> Section:
 
 
 def _joblook_services(services: dict[str, Any]) -> dict[str, str]:
-    """Compose service name -> the ``joblook`` command it runs (its logging service name)."""
+    """Compose service name -> the ``joblook`` command it runs (its logging service name).
+    One-shots (``restart: "no"``, e.g. the s3 profile's bucket step) are left out: they run
+    before Fluentd starts and print their one line to ``docker compose logs``."""
     return {
         name: service["command"][1]
         for name, service in services.items()
-        if service.get("command", [None])[0] == "joblook"
+        if service.get("command", [None])[0] == "joblook" and service.get("restart") != "no"
     }
 
 

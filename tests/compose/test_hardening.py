@@ -13,8 +13,8 @@ from . import composefile
 from .conftest import COMPOSE_FILE
 from .dockerfile import Stage
 
-JOBLOOK_SERVICES = ("web", "worker", "scheduler", "flower")
-ALL_SERVICES = ("redis", "web", "worker", "scheduler", "fluentd", "flower")
+JOBLOOK_SERVICES = ("web", "worker", "scheduler", "flower", "s3-bucket")
+ALL_SERVICES = ("redis", "web", "worker", "scheduler", "fluentd", "flower", "s3", "s3-bucket")
 WORKERS = ("worker",)
 
 # The image's USER in services/Dockerfile.
@@ -31,6 +31,8 @@ WRITABLE_PATHS = {
     "fluentd": ("/tmp", "/fluentd/log"),
     "flower": ("/tmp",),
     "scheduler": ("/tmp",),
+    "s3": ("/data", "/tmp"),
+    "s3-bucket": ("/tmp",),
 }
 
 _SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmg]?)b?", re.IGNORECASE)

@@ -61,6 +61,19 @@ def fill_env(example: str, values: dict[str, str]) -> str:
     return text
 
 
+def docs_env_lines(heading: str) -> dict[str, str]:
+    """The ``NAME=value`` lines of the first ```sh block under ``heading`` in docs/compose.md,
+    each ``<...>`` placeholder filled with a random secret: what the docs tell a user to add to
+    ``.env``, for a stack (and the static tests) to use as written."""
+    text = (REPO_ROOT / "docs" / "compose.md").read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line.partition("=") for line in block.splitlines() if line.strip()]
+    return {
+        name: secrets.token_hex(32) if value.startswith("<") else value for name, _, value in lines
+    }
+
+
 class ComposeStack:
     """``docker compose -p <project>`` in its own copy of the checkout."""
 

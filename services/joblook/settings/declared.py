@@ -449,6 +449,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Change it when several checkouts share one Docker engine, so each builds and runs its "
         "own.",
     ),
+    Setting(
+        "S3_IMAGE", None, IMAGE, example="minio/minio:RELEASE.2025-04-22T22-12-26Z",
+        help="The image of the `s3` profile's bucket server (`COMPOSE_PROFILES=s3`, "
+        "docs/compose.md): MinIO, pinned. Any S3-compatible server that takes MinIO's "
+        "arguments (`server /data`) and listens on 9000 can replace it.",
+    ),
     # ---- Compose only: worker limits
     Setting(
         "WORKER_MEMORY_LIMIT", None, WORKER_LIMITS, example="4g",

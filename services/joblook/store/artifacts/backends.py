@@ -176,6 +176,22 @@ class S3Store:
             )
         return self._client
 
+    def ensure_bucket(self) -> bool:
+        """Make the bucket unless this account already has it; True when this call made it."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            return False
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+                raise  # 403 and the rest: someone else's bucket, or wrong credentials
+        region = self._options.region
+        # Outside us-east-1 S3 wants the region restated; MinIO and moto accept it either way.
+        where = {} if region in (None, "us-east-1") else {"LocationConstraint": region}
+        self.client.create_bucket(
+            Bucket=self.bucket, **({"CreateBucketConfiguration": where} if where else {})
+        )
+        return True
+
     def _key(self, task_id: str, name: str | None = None) -> str:
         base = f"{self.prefix}{_task_part(task_id)}/"
         return base + (MANIFEST if name is None else f"files/{checked_name(name)}")
