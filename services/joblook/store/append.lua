@@ -58,8 +58,14 @@ local function flush()
     end
 end
 
+-- A task's first end stands: a status arriving after it (the worker's own end, shipped late by a
+-- host that was cut off after the web had failed the task as "worker lost") is kept in the log
+-- but changes no state, so nobody is told a task ended twice.
+local ended = TERMINAL[redis.call('HGET', task_key, 'state')] == true
+
 local function note_state(state, exit_code, time, message)
-    if state == '' then return end
+    if state == '' or ended then return end
+    ended = TERMINAL[state] == true
     state_changed = 1
     redis.call('HSET', task_key, 'state', state, 'exit_code', exit_code, 'message', message)
     if state == 'STARTED' then

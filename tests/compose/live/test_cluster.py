@@ -203,10 +203,12 @@ def test_a_worker_host_cut_off_fails_its_task_then_delivers_what_it_printed(
           f"last record {after['records'][-1]}")  # fmt: skip
     assert seqs_of(after["records"]) == list(range(1, after["last_seq"] + 1))
     assert after["last_seq"] > before["last_seq"]
-    # The worker's own last record (the command exited 0) arrives after the reaper's verdict, and
-    # the store takes it: the log ends as if the host had never been away (docs/scaling.md).
+    # The worker's own last record (the command exited 0) arrives after the reaper's verdict: the
+    # log keeps it, the task keeps its first end, FAILURE "worker lost" (docs/scaling.md).
     assert after["records"][-1]["stream"] == "status"
-    assert (after["state"], after["exit_code"]) == ("SUCCESS", 0)
+    assert (after["records"][-1]["state"], after["records"][-1]["exit_code"]) == ("SUCCESS", 0)
+    assert (after["state"], after["exit_code"]) == ("FAILURE", None)
+    assert cluster_stack.task(task_id)["message"].startswith("worker lost")
     cluster_stack.wait_healthy(service, f"fluentd-{host}", timeout=180)
 
 

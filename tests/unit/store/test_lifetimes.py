@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -41,6 +42,29 @@ def test_a_running_task_without_heartbeat_is_failed_as_lost(store: LogStore) -> 
     assert info.finished_at is not None
     assert store.running_tasks() == []
     assert not store.mark_lost(TASK, "again")  # only a STARTED task can be lost
+
+
+def test_a_lost_task_keeps_its_failure_when_its_worker_reports_late(store: LogStore) -> None:
+    # A host cut off, then back: its shipper delivers the lines and the worker's own end after
+    # the web failed the task. The lines are stored; the first end stands.
+    started(store)
+    assert store.mark_lost(TASK, "worker lost: test")
+    store.append([out(3), record.status(TASK, 4, State.SUCCESS, 0)])
+    info = store.task(TASK)
+    assert info is not None
+    assert (info.state, info.exit_code, info.message) == ("FAILURE", None, "worker lost: test")
+    assert [json.loads(r)["seq"] for r in store.read(TASK)] == [1, 2, 3, 4]
+    assert store.running_tasks() == []
+
+
+def test_a_status_after_a_task_ended_changes_nothing(store: LogStore) -> None:
+    started(store)
+    store.append(
+        [record.status(TASK, 3, State.FAILURE, 2), record.status(TASK, 4, State.STARTED, None)]
+    )
+    info = store.task(TASK)
+    assert info is not None and (info.state, info.exit_code) == ("FAILURE", 2)
+    assert store.running_tasks() == []
 
 
 def test_a_task_with_a_heartbeat_is_never_failed_as_lost(store: LogStore) -> None:
