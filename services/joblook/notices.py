@@ -27,10 +27,16 @@ MAX_LINE_CHARS = 500  # a line longer than this is cut, so one huge line cannot 
 RETRY = Backoff(first=2.0, cap=60.0, tries=6)
 
 
+# Apprise's notify type for each end: the colour and icon a service shows (Slack's red for failure).
+_KINDS = {"SUCCESS": "success", "FAILURE": "failure", "REVOKED": "warning"}
+
+
 @dataclass(frozen=True)
 class Notice:
     title: str
     body: str
+    kind: str = "info"
+    """Apprise's notify type: ``success``, ``failure``, ``warning`` or ``info``."""
 
 
 def mask(url: str) -> str:
@@ -72,7 +78,8 @@ def compose(
     tail = last_lines(output)
     if tail:
         lines += ["", f"Last {len(tail)} lines of output:", *tail]
-    return Notice(title=f"joblook: {state} {shown[:60]}".rstrip(), body="\n".join(lines))
+    title = f"joblook: {state} {shown[:60]}".rstrip()
+    return Notice(title=title, body="\n".join(lines), kind=_KINDS.get(state, "info"))
 
 
 def last_lines(output: str, count: int = LAST_LINES) -> list[str]:
@@ -87,7 +94,7 @@ def send(url: str, notice: Notice) -> bool:
         target = apprise.Apprise()
         if not target.add(url):
             return False
-        return bool(target.notify(title=notice.title, body=notice.body))
+        return bool(target.notify(title=notice.title, body=notice.body, notify_type=notice.kind))
 
 
 Send = Callable[[str, Notice], bool]

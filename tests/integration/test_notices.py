@@ -68,6 +68,7 @@ def test_a_tasks_end_reaches_its_target_after_a_failed_try_with_state_link_and_l
     assert any(line.startswith("Duration: ") for line in message)
     assert message[-20:] == [str(n) for n in range(11, 31)]
     assert "FAILURE" in task.delivered[0]["title"]
+    assert task.delivered[0]["type"] == "failure"  # the service shows it as a failure
     everyone = receivers["all"]
     wait_for(lambda: any(task_id in d["message"] for d in everyone.delivered), 30, "JOBLOOK_NOTIFY")
 
@@ -80,6 +81,7 @@ def test_a_named_jobs_notify_gets_its_tasks_end(
     job = receivers["job"]
     wait_for(lambda: any(task_id in d["message"] for d in job.delivered), 30, "the job's notice")
     notice = next(d for d in job.delivered if task_id in d["message"])
+    assert notice["type"] == "success"
     assert "SUCCESS" in notice["message"] and "hello from a job" in notice["message"]
 
 

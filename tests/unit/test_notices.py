@@ -79,3 +79,14 @@ def test_a_task_shows_its_definitions_notify_urls_masked() -> None:
 def test_apprise_knows_a_json_target_and_not_nonsense() -> None:
     assert notices.is_apprise_url("json://127.0.0.1:9/")
     assert not notices.is_apprise_url("nosuchservice://x")
+
+
+@pytest.mark.parametrize(
+    ("state", "kind"),
+    [("SUCCESS", "success"), ("FAILURE", "failure"), ("REVOKED", "warning")],
+)
+def test_a_notice_has_the_apprise_type_of_its_end(state: str, kind: str) -> None:
+    notice = notices.compose(
+        "t1", "true", state, None, None, submitted_by=None, public_url="http://x", output=""
+    )
+    assert notice.kind == kind

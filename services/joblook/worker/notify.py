@@ -68,7 +68,12 @@ def announce(app: Celery, client: redis.Redis, ended: Ended, log_path: Path, *, 
         public_url=str(app.conf[PUBLIC_URL_KEY]),
         output=tail_output(log_path),
     )
-    app.send_task(NOTIFY_TASK, args=[ended.task_id, notice.title, notice.body], queue=queue)
+    app.send_task(
+        NOTIFY_TASK,
+        args=[ended.task_id, notice.title, notice.body],
+        kwargs={"kind": notice.kind},
+        queue=queue,
+    )
 
 
 def tail_output(log_path: Path) -> str:
@@ -91,12 +96,12 @@ def tail_output(log_path: Path) -> str:
 
 def send_notice(
     self: Task, task_id: str, title: str, body: str, *, pending: list[int] | None = None,
-    tries: int = 1,
+    tries: int = 1, kind: str = "info",
 ) -> dict[str, int]:  # fmt: skip
     """The notify task: send the notice to each URL still ``pending`` (None: all)."""
     urls = notify_urls(redisconn.client(self.app.conf[REDIS_URL_KEY]), self.app.conf, task_id)
     indexes = [i for i in (range(len(urls)) if pending is None else pending) if i < len(urls)]
-    failed = notices.deliver(urls, indexes, Notice(title, body))
+    failed = notices.deliver(urls, indexes, Notice(title, body, kind))
     if not failed:
         return {"sent": len(indexes), "failed": 0}
     delay = notices.RETRY.delay(tries)
@@ -106,5 +111,5 @@ def send_notice(
         return {"sent": len(indexes) - len(failed), "failed": len(failed)}
     logger.info("task %s: notice to %s failed (try %d); again in %.0f s", task_id, targets,
                 tries, delay)  # fmt: skip
-    again = {"pending": failed, "tries": tries + 1}
+    again = {"pending": failed, "tries": tries + 1, "kind": kind}
     raise self.retry(args=[task_id, title, body], kwargs=again, countdown=delay, max_retries=None)
