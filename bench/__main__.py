@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     cluster_only = args.only == [CLUSTER_ONLY]
     if args.only and cluster_only != bool(args.compose):
         parser.error(f"--only {CLUSTER_ONLY} goes with --compose, and is the only --only it takes")
+    if args.only and PAGE in args.only and args.only != [PAGE]:
+        parser.error(f"--only {PAGE} runs alone (it drives Chromium on a stack of its own)")
     if args.compose and (args.quick or args.only):
         return _cluster(args.out, CLUSTER_QUICK if args.quick else CLUSTER)
     if args.compose:

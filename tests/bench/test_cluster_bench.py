@@ -92,6 +92,13 @@ def test_only_cluster_needs_compose_and_compose_takes_no_other_only() -> None:
         assert exited.value.code == 2, argv
 
 
+def test_the_page_bench_is_refused_beside_others_with_a_usage_error() -> None:
+    # It runs Chromium on a stack of its own: beside others it once ended in a KeyError.
+    with pytest.raises(SystemExit) as exited:
+        main(["--only", "enqueue", "page-search"])
+    assert exited.value.code == 2
+
+
 def test_inline_printer_prints_nothing_until_its_go_file_exists(tmp_path: Path) -> None:
     go_file = tmp_path / "go"
     command = printer.inline_command(3, 100.0, go_file=str(go_file))
