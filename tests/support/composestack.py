@@ -194,6 +194,16 @@ class ComposeStack:
         result: dict[str, Any] = reply.json()
         return result
 
+    def wait_reaped(self, task_id: str, timeout: float) -> dict[str, Any]:
+        """``GET /tasks/ID`` once the task has left STARTED: what a lost worker's task becomes
+        when the web's reaper fails it (there is no record of its own to wait for)."""
+        return wait_for(
+            lambda: (t := self.task(task_id))["state"] != "STARTED" and t,
+            timeout,
+            "the reaper to fail the task",
+            interval=0.25,
+        )
+
     def wait_finished(self, task_id: str, timeout: float = 90) -> dict[str, Any]:
         """The permlog once its terminal status record is stored (the web may be restarting)."""
 

@@ -171,12 +171,7 @@ def test_a_worker_host_cut_off_fails_its_task_then_delivers_what_it_printed(
                        capture_output=True, timeout=60, check=True)  # fmt: skip
     cut_at = time.monotonic()
     try:
-        info = wait_for(
-            lambda: (t := cluster_stack.task(task_id))["state"] != "STARTED" and t,
-            WORKER_LOST_SECONDS * 3,
-            "the reaper to fail the task",
-            interval=0.25,
-        )
+        info = cluster_stack.wait_reaped(task_id, WORKER_LOST_SECONDS * 3)
         lost_after = time.monotonic() - cut_at
         before = cluster_stack.permlog(task_id)
     finally:

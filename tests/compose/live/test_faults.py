@@ -118,12 +118,7 @@ def test_kill_9_of_a_worker_container_fails_its_task_and_the_others_go_on(
     # heartbeat has been missing for JOBLOOK_WORKER_LOST_SECONDS (plus one sweep).
     # It fails the task in the store without a record of its own: the log ends where the
     # command's output stopped, and GET /tasks/ID says why.
-    info = wait_for(
-        lambda: (t := fault_stack.task(doomed))["state"] != "STARTED" and t,
-        WORKER_LOST_SECONDS * 3,
-        "the reaper to fail the task",
-        interval=0.25,
-    )
+    info = fault_stack.wait_reaped(doomed, WORKER_LOST_SECONDS * 3)
     lost_after = time.monotonic() - killed_at
     assert (info["state"], info["exit_code"]) == ("FAILURE", None)
     assert info["message"].startswith("worker lost: no heartbeat"), info["message"]
