@@ -130,6 +130,9 @@ def test_killing_a_web_replica_mid_stream_loses_nothing(cluster_stack: ComposeSt
                            check=True)  # fmt: skip
             killed_at = time.monotonic()
             logs = {t: cluster_stack.wait_finished(t, timeout=180) for t in task_ids}
+            # The tasks may end before the balancer's notice time is up; probe past it so the
+            # answers show what a client gets once the balancer has noticed.
+            time.sleep(max(0.0, killed_at + BALANCER_NOTICE_SECONDS + 3 - time.monotonic()))
         assert_viewers_hold_the_stored_logs(cluster_stack, viewers, logs)
     finally:
         close_all(viewers)
@@ -144,7 +147,8 @@ def test_killing_a_web_replica_mid_stream_loses_nothing(cluster_stack: ComposeSt
     errors = [(round(at - killed_at, 1), s) for at, s in answers if s >= 500]
     moved = sum(v.connects >= 2 for v in viewers)
     print(f"{moved} of {len(viewers)} viewers reconnected; 5xx (s after the kill): {errors}")
-    assert any(at > killed_at + BALANCER_NOTICE_SECONDS and s == 200 for at, s in answers)
+    after = [s for at, s in answers if at > killed_at + BALANCER_NOTICE_SECONDS]
+    assert 200 in after, f"no 200 through the balancer after its notice time: {after[:20]}"
     cluster_stack.compose("start", "web")
     cluster_stack.wait_healthy("web", "balancer")
 
