@@ -63,3 +63,21 @@ def test_a_scheduler_whose_queueing_fails_leaves_the_due_time_to_another(
     assert schedules.runs("s1") == []
     (run,) = Scheduler(schedules, _firer(store), 30, "h:2").tick(1061.0)
     assert run.task_id is not None and store.task(run.task_id) is not None
+
+
+def test_a_run_of_a_schedule_with_retries_is_a_watched_first_attempt(store: LogStore) -> None:
+    schedule = a_schedule(every=60.0, since=1000.0, cmd="exit 1", retries=2, retry_delay=0.5)
+    run = _firer(store)(schedule, 1060.0, claim_of("s1", 1060.0, "first-attempt", 120))
+    assert run is not None and run.task_id == "first-attempt"
+    task = store.task("first-attempt")
+    assert task is not None
+    assert (task.retries, task.retry_delay, task.attempt, task.run) == (2, 0.5, 1, "exit 1")
+    assert store.redis.sismember(keys.RETRY_WATCH, "first-attempt")
+
+
+def test_a_run_of_a_schedule_without_retries_is_not_watched(store: LogStore) -> None:
+    run = _firer(store)(a_schedule(), 1060.0, claim_of("s1", 1060.0, "only-attempt", 120))
+    assert run is not None
+    task = store.task("only-attempt")
+    assert task is not None and (task.retries, task.attempt) == (None, None)
+    assert not store.redis.sismember(keys.RETRY_WATCH, "only-attempt")
