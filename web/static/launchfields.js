@@ -52,13 +52,10 @@ export function readLaunchFields(elements, prefix = "") {
 
 /** A `<details>` "Options" holding the option inputs, closed until opened. */
 export function launchOptions(prefix = "", without = []) {
-  const details = document.createElement("details");
-  details.className = "launch-options";
-  const summary = document.createElement("summary");
-  summary.textContent = "Options";
-  const fields = document.createElement("div");
-  fields.className = "launch-fields";
+  const make = (tag, props) => Object.assign(document.createElement(tag), props);
+  const fields = make("div", { className: "launch-fields" });
   fields.append(...launchInputs(prefix, without));
-  details.append(summary, fields);
+  const details = make("details", { className: "launch-options" });
+  details.append(make("summary", { textContent: "Options" }), fields);
   return details;
 }
