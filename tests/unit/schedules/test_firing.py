@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import redis
 
-from joblook import keys
+from joblook import jobs, keys
 from joblook.scheduler.firing import Firer
 from joblook.scheduler.loop import Scheduler
 from joblook.settings import Settings
@@ -81,3 +83,21 @@ def test_a_run_of_a_schedule_without_retries_is_not_watched(store: LogStore) -> 
     task = store.task("only-attempt")
     assert task is not None and (task.retries, task.attempt) == (None, None)
     assert not store.redis.sismember(keys.RETRY_WATCH, "only-attempt")
+
+
+def test_a_scheduled_job_takes_its_jobs_retries_unless_the_schedule_says(
+    store: LogStore, tmp_path: Path
+) -> None:
+    jobs_file = tmp_path / "jobs.yaml"
+    jobs_file.write_text(
+        "jobs:\n  upload:\n    argv: [false]\n    retries: 3\n    retry_delay: 7\n"
+    )
+    firer = _firer(store)
+    firer.jobs = jobs.load(jobs_file)
+    own = a_schedule(cmd=None, job="upload")
+    assert firer(own, 1060.0, claim_of("s1", 1060.0, "job-policy", 120)) is not None
+    off = a_schedule("s2", cmd=None, job="upload", retries=0)
+    assert firer(off, 1060.0, claim_of("s2", 1060.0, "no-retries", 120)) is not None
+    inherited, turned_off = store.task("job-policy"), store.task("no-retries")
+    assert inherited is not None and (inherited.retries, inherited.retry_delay) == (3, 7.0)
+    assert turned_off is not None and turned_off.retries is None
