@@ -81,6 +81,31 @@ def notify_field(asked: list[str] | None, job: Job | None) -> dict[str, str]:
 PLAIN = Placement()
 """The default queue, no GPUs, no limits."""
 
+DEFAULT_RETRY_DELAY = 10.0  # seconds before the second attempt when neither launch nor job says
+
+
+def retry_fields(
+    retries: int | None,
+    retry_delay: float | None,
+    job: Job | None,
+    run: str | list[str],
+    where: Placement,
+) -> dict[str, str]:
+    """A first attempt's fields: its retry policy (the launch's, else its job's), what every
+    attempt runs and where; none without retries. A request's and a schedule's runs alike."""
+    if retries is None:
+        retries = job.retries if job is not None else 0
+    if not retries:
+        return {}
+    delay = retry_delay or (job.retry_delay if job else None) or DEFAULT_RETRY_DELAY
+    return {
+        "retries": str(retries),
+        "retry_delay": str(delay),
+        "attempt": "1",
+        "run": orjson.dumps(run).decode(),
+        "placement": orjson.dumps(where.task_kwargs()).decode(),
+    }
+
 
 def with_limits(
     queue: str | None, gpus: int | None, job: Job | None, queue_limits: dict[str, int]

@@ -124,3 +124,46 @@ def test_a_task_whose_output_comes_to_match_joins_the_filtered_list_live(
     finally:
         for task_id in (other, printer):
             stack.http.delete(stack.url(f"/tasks/{task_id}"), timeout=10)
+
+
+def launch_with_options(page: Page, cmd: str, options: dict[str, str]) -> None:
+    """Fill the launch form's command and, under "Options", the given fields; press Run."""
+    page.fill("input[name=cmd]", cmd)
+    page.locator("#launch summary", has_text="Options").click()
+    for label, value in options.items():
+        page.locator("#launch .launch-fields").get_by_label(label, exact=True).fill(value)
+    page.click("#launch button[type=submit]")
+
+
+def test_the_launch_options_reach_the_task_and_its_page(stack: Stack, page: Page) -> None:
+    open_home(page, stack)
+    expect(page.locator("#launch .launch-fields")).to_be_hidden()  # closed until wanted
+    options = {"Timeout (s)": "90", "Queue": "nobody-serves", "Retries": "2",
+               "Retry delay (s)": "1.5"}  # fmt: skip
+    launch_with_options(page, "echo options", options)
+    page.wait_for_url("**/task?task_id=*")
+    task_id = page.url.split("task_id=")[1]
+    try:
+        task = stack.task(task_id)
+        assert (task["queue"], task["timeout"]) == ("nobody-serves", 90)
+        assert (task["retries"], task["retry_delay"], task["attempt"]) == (2, 1.5, 1)
+        assert "secrets" not in (task["definition"] or {})  # an empty field is not sent
+        expect(page.locator("#task-queue")).to_have_text("nobody-serves")
+        expect(page.locator("#timeout")).to_have_text("1m 30s")
+        expect(page.locator(".attempt-summary")).to_have_text("Attempt 1 of 3")
+    finally:  # no worker serves its queue: do not leave it waiting for the next tests
+        stack.http.delete(stack.url(f"/tasks/{task_id}"), timeout=10)
+
+
+def test_a_bad_launch_option_shows_the_apis_error(
+    stack: Stack, page: Page, console_errors: list[str]
+) -> None:
+    open_home(page, stack)
+    launch_with_options(page, "echo never", {"GPUs": "-1"})
+    expect(page.locator("#error")).to_contain_text("gpus must be a whole number from 0 to")
+    page.locator("#launch .launch-fields").get_by_label("GPUs").fill("")
+    page.locator("#launch .launch-fields").get_by_label("Secrets").fill("NOT_SET, ALSO_NOT")
+    page.click("#launch button[type=submit]")
+    expect(page.locator("#error")).to_contain_text("unknown secret: NOT_SET, ALSO_NOT")
+    expect(page).to_have_url(stack.url("/"))
+    console_errors[:] = [e for e in console_errors if "status of 400" not in e]

@@ -48,7 +48,7 @@ def test_the_home_page_shows_one_form_per_job(with_jobs: Stack, page: Page) -> N
     expect(note.locator(".description")).to_have_text("Print a note")
     expect(note.get_by_label("text")).to_have_attribute("type", "text")
     expect(count.locator(".description")).to_have_text("Count up to n")
-    n = count.get_by_label("n")
+    n = count.get_by_label("n", exact=True)
     expect(n).to_have_attribute("type", "number")
     expect(n).to_have_attribute("min", "1")
     expect(n).to_have_attribute("max", "1000")
@@ -83,8 +83,8 @@ def test_the_apis_refusal_is_shown_next_to_the_form(
 ) -> None:
     open_home(page, with_jobs)
     form = page.locator("form[data-job=count]")
-    form.get_by_label("n").evaluate("input => input.removeAttribute('min')")
-    form.get_by_label("n").fill("0")
+    form.get_by_label("n", exact=True).evaluate("input => input.removeAttribute('min')")
+    form.get_by_label("n", exact=True).fill("0")
     form.get_by_role("button", name="Run").click()
     expect(form.locator(".error")).to_have_text("n must be >= 1")
     expect(page.locator("form[data-job=note] .error")).to_be_hidden()
@@ -113,3 +113,21 @@ def test_no_job_forms_without_a_jobs_file(stack: Stack, page: Page) -> None:
     page.wait_for_selector("#jobs[data-loaded=true]", state="attached")
     expect(page.locator("#jobs")).to_be_hidden()
     expect(page.locator("form.job")).to_have_count(0)
+
+
+def test_a_job_runs_with_the_launch_options_given_and_offers_no_secrets(
+    with_jobs: Stack, page: Page
+) -> None:
+    open_home(page, with_jobs)
+    form = page.locator("form[data-job=count]")
+    form.locator("summary", has_text="Options").click()
+    options = form.locator(".launch-fields")
+    expect(options.get_by_label("Secrets")).to_have_count(0)  # a job names its own
+    options.get_by_label("Timeout (s)").fill("30")
+    options.get_by_label("Retries", exact=True).fill("1")
+    form.get_by_role("button", name="Run").click()
+    page.wait_for_url("**/task?task_id=*")
+    row_is_rendered(page, "3")
+    task = with_jobs.task(page.url.split("task_id=")[1])
+    assert (task["timeout"], task["retries"], task["attempt"]) == (30, 1, 1)
+    assert task["definition"]["params"] == {"n": 3}  # the options are not taken for parameters

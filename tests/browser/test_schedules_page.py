@@ -72,21 +72,29 @@ def test_a_bad_cron_shows_the_apis_error(
     console_errors[:] = [e for e in console_errors if "status of 400" not in e]
 
 
-def test_a_schedule_added_on_the_page_keeps_its_queue_gpus_and_notify(
+def test_a_schedule_added_on_the_page_keeps_its_launch_options_and_lists_them(
     stack: Stack, page: Page
 ) -> None:
     open_home(page, stack)
     page.fill("input[name=schedule_queue]", "side")
     page.fill("input[name=schedule_gpus]", "1")
     page.fill("input[name=schedule_notify]", "json://hooks.example.com/key1, json://h.example/k2")
+    page.fill("input[name=schedule_timeout]", "60")
+    page.fill("input[name=schedule_retries]", "2")
+    page.fill("input[name=schedule_retry_delay]", "1.5")
     add(page, "on the side", "echo side", "cron", "0 4 * * *")
     item = page.locator(".schedule", has_text="on the side")
     expect(item.locator(".schedule-what")).to_have_text("echo side")
+    expect(item.locator(".schedule-launch")).to_have_text(
+        "queue side · 1 GPU · timeout 60 s · 2 retries, first after 1.5 s · "
+        "notify json://***, json://***"
+    )
     made = next(
         s for s in stack.http.get(stack.url("/schedules"), timeout=10).json()["schedules"]
         if s["name"] == "on the side"
     )  # fmt: skip
-    assert (made["queue"], made["gpus"]) == ("side", 1)
+    assert (made["queue"], made["gpus"], made["timeout"]) == ("side", 1, 60)
+    assert (made["retries"], made["retry_delay"]) == (2, 1.5)
     assert made["notify"] == ["json://***", "json://***"]
     item.locator(".schedule-delete").click()
     expect(item).to_have_count(0)

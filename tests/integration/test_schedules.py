@@ -13,6 +13,8 @@ import redis
 
 from joblook.store.schedules import ScheduleStore
 from joblook.store.secrets import new_key
+from tests.integration.test_cli import joblook
+from tests.integration.test_rerun_retries import wait_ended
 from tests.support.stack import Stack, output_of, running_stack
 from tests.support.waiting import wait_for
 
@@ -97,7 +99,13 @@ def _first_run(stack: Stack, body: dict[str, Any]) -> tuple[dict[str, Any], dict
     reply = stack.http.post(stack.url("/schedules"), json=body, timeout=10)
     assert reply.status_code == 201, reply.text
     made = reply.json()
-    path = stack.url(f"/schedules/{made['schedule_id']}")
+    return made, _finished_first_run(stack, made["schedule_id"])
+
+
+def _finished_first_run(stack: Stack, schedule_id: str) -> dict[str, Any]:
+    """Wait for the schedule's first run, pause the schedule, and wait for that run to end: its
+    log and task id."""
+    path = stack.url(f"/schedules/{schedule_id}")
 
     def first_task() -> str | None:
         runs = stack.http.get(path, timeout=10).json()["last_runs"]
@@ -105,7 +113,7 @@ def _first_run(stack: Stack, body: dict[str, Any]) -> tuple[dict[str, Any], dict
 
     task_id = wait_for(first_task, 30, "the schedule to fire")
     stack.http.patch(path, json={"paused": True}, timeout=10)
-    return made, stack.wait_finished(task_id, 60) | {"task_id": task_id}
+    return stack.wait_finished(task_id, 60) | {"task_id": task_id}
 
 
 def test_a_scheduled_command_on_a_named_queue_runs_on_that_queues_worker(
@@ -138,3 +146,29 @@ def test_a_chain_step_gets_the_chains_secret_masked(launching: Stack) -> None:
     queued = launching.enqueue_json({"chain": chain, "secrets": ["DB_PASSWORD"]})
     logs = [launching.wait_finished(step, 60) for step in queued["steps"]]
     assert [output_of(log["records"], "stdout") for log in logs] == ["one=***\n", "two=***\n"]
+
+
+def test_a_scheduled_run_that_fails_is_retried_and_its_attempts_are_linked(
+    launching: Stack,
+) -> None:
+    made = joblook(
+        launching.base_url, "schedule", "add", "--every", "1", "--name", "flaky nightly",
+        "--retries", "2", "--retry-delay", "0.2", "--", "echo try; exit 3",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    schedule_id = made.stdout.strip()
+    listed = joblook(launching.base_url, "schedule", "ls")
+    assert ", 2 retries)" in listed.stdout
+    first_log = _finished_first_run(launching, schedule_id)
+    assert output_of(first_log["records"], "stdout") == "try\n"
+    first = wait_ended(launching, first_log["task_id"])
+    assert (first["state"], first["exit_code"], first["retries"]) == ("FAILURE", 3, 2)
+    assert first["schedule_id"] == schedule_id and len(first["attempts"]) == 3
+    assert first["attempts"][0] == first["task_id"]
+    for number, attempt_id in enumerate(first["attempts"], start=1):
+        attempt = launching.task(attempt_id)
+        assert attempt["attempt"] == number
+        assert attempt.get("first_attempt", first["task_id"]) == first["task_id"]
+        assert launching.wait_finished(attempt_id)["state"] == "FAILURE"
+    later = launching.task(first["attempts"][2])
+    assert later["submitted_by"] == f"retry:{first['task_id']}"

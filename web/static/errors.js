@@ -1,4 +1,5 @@
-// Showing an API error in a box on the page: its message, then its detail (text only).
+// Showing an API error in a box on the page: its message, then its detail (text only); and a
+// change made through the API whose error shows in such a box.
 
 /** Fill `box` with the error's message and optional detail, and show it. */
 export function showErrorIn(box, error) {
@@ -13,4 +14,18 @@ export function showErrorIn(box, error) {
     box.append(" ", detail);
   }
   box.hidden = false;
+}
+
+/**
+ * Make a change (`action`, a call to the API) with `box` hidden, show its error there if it
+ * fails, then `reload()` the list it changed either way.
+ */
+export async function changeThen(box, action, reload) {
+  box.hidden = true;
+  try {
+    await action();
+  } catch (error) {
+    showErrorIn(box, error);
+  }
+  await reload();
 }

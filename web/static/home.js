@@ -4,11 +4,13 @@ import { config } from "/static/config.js";
 import { openSocket } from "/static/connection.js";
 import { showErrorIn } from "/static/errors.js";
 import { showJobForms } from "/static/jobforms.js";
+import { launchOptions, readLaunchFields } from "/static/launchfields.js";
 import { TaskList } from "/static/tasklist.js";
 
 const byId = (id) => document.getElementById(id);
 const form = byId("launch");
 const errorBox = byId("error");
+form.append(launchOptions()); // below the one-line form, closed until wanted
 
 function showError(error) {
   showErrorIn(errorBox, error);
@@ -20,7 +22,8 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const { task_id: taskId } = await postJSON("/enqueue", { cmd: form.elements.cmd.value });
+    const body = { cmd: form.elements.cmd.value, ...readLaunchFields(form.elements) };
+    const { task_id: taskId } = await postJSON("/enqueue", body);
     location.assign(taskPageUrl(taskId));
   } catch (error) {
     showError(error);

@@ -1,8 +1,13 @@
 // The named jobs' forms on the home page: one form per job from GET /jobs, one labelled input per
-// parameter. A run posts {job, params}; the server checks every value again, and its error shows
-// next to the form that sent it.
+// parameter, and the launch options a job's run can have. A run posts {job, params, ...options};
+// the server checks every value again, and its error shows next to the form that sent it.
 import { getJSON, postJSON, taskPageUrl } from "/static/api.js";
 import { showErrorIn } from "/static/errors.js";
+import { launchOptions, readLaunchFields } from "/static/launchfields.js";
+
+// The launch options' names in a job's form: apart from its parameters' (a job may have a
+// parameter named "timeout"). No secrets: a job names its own in the jobs file.
+const OPTIONS_PREFIX = "launch_";
 
 /** Fetch the jobs and put a form for each into `container`; shows `section` when there are any. */
 export async function showJobForms(section, container) {
@@ -38,7 +43,7 @@ function jobForm(job) {
   errorBox.className = "error";
   errorBox.setAttribute("role", "alert");
   errorBox.hidden = true;
-  form.append(fields, errorBox);
+  form.append(fields, launchOptions(OPTIONS_PREFIX, ["secrets"]), errorBox);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     run(form, job, errorBox);
@@ -51,7 +56,9 @@ async function run(form, job, errorBox) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const { task_id: taskId } = await postJSON("/enqueue", { job: job.name, params: values(form, job) });
+    const body = { job: job.name, params: values(form, job) };
+    Object.assign(body, readLaunchFields(form.elements, OPTIONS_PREFIX));
+    const { task_id: taskId } = await postJSON("/enqueue", body);
     location.assign(taskPageUrl(taskId));
   } catch (error) {
     showErrorIn(errorBox, error);

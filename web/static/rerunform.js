@@ -2,6 +2,7 @@
 // form (jobforms.js). Submitting posts the changed definition to POST /tasks/ID/rerun.
 import { getJSON } from "/static/api.js";
 import { paramField, values } from "/static/jobforms.js";
+import { LAUNCH_FIELDS } from "/static/launchfields.js";
 
 /**
  * Fill `form` with the fields of `definition`; resolves to a function that reads the changes
@@ -46,7 +47,7 @@ export async function fillRerunForm(form, definition) {
   };
 }
 
-const LABELS = { timeout: "Timeout (s)", retries: "Retries", retry_delay: "Retry delay (s)" };
+const LABELS = Object.fromEntries(LAUNCH_FIELDS.map((option) => [option.name, option.label]));
 
 function field(text, control) {
   const label = document.createElement("label");

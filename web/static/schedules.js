@@ -2,8 +2,9 @@
 // pause/resume/delete, and a form to add one. Reloaded every few seconds and after each change
 // (a schedule fires from the scheduler, which sends no live event).
 import { ApiError, deleteJSON, getJSON, patchJSON, postJSON, taskPageUrl } from "/static/api.js";
-import { showErrorIn } from "/static/errors.js";
+import { changeThen, showErrorIn } from "/static/errors.js";
 import { showBadge } from "/static/format.js";
+import { launchInputs, readLaunchFields } from "/static/launchfields.js";
 
 const RELOAD_MS = 5000;
 const byId = (id) => document.getElementById(id);
@@ -11,6 +12,8 @@ const list = byId("schedule-list");
 const template = byId("schedule-row");
 const errorBox = byId("schedule-error");
 const form = byId("schedule-form");
+const PREFIX = "schedule_"; // its inputs' names: schedule_queue, schedule_retries...
+byId("schedule-options").append(...launchInputs(PREFIX));
 
 /** "in 5 minutes", "in 2 hours", "in a few seconds": how far off an ISO time is. */
 export function inWords(iso, now = Date.now()) {
@@ -30,6 +33,21 @@ function whenText(schedule) {
   if (schedule.paused) return `paused — ${schedule.description}`;
   const next = schedule.next_runs[0];
   return next ? `${inWords(next)} — ${schedule.description}` : schedule.description;
+}
+
+/** How each run goes, in words: "queue gpu · 1 GPU · timeout 60 s · 2 retries, first after 5 s". */
+export function launchText(schedule) {
+  const parts = [];
+  if (schedule.queue) parts.push(`queue ${schedule.queue}`);
+  if (schedule.gpus) parts.push(`${schedule.gpus} GPU${schedule.gpus === 1 ? "" : "s"}`);
+  if (schedule.secrets?.length) parts.push(`secrets ${schedule.secrets.join(", ")}`);
+  if (schedule.timeout) parts.push(`timeout ${schedule.timeout} s`);
+  if (schedule.retries) {
+    const delay = schedule.retry_delay ? `, first after ${schedule.retry_delay} s` : "";
+    parts.push(`${schedule.retries} ${schedule.retries === 1 ? "retry" : "retries"}${delay}`);
+  }
+  if (schedule.notify?.length) parts.push(`notify ${schedule.notify.join(", ")}`);
+  return parts.join(" · ");
 }
 
 function runItem(run) {
@@ -58,6 +76,7 @@ function row(schedule) {
   item.querySelector(".schedule-name").textContent = schedule.name;
   item.querySelector(".schedule-what").textContent = schedule.cmd ?? `job ${schedule.job}`;
   item.querySelector(".schedule-paused").hidden = !schedule.paused;
+  item.querySelector(".schedule-launch").textContent = launchText(schedule);
   const when = item.querySelector(".schedule-when");
   when.textContent = whenText(schedule);
   if (schedule.next_runs[0]) when.title = `next: ${schedule.next_runs.join(", ")}`;
@@ -75,14 +94,8 @@ function path(schedule) {
   return `/schedules/${encodeURIComponent(schedule.schedule_id)}`;
 }
 
-async function change(action) {
-  errorBox.hidden = true;
-  try {
-    await action();
-  } catch (error) {
-    showErrorIn(errorBox, error);
-  }
-  await reload();
+function change(action) {
+  return changeThen(errorBox, action, reload);
 }
 
 async function reload() {
@@ -97,24 +110,6 @@ async function reload() {
   }
 }
 
-/** The launch fields given (queue, GPUs, secrets, notify), as POST /enqueue names them; the
- * API checks them, and its error is shown as it says. */
-function launchFields(fields) {
-  const given = {};
-  const queue = fields.schedule_queue.value.trim();
-  if (queue) given.queue = queue;
-  if (fields.schedule_gpus.value !== "") given.gpus = Number(fields.schedule_gpus.value);
-  const secrets = words(fields.schedule_secrets.value);
-  if (secrets.length) given.secrets = secrets;
-  const notify = words(fields.schedule_notify.value);
-  if (notify.length) given.notify = notify;
-  return given;
-}
-
-function words(text) {
-  return text.split(/[\s,]+/).filter(Boolean);
-}
-
 byId("schedule-add").addEventListener("click", () => form.requestSubmit());
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -125,7 +120,7 @@ form.addEventListener("submit", (event) => {
   else body.every = Number(when);
   const name = fields.schedule_name.value.trim();
   if (name) body.name = name;
-  Object.assign(body, launchFields(fields));
+  Object.assign(body, readLaunchFields(fields, PREFIX));
   change(async () => {
     await postJSON("/schedules", body);
     form.reset();

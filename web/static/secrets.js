@@ -1,7 +1,7 @@
 // The home page's secrets: their names and when each was set (values never come back), a form
 // to set one and a button to delete each. Reloaded after each change.
 import { deleteJSON, getJSON, putJSON } from "/static/api.js";
-import { showErrorIn } from "/static/errors.js";
+import { changeThen, showErrorIn } from "/static/errors.js";
 
 const byId = (id) => document.getElementById(id);
 const list = byId("secret-list");
@@ -23,14 +23,8 @@ function row(secret) {
   return item;
 }
 
-async function change(action) {
-  errorBox.hidden = true;
-  try {
-    await action();
-  } catch (error) {
-    showErrorIn(errorBox, error);
-  }
-  await reload();
+function change(action) {
+  return changeThen(errorBox, action, reload);
 }
 
 async function reload() {

@@ -35,13 +35,7 @@ def submit(client: Client, args: argparse.Namespace) -> int:
         raise BatchFileError("give the command (CMD) after --, or --batch FILE")
     words: list[str] = args.cmd
     cmd = words[0] if len(words) == 1 else shlex.join(words)
-    task_id = client.enqueue(
-        cmd,
-        timeout=args.timeout,
-        retries=args.retries,
-        retry_delay=args.retry_delay,
-        **launchflags.fields(args),
-    )
+    task_id = client.enqueue(cmd, timeout=args.timeout, **launchflags.fields(args))
     if not args.follow:
         print(task_id)
         return 0
@@ -172,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, metavar="S", help="kill it after S seconds")
     launchflags.add(p)
-    _retry_flags(p)
+    launchflags.add_retries(p)
     p.add_argument(
         "--batch",
         metavar="FILE",
@@ -241,13 +235,6 @@ def _add_token_option(parser: argparse.ArgumentParser) -> None:
             _add_token_option(child)
 
 
-def _retry_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--retries", type=int, metavar="N", help="run it up to N more times if it fails")
-    p.add_argument(
-        "--retry-delay", type=float, metavar="S", help="wait S seconds before the 2nd attempt"
-    )
-
-
 def _rerun_parser(sub: Any) -> None:
     p = sub.add_parser(
         "rerun",
@@ -273,7 +260,7 @@ def _rerun_parser(sub: Any) -> None:
         help="change one job parameter (JSON or text)",
     )
     p.add_argument("--timeout", type=float, metavar="S", help="a new timeout")
-    _retry_flags(p)
+    launchflags.add_retries(p)
     p.set_defaults(run=lambda client, args: rerun.rerun(client, args, follow_output))  # fmt: skip
 
 

@@ -56,7 +56,8 @@ def ls(client: Client, args: argparse.Namespace) -> int:
         last = (runs[0]["state"] or "-") if runs else ""
         following = _in_words(s["next_runs"][0], now) if s["next_runs"] else "-"
         line = f"{s['schedule_id']:36}  {state:6}  {following:16}  {last:8}  {s['name']}"
-        print(f"{line} ({s['description']})")
+        retried = f", {s['retries']} retries" if s.get("retries") else ""
+        print(f"{line} ({s['description']}{retried})")
     if reply["schedulers"] == 0:
         print("joblook: no scheduler is running: nothing will fire (see `joblook scheduler`)")
     return 0
@@ -107,6 +108,7 @@ def add_parser(sub: Any, epilog: str) -> None:
     p.add_argument("--timezone", metavar="ZONE", help="IANA zone for --cron (default UTC)")
     p.add_argument("--paused", action="store_true", help="create it paused")
     launchflags.add(p)
+    launchflags.add_retries(p)
     p.add_argument("--job", metavar="NAME", help="a named job instead of a command")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="a job parameter")
     p.add_argument("cmd", nargs="*", metavar="CMD", help="the command (put it after --)")

@@ -1,7 +1,8 @@
 """Firing a due time: the schedule's command, checked against today's policy, queued as
 ``POST /enqueue`` queues a command (``joblook.launching``, one script call that records the
 task and pushes its message), with the schedule's id on the task and the due time's claim taken
-in that same call."""
+in that same call. A run with retries is a first attempt as a request's is: the web's retrier
+makes its later attempts."""
 
 from __future__ import annotations
 
@@ -51,8 +52,10 @@ class Firer:
         extra = {"schedule_id": schedule.schedule_id}
         extra |= {"submitted_by": f"schedule:{schedule.schedule_id}"}
         extra |= launching.notify_field(schedule.notify, job)
-        one = launching.plan(task_id, cmd, schedule.timeout, shown=shown,
-                             placement=self.placement(schedule), extra=extra)  # fmt: skip
+        where = self.placement(schedule)
+        extra |= launching.retry_fields(schedule.retries, schedule.retry_delay, job, cmd, where)
+        one = launching.plan(task_id, cmd, schedule.timeout, shown=shown, placement=where,
+                             extra=extra)  # fmt: skip
         try:
             created = launching.launch_claimed(self.store, self.wire, [one], claim)
         except redis.RedisError as exc:

@@ -1,5 +1,6 @@
 """One schedule: what runs (a command, or a named job and its parameters), when, and where and
-how each run goes (its queue, GPUs, secrets and notices, as ``POST /enqueue`` takes them)."""
+how each run goes (its queue, GPUs, secrets, notices and retries, as ``POST /enqueue`` takes
+them)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ class Schedule:
     gpus: int = 0
     secrets: list[str] = field(default_factory=list)  # names only, never a value
     notify: list[str] = field(default_factory=list)
+    # Attempts after a failed run, and the first wait (None: the job's own, else none / 10 s).
+    # Added later: a schedule stored before them decodes with these defaults.
+    retries: int | None = None
+    retry_delay: float | None = None
 
     def latest_due(self, now: float) -> float | None:
         return timing.latest_due(

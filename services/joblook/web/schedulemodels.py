@@ -17,6 +17,8 @@ from joblook.web.models import (
     Count,
     ExitCode,
     RawLaunch,
+    Retries,
+    RetryDelay,
     Shape,
     Stamp,
     TaskId,
@@ -86,9 +88,9 @@ Name = Annotated[
 
 class ScheduleRequest(RawLaunch):
     """When (exactly one of `cron` and `every`) and what (exactly one of `cmd` and `job`, with
-    `params`), and where and how each run goes: `timeout`, `queue`, `gpus`, `secrets` and
-    `notify`, as `POST /enqueue` takes them. The command policy applies as to `POST /enqueue`,
-    and again at each run."""
+    `params`), and where and how each run goes: `timeout`, `queue`, `gpus`, `secrets`, `notify`,
+    `retries` and `retry_delay`, as `POST /enqueue` takes them. The command policy applies as to
+    `POST /enqueue`, and again at each run."""
 
     name: Name = Field(None, description="Defaults to the command or job.")  # type: ignore[assignment]
     cron: Cron = None  # type: ignore[assignment]
@@ -104,6 +106,8 @@ class ScheduleRequest(RawLaunch):
     paused: Annotated[bool, refusing("{name} must be true or false")] = Field(
         False, strict=True, description="Create it paused."
     )
+    retries: Retries = None
+    retry_delay: RetryDelay = None
 
     @model_validator(mode="after")
     def _one_of_each(self) -> ScheduleRequest:
@@ -117,8 +121,9 @@ class ScheduleRequest(RawLaunch):
 
 
 class ScheduleChange(Shape):
-    """What to change; absent keys stay. A new `cron` or `every` replaces the other, and a
-    change of timing or a resume starts counting from now (missed times never run)."""
+    """What to change; absent keys stay, and `null` clears a timeout or a retry field. A new
+    `cron` or `every` replaces the other, and a change of timing or a resume starts counting
+    from now (missed times never run)."""
 
     paused: Annotated[bool, refusing("{name} must be true or false")] = Field(None, strict=True)  # type: ignore[assignment]
     name: Name = None  # type: ignore[assignment]
@@ -126,6 +131,8 @@ class ScheduleChange(Shape):
     every: Every = None  # type: ignore[assignment]
     timezone: Timezone = None  # type: ignore[assignment]
     timeout: Timeout = None
+    retries: Retries = None
+    retry_delay: RetryDelay = None
 
     @model_validator(mode="after")
     def _one_timing(self) -> ScheduleChange:
@@ -162,6 +169,13 @@ class Schedule(Shape):
     gpus: Count = Field(description="GPUs each run asks for (0: the job's, or none).")
     secrets: list[str] = Field(description="Secrets each run gets, by name.")
     notify: list[str] = Field(description="Where each run's end is sent, masked (`slack://***`).")
+    retries: int | None = Field(
+        description="Attempts after a failed run, each a task of its own linked to the run "
+        "(null: its job's, else none)."
+    )
+    retry_delay: float | None = Field(
+        description="Seconds before a run's second attempt (null: its job's, else 10)."
+    )
     paused: bool
     created_at: Stamp
     description: str = Field(description='How often, in words: "at 03:00 (UTC)".')

@@ -99,6 +99,8 @@ def create_schedule(json: ScheduleRequest) -> tuple[dict[str, object], int]:
         gpus=json.gpus or 0,
         secrets=list(dict.fromkeys(json.secrets or [])),
         notify=list(dict.fromkeys(json.notify or [])),
+        retries=json.retries,
+        retry_delay=json.retry_delay,
     )
     _schedules().save(schedule)
     auth.note(audit.SCHEDULE_ADD, schedule_id=schedule.schedule_id, name=schedule.name)
@@ -116,7 +118,7 @@ def get_schedule(schedule_id: str) -> dict[str, object]:
 @auth.requires(ADMIN)
 @spec.validate(resp=replies({200: ScheduleReply}, UNKNOWN, 503), tags=["schedules"])
 def change_schedule(schedule_id: str, json: ScheduleChange) -> dict[str, object]:
-    """Pause (`{"paused": true}`), resume, rename, or change its timing or timeout.
+    """Pause (`{"paused": true}`), resume, rename, or change its timing, timeout or retries.
 
     A resume or a new timing counts from now: due times it slept through do not run.
     """
@@ -201,6 +203,8 @@ def _reply(schedule: Schedule, now: float) -> dict[str, object]:
         "gpus": schedule.gpus,
         "secrets": schedule.secrets,
         "notify": [notices.mask(url) for url in schedule.notify],
+        "retries": schedule.retries,
+        "retry_delay": schedule.retry_delay,
         "paused": schedule.paused,
         "created_at": schedule.created_at,
         "description": schedule.describe(),

@@ -44,8 +44,6 @@ Form = CommandForm | JobRequest | ChainForm | GroupForm | BatchForm
 # The audit entry of a request, given the task id its reply names (None: a batch's).
 Noted = Callable[[str | None], Entry] | None
 
-DEFAULT_RETRY_DELAY = 10.0  # seconds before the second attempt when neither request nor job says
-
 
 @dataclass(frozen=True)
 class Queued:
@@ -155,7 +153,8 @@ def plan_one(
         run, shown, job = form.cmd, None, None
     where = check_launch(context, form, job)
     fields = extra | {"submitted_by": context.submitted_by}
-    fields |= retry_fields(form, job, run, where) | launching.notify_field(form.notify, job)
+    fields |= launching.retry_fields(form.retries, form.retry_delay, job, run, where)
+    fields |= launching.notify_field(form.notify, job)
     return launching.plan(task_id, run, form.timeout, shown=shown, placement=where,
                           extra=fields, parent=parent, params=params)  # fmt: skip
 
@@ -193,21 +192,3 @@ def _check_secrets(store: LogStore, names: tuple[str, ...]) -> None:
     unknown = SecretStore(store.redis, None).missing(list(names))
     if unknown:
         raise ApiError(400, f"unknown secret: {', '.join(unknown)}", {"unknown": unknown})
-
-
-def retry_fields(
-    form: CommandForm | JobForm, job: Job | None, run: str | list[str], where: Placement
-) -> dict[str, str]:
-    """The first attempt's retry policy, what every attempt runs and where; none without
-    retries."""
-    retries = form.retries if form.retries is not None else (job.retries if job else 0)
-    if not retries:
-        return {}
-    delay = form.retry_delay or (job.retry_delay if job else None) or DEFAULT_RETRY_DELAY
-    return {
-        "retries": str(retries),
-        "retry_delay": str(delay),
-        "attempt": "1",
-        "run": orjson.dumps(run).decode(),
-        "placement": orjson.dumps(where.task_kwargs()).decode(),
-    }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import redis
 
-from joblook import keys
+from joblook import jobs, keys
 from joblook.scheduler.firing import Firer
 from joblook.scheduler.loop import Scheduler
 from joblook.settings import Settings
@@ -63,3 +65,39 @@ def test_a_scheduler_whose_queueing_fails_leaves_the_due_time_to_another(
     assert schedules.runs("s1") == []
     (run,) = Scheduler(schedules, _firer(store), 30, "h:2").tick(1061.0)
     assert run.task_id is not None and store.task(run.task_id) is not None
+
+
+def test_a_run_of_a_schedule_with_retries_is_a_watched_first_attempt(store: LogStore) -> None:
+    schedule = a_schedule(every=60.0, since=1000.0, cmd="exit 1", retries=2, retry_delay=0.5)
+    run = _firer(store)(schedule, 1060.0, claim_of("s1", 1060.0, "first-attempt", 120))
+    assert run is not None and run.task_id == "first-attempt"
+    task = store.task("first-attempt")
+    assert task is not None
+    assert (task.retries, task.retry_delay, task.attempt, task.run) == (2, 0.5, 1, "exit 1")
+    assert store.redis.sismember(keys.RETRY_WATCH, "first-attempt")
+
+
+def test_a_run_of_a_schedule_without_retries_is_not_watched(store: LogStore) -> None:
+    run = _firer(store)(a_schedule(), 1060.0, claim_of("s1", 1060.0, "only-attempt", 120))
+    assert run is not None
+    task = store.task("only-attempt")
+    assert task is not None and (task.retries, task.attempt) == (None, None)
+    assert not store.redis.sismember(keys.RETRY_WATCH, "only-attempt")
+
+
+def test_a_scheduled_job_takes_its_jobs_retries_unless_the_schedule_says(
+    store: LogStore, tmp_path: Path
+) -> None:
+    jobs_file = tmp_path / "jobs.yaml"
+    jobs_file.write_text(
+        "jobs:\n  upload:\n    argv: [false]\n    retries: 3\n    retry_delay: 7\n"
+    )
+    firer = _firer(store)
+    firer.jobs = jobs.load(jobs_file)
+    own = a_schedule(cmd=None, job="upload")
+    assert firer(own, 1060.0, claim_of("s1", 1060.0, "job-policy", 120)) is not None
+    off = a_schedule("s2", cmd=None, job="upload", retries=0)
+    assert firer(off, 1060.0, claim_of("s2", 1060.0, "no-retries", 120)) is not None
+    inherited, turned_off = store.task("job-policy"), store.task("no-retries")
+    assert inherited is not None and (inherited.retries, inherited.retry_delay) == (3, 7.0)
+    assert turned_off is not None and turned_off.retries is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import redis
 
 from joblook.schedules.schedule import Schedule
@@ -57,3 +58,18 @@ def test_only_recent_scheduler_heartbeats_count(store: LogStore) -> None:
     schedules.beat("host:2", now=180.0, forget_after=3600)
     assert schedules.schedulers(now=185.0, within=15) == ["host:2"]
     assert isinstance(store.redis, redis.Redis)
+
+
+def test_a_schedule_stored_before_retries_existed_still_decodes_without_them() -> None:
+    stored = orjson.loads(a_schedule().encode())
+    del stored["retries"], stored["retry_delay"]  # as a schedule saved by an older version
+    old = Schedule.decode(orjson.dumps(stored))
+    assert (old.retries, old.retry_delay) == (None, None)
+    assert old == a_schedule()
+
+
+def test_a_schedules_retries_read_back_as_saved(store: LogStore) -> None:
+    schedules = ScheduleStore(store.redis)
+    schedules.save(a_schedule(retries=2, retry_delay=0.5))
+    found = schedules.get("s1")
+    assert found is not None and (found.retries, found.retry_delay) == (2, 0.5)

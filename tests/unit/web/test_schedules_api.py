@@ -113,3 +113,32 @@ def test_the_schedules_operations_are_in_the_openapi_document(client: FlaskClien
     assert set(paths["/schedules/{schedule_id}"]) == {"get", "patch", "delete"}
     (param,) = paths["/schedules/{schedule_id}"]["get"]["parameters"]
     assert param["schema"]["format"] == "uuid"
+
+
+def test_a_schedules_retries_are_kept_shown_and_changed(client: FlaskClient) -> None:
+    made = create(client, every=60, cmd="false", retries=2, retry_delay=1.5)
+    assert (made["retries"], made["retry_delay"]) == (2, 1.5)
+    path = f"/schedules/{made['schedule_id']}"
+    listed = client.get("/schedules").get_json()["schedules"][0]
+    assert (listed["retries"], listed["retry_delay"]) == (2, 1.5)
+    changed = client.patch(path, json={"retries": 5, "retry_delay": None}).get_json()
+    assert (changed["retries"], changed["retry_delay"]) == (5, None)
+    plain = create(client, every=60, cmd="true")
+    assert (plain["retries"], plain["retry_delay"]) == (None, None)
+
+
+def test_bad_retries_on_a_schedule_are_a_400_naming_the_field(client: FlaskClient) -> None:
+    for body, error in (
+        ({"retries": -1}, "retries must be an integer from 0 to 32"),
+        ({"retries": "2"}, "retries must be an integer from 0 to 32"),
+        ({"retry_delay": 0}, "retry_delay must be a number of seconds above 0, at most 86400"),
+    ):
+        reply = client.post("/schedules", json={"every": 60, "cmd": "false"} | body)
+        assert (reply.status_code, reply.get_json()["error"]) == (400, error)
+
+
+def test_the_schedule_shapes_document_retries(client: FlaskClient) -> None:
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    named = {name.split(".")[-1]: schema for name, schema in schemas.items()}
+    for shape in ("ScheduleRequest", "ScheduleChange", "Schedule"):
+        assert {"retries", "retry_delay"} <= set(named[shape]["properties"]), shape
