@@ -26,6 +26,7 @@ from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
 from joblook.store.audit import NO_ENTRY_ARGS, Entry
+from joblook.store.connection import pool_options
 from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
@@ -136,6 +137,7 @@ class LogStore:
             health_check_interval=30,
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_TRIES),
             retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+            **pool_options(url),
         )
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
