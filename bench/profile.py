@@ -1,10 +1,12 @@
-"""``python -m bench.profile [--lines N] [--top K]``: where the time goes under the throughput load.
+"""``python -m bench.profile [--lines N] [--top K] [--enqueue N]``: where the time goes under load.
 
 Starts the bench stack, attaches py-spy to the web, the shipper and the worker (with its pool
 children, where the command runner lives), runs ``seq 1 N`` through the pipeline, and prints for
 each service the functions that were on the CPU most (self samples) and the joblook functions
-that include the most time. The raw stacks are kept next to the JSON results for a flame graph
-(``inferno``/speedscope), in ``bench/results/profile-<time>/``.
+that include the most time. ``--enqueue N`` profiles the web alone under N single
+``POST /enqueue`` from 8 clients instead (the enqueue bench's client, worker stopped). The raw
+stacks are kept next to the JSON results for a flame graph (``inferno``/speedscope), in
+``bench/results/profile-<time>/``.
 
 Sampling is non-blocking, so the figures under load stay close to an unprofiled run; idle
 threads (waiting on a socket or a lock) are left out, so the shares are of busy time.
@@ -22,8 +24,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import throughput
-from bench.stack import bench_stack, pid_of
+import psutil
+
+from bench import enqueue, throughput
+from bench.stack import Stack, bench_stack, pid_of
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SERVICES = ("web", "shipper", "worker")
@@ -90,7 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=300_000, help="lines the command prints")
     parser.add_argument("--top", type=int, default=12, help="functions listed per service")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the raw stacks go")
+    parser.add_argument(
+        "--enqueue",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: the web alone, under N single POST /enqueue from 8 clients (worker stopped)",
+    )
     args = parser.parse_args(argv)
+    services = ("web",) if args.enqueue else SERVICES
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = args.out / f"profile-{stamp}"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,25 +110,43 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="joblook-profile-") as tmp,
         bench_stack(Path(tmp)) as stack,
     ):
+        if args.enqueue:
+            stack.worker.stop()  # as in the enqueue bench: the API's share, not the worker's
         spies = {
             name: _spy(pid_of(stack, name), out_dir / f"{name}.txt", name == "worker")
-            for name in SERVICES
+            for name in services
         }
         try:
-            result = throughput.run(stack, args.lines, timeout=600)
+            summary = _enqueue(stack, args.enqueue) if args.enqueue else _lines(stack, args.lines)
         finally:
             for spy in spies.values():
                 spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
             for spy in spies.values():
                 spy.wait(timeout=60)
-    stored, seen = result["store_lines_per_s"], result["subscriber_lines_per_s"]
-    print(f"seq 1 {args.lines}: {stored:,.0f} lines/s stored, {seen:,.0f} to a subscriber\n")
-    for name in SERVICES:
+    print(summary + "\n")
+    for name in services:
         raw = out_dir / f"{name}.txt"
         text = raw.read_text() if raw.exists() else ""
         print(render(parse_collapsed(name, text), args.top), end="\n\n")
     print(f"raw stacks in {out_dir}")
     return 0
+
+
+def _lines(stack: Stack, lines: int) -> str:
+    result = throughput.run(stack, lines, timeout=600)
+    stored, seen = result["store_lines_per_s"], result["subscriber_lines_per_s"]
+    return f"seq 1 {lines}: {stored:,.0f} lines/s stored, {seen:,.0f} to a subscriber"
+
+
+def _enqueue(stack: Stack, total: int) -> str:
+    web = psutil.Process(pid_of(stack, "web"))
+    before = sum(web.cpu_times()[:2])
+    seconds, failures = enqueue.burst(stack.base_url, total, 8, enqueue.CLIENT_BODY)
+    spent = sum(web.cpu_times()[:2]) - before  # py-spy's sampling included
+    return (
+        f"{total} POST /enqueue: {total / seconds:,.0f} requests/s, {len(failures)} failed, "
+        f"{spent / total * 1e3:.2f} ms of web CPU each"
+    )
 
 
 if __name__ == "__main__":

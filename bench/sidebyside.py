@@ -4,8 +4,10 @@ single ``POST /enqueue``, this checkout against another (say main's), under the 
 On a shared machine a rate measured now and one measured ten minutes later differ by the other
 users' load more than by the code. Here both stacks run at once (each started by its own
 checkout's Python, worker stopped) and take turns: a burst of ``N`` requests from 8 clients to
-one, then to the other, ``R`` times. Printed per side: the medians of the web's and Redis's CPU
-per request, of the rate, and the Redis commands one request caused.
+one, then to the other, ``R`` times, each side first every other round. Printed per side: the
+medians of the web's and Redis's CPU per request, of the rate, and the Redis commands one request
+caused; then the median of this side's web CPU over the other's, taken round by round (both
+bursts of a round met about the same load).
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         for side in sides:
             burst(side.url, 200, 8, CLIENT_BODY)  # warm up
         for round_ in range(args.rounds):
-            for side in sides:
+            # Each goes first every other round: the load may change within a round too.
+            for side in sides if round_ % 2 == 0 else sides[::-1]:
                 measure(side, args.requests, count_commands=round_ == 0)
         for s in sides:
             print(
@@ -108,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{statistics.median(s.redis_ms):.2f} ms, {statistics.median(s.rates):.0f} "
                 f"requests/s (medians of {args.rounds})"
             )
+        other, this = sides
+        ratios = [b / a for a, b in zip(other.web_ms, this.web_ms, strict=True)]
+        fewer = sum(r < 1 for r in ratios)
+        print(
+            f"this/other web CPU, round by round: median {statistics.median(ratios):.2f} "
+            f"(this spent less in {fewer} of {len(ratios)} rounds)"
+        )
         print(f"load average {os.getloadavg()}")
     finally:
         for side in sides:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.profile import parse_collapsed
 from tests.support import fluentd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,3 +122,19 @@ def test_the_page_bench_times_opening_search_and_scrolling(tmp_path: Path) -> No
         results["scroll"]["longest_task_ms"],
     ):
         assert isinstance(figure, int | float) and math.isfinite(figure) and figure >= 0
+
+
+def test_the_enqueue_profile_samples_the_web_under_single_requests(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.profile", "--enqueue", "300", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,  # a hang guard: about 20 s
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "300 POST /enqueue:" in done.stdout and ", 0 failed," in done.stdout
+    [raw] = tmp_path.glob("profile-*/web.txt")
+    assert parse_collapsed("web", raw.read_text()).inclusive  # joblook's own frames were sampled
+    assert not list(tmp_path.glob("profile-*/worker.txt"))  # the web alone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -116,3 +117,14 @@ def test_task_ids_made_in_bulk_are_distinct_canonical_version_4_uuids() -> None:
     assert len(set(ids)) == 1000
     assert all(record.is_task_id(i) and uuid.UUID(i).version == 4 for i in ids)
     assert all(uuid.UUID(i).variant == uuid.RFC_4122 and str(uuid.UUID(i)) == i for i in ids)
+
+
+def test_a_given_time_is_written_in_exactly_the_time_format() -> None:
+    for when in (
+        dt.datetime(2026, 12, 2, 9, 5, 7, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+    ):
+        written = record.timestamp(when)
+        assert written == when.strftime(record.TIME_FORMAT)
+        parsed = dt.datetime.strptime(written, record.TIME_FORMAT).replace(tzinfo=dt.UTC)
+        assert parsed == when

@@ -26,6 +26,7 @@ from joblook.progress import Found
 from joblook.record import Record, State, StatusRecord
 from joblook.store import metrics
 from joblook.store.audit import NO_ENTRY_ARGS, Entry
+from joblook.store.connection import pool_options
 from joblook.store.lines.index import LineIndex
 from joblook.store.metrics import SeriesKeys
 from joblook.store.taskinfo import TaskInfo
@@ -136,6 +137,7 @@ class LogStore:
             health_check_interval=30,
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_TRIES),
             retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+            **pool_options(url),
         )
         return cls(redis.Redis(connection_pool=pool), log_ttl=log_ttl, queue_ended=queue_ended)
 
@@ -172,10 +174,11 @@ class LogStore:
         """Record a chain, group or sweep; its state is always derived from its steps.
         ``extra``: more fields of its own (its definition, a sweep's grid)."""
         fields = {"cmd": cmd, "kind": kind, "steps": orjson.dumps(steps).decode(), **(extra or {})}
-        now = record.timestamp()
+        when = dt.datetime.now(dt.UTC)
+        now = record.timestamp(when)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(keys.task(task_id), mapping=created_fields(fields, now))
-        pipe.zadd(keys.TASKS, {task_id: _epoch_of(now)})
+        pipe.zadd(keys.TASKS, {task_id: when.timestamp()})
         pipe.execute()
 
     def mark_cancelled_by(self, task_ids: list[str], name: str) -> None:
@@ -218,12 +221,13 @@ class LogStore:
     ) -> str | None:
         """:meth:`create_tasks`, and with ``claim`` only if its key is free, which the same
         script call then takes: None (and nothing created) when it was taken already."""
-        now = record.timestamp()
+        when = dt.datetime.now(dt.UTC)
+        now = record.timestamp(when)
         if not tasks:
             return now
         channel, sent = events or ("", [b""] * len(messages))
         claim_args = [claim.value, claim.ttl] if claim else ["", 0]
-        args: list[object] = [now, _epoch_of(now), len(tasks), channel, *claim_args]
+        args: list[object] = [now, when.timestamp(), len(tasks), channel, *claim_args]
         args += audit.script_args() if audit is not None else NO_ENTRY_ARGS
         fixed = [keys.TASKS, keys.RETRY_WATCH, keys.SLOT_TICKET, claim.key if claim else keys.TASKS]
         fixed.append(keys.AUDIT)
@@ -451,7 +455,3 @@ def _script_args(r: Record) -> tuple[object, ...]:
         exit_code = "" if r.exit_code is None else str(r.exit_code)
         return (r.seq, 0, r.state, exit_code, r.time, r.log, record.encode(r))
     return (r.seq, len(r.log.encode()), "", "", "", "", record.encode(r))
-
-
-def _epoch_of(stamp: str) -> float:
-    return dt.datetime.strptime(stamp, record.TIME_FORMAT).replace(tzinfo=dt.UTC).timestamp()

@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 
 import orjson
 import redis
@@ -69,6 +70,8 @@ def checked_name(name: object) -> str:
 class Users:
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
+        script = resources.files("joblook.store").joinpath("user_by_token.lua").read_text()
+        self._by_token = client.register_script(script)
 
     def add(self, name: str, role: str) -> str:
         """Add a user; their new token (shown once). 409 when the name is taken."""
@@ -117,17 +120,17 @@ class Users:
             pipe.execute()
 
     def by_token(self, token: str) -> User | None:
-        """The user ``token`` belongs to, or None."""
+        """The user ``token`` belongs to, or None. Exact on every call (no cache): a removed
+        user's or a replaced token stops working at once. One script call, not two reads: each
+        round trip costs the web ~0.25 ms of CPU on eventlet, on every API request."""
         wanted = digest(token)
-        name = self.redis.hget(keys.USER_TOKENS, wanted)
-        if name is None:
+        found = self._by_token(keys=[keys.USER_TOKENS, keys.USERS], args=[wanted])
+        if found is None:
             return None
-        raw = self.redis.hget(keys.USERS, name)
-        if raw is None:
-            return None
+        name, raw = found
         entry = orjson.loads(raw)
         if not hmac.compare_digest(str(entry.get("digest", "")), wanted):
-            return None  # a token replaced between the two reads
+            return None  # the name's entry holds another token's digest (not one we issued)
         return _user(_text(name), raw)
 
     def sso_role(self, default: str) -> str:

@@ -82,3 +82,23 @@ def test_the_admins_sso_role_wins_over_the_settings_default(users: Users) -> Non
     assert users.sso_role("viewer") == "viewer"
     users.set_sso_role("operator")
     assert users.sso_role("viewer") == "operator"
+
+
+def test_a_token_is_looked_up_in_one_round_trip_on_every_request(users: Users) -> None:
+    token = users.add("erin", "operator")
+    users.by_token(token)  # loads the script
+    before = _calls(users)
+    for _ in range(3):
+        found = users.by_token(token)
+        assert found is not None and found.name == "erin"
+    after = _calls(users)
+    # One EVALSHA each (no cache in between); the script's own two HGETs count as commands too.
+    assert (after["evalsha"] - before["evalsha"], after["all"] - before["all"]) == (3, 9)
+    users.remove("erin")
+    assert users.by_token(token) is None
+
+
+def _calls(users: Users) -> dict[str, int]:
+    stats = users.redis.info("commandstats")
+    every = sum(int(s["calls"]) for name, s in stats.items() if name != "cmdstat_info")
+    return {"evalsha": int(stats.get("cmdstat_evalsha", {"calls": 0})["calls"]), "all": every}
