@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gate import Gate
+
 
 @pytest.fixture
 def screenshots(tmp_path: Path) -> Path:
@@ -15,3 +17,8 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("JOBLOOK_SCREENSHOTS") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def gate(tmp_path: Path) -> Gate:
+    return Gate(tmp_path)

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.logview import open_task, row_is_rendered
+from tests.support.gate import Gate
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -29,14 +30,20 @@ TQDM_BAR = python(
     "    time.sleep(0.1)\n"
 )
 
-# Two metrics every 0.1 s for 30 steps, then a pause so the page can watch it finish.
-METRICS = python(
-    "import json, time\n"
-    "for step in range(30):\n"
-    "    line = {'metrics': {'loss': round(2 / (step + 1), 4), 'acc': step / 30}, 'step': step}\n"
-    "    print(json.dumps(line), flush=True)\n"
-    "    time.sleep(0.1)\n"
-)
+
+def metrics(first: int, last: int) -> str:
+    """Two metrics every 0.1 s, for steps ``first`` to ``last - 1`` of 30."""
+    return python(
+        "import json, time\n"
+        f"for step in range({first}, {last}):\n"
+        "    found = {'loss': round(2 / (step + 1), 4), 'acc': step / 30}\n"
+        "    line = {'metrics': found, 'step': step}\n"
+        "    print(json.dumps(line), flush=True)\n"
+        "    time.sleep(0.1)\n"
+    )
+
+
+METRICS = metrics(0, 30)
 
 
 def fraction_shown(page: Page, selector: str) -> int:
@@ -78,8 +85,9 @@ def test_the_home_list_shows_progress_of_running_tasks(stack: Stack, page: Page)
     expect(bar.locator(".progress-text")).to_have_text("100%")
 
 
-def test_metric_charts_are_drawn_and_grow_live(stack: Stack, page: Page) -> None:
-    task_id = stack.enqueue(METRICS)
+def test_metric_charts_are_drawn_and_grow_live(stack: Stack, page: Page, gate: Gate) -> None:
+    # Half the steps, then a wait at the gate: the page surely sees the task running.
+    task_id = stack.enqueue(metrics(0, 15) + " && " + gate.then(metrics(15, 30)))
     open_task(page, stack, task_id)
     loss = page.locator('.chart[data-series="loss"]')
     expect(loss).to_be_visible(timeout=10_000)
@@ -87,7 +95,8 @@ def test_metric_charts_are_drawn_and_grow_live(stack: Stack, page: Page) -> None
     expect(page.locator('.chart[data-series="acc"] canvas')).to_have_count(1)
     expect(page.locator("#state")).to_have_text("STARTED")  # the points came while it ran
     early = int(loss.get_attribute("data-points") or 0)
-    assert 0 < early < 30
+    assert 0 < early <= 15
+    gate.open()
     expect(loss).to_have_attribute("data-points", "30", timeout=10_000)
     points = page.evaluate("window.joblook.charts.points('loss')")
     assert points == [[step, round(2 / (step + 1), 4)] for step in range(30)]

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.logview import open_task, row_is_rendered
 from tests.support.browser import VIEWPORT
+from tests.support.gate import Gate
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
@@ -44,25 +45,6 @@ def notifying(browser: Browser, stack: Stack, console_errors: list[str]) -> Iter
     yield page
     context.close()
     assert console_errors == []
-
-
-class Gate:
-    """A command that runs until the test opens its gate, so a page surely sees it running,
-    however slowly the page loads."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "open"
-
-    def then(self, rest: str) -> str:
-        return f"for i in $(seq 600); do [ -e {self.path} ] && break; sleep 0.05; done; {rest}"
-
-    def open(self) -> None:
-        self.path.touch()
-
-
-@pytest.fixture
-def gate(tmp_path: Path) -> Gate:
-    return Gate(tmp_path)
 
 
 def ended_title(mark: str, cmd: str) -> str:
