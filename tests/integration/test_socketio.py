@@ -46,7 +46,9 @@ def test_subscribing_mid_run_gets_backlog_and_live_records_without_gaps_then_sta
         wait_for(lambda: received.final_status, 30, "the final status event")
     final = stack.permlog(task_id)
     assert seqs_of(received.records) == list(range(11, final["last_seq"] + 1))
-    assert received.final_status == {"task_id": task_id, "state": "SUCCESS", "exit_code": 0}
+    ended = {"task_id": task_id, "state": "SUCCESS", "exit_code": 0}
+    ended["time"] = stack.task(task_id)["finished_at"]  # when it ended, as stored
+    assert received.final_status == ended
     assert received.events[-1] == "status:SUCCESS"  # nothing arrives after the task's end
 
 

@@ -207,9 +207,9 @@ function follow(socket) {
     else if (metricsQueue) metricsQueue.push(series);
     else charts.add(series);
   });
-  socket.on("status", ({ task_id: id, state, exit_code: exitCode }) => {
+  socket.on("status", ({ task_id: id, state, exit_code: exitCode, time }) => {
     if (id !== taskId) return;
-    header.showState(state, exitCode);
+    header.showState(state, exitCode, time);
     refresh().catch((error) => showError(error.message));
   });
   socket.connect();

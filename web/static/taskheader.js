@@ -59,9 +59,13 @@ export class TaskHeader {
     }
   }
 
-  /** A status event arrived: show its state now, the full picture once fetched. */
-  showState(state, exitCode) {
-    if (this.#task) this.show({ ...this.#task, state, exit_code: exitCode });
+  /** A status event arrived: show its state now (an end with its time, so the duration stops
+   * at its final value), the full picture once fetched. */
+  showState(state, exitCode, time) {
+    if (!this.#task) return;
+    const ended = isFinished(state) && time && !this.#task.finished_at;
+    const finished = ended ? { finished_at: time } : {};
+    this.show({ ...this.#task, state, exit_code: exitCode, ...finished });
   }
 
   /** A "progress" event: the tab title shows the percentage while the task runs. */

@@ -325,14 +325,15 @@ class _TaskFeed:
         for item in raw:
             if STATUS_MARK not in item:
                 continue
-            status = record.status_of(orjson.loads(item))
+            decoded = orjson.loads(item)
+            status = record.status_of(decoded)
             if status is not None:
                 state, exit_code = status
-                emit(
-                    "status",
-                    {"task_id": self.task_id, "state": state, "exit_code": exit_code},
-                    sids,
-                )
+                # Its time: for an end, when the task finished, so a page shows the final
+                # duration at once instead of its ticking estimate.
+                data = {"task_id": self.task_id, "state": state, "exit_code": exit_code,
+                        "time": decoded["time"]}  # fmt: skip
+                emit("status", data, sids)
 
 
 def next_recheck(delay: float, held: set[str], still_held: set[str], sent: bool) -> float:

@@ -116,7 +116,8 @@ def test_a_status_event_follows_the_log_event_that_carries_its_record(
     assert log_event == "log"
     assert [r["seq"] for r in log_data["records"]][-1] == 4
     assert status_event == "status"
-    assert status_data == {"task_id": TASK, "state": "SUCCESS", "exit_code": 0}
+    end = log_data["records"][-1]["time"]
+    assert status_data == {"task_id": TASK, "state": "SUCCESS", "exit_code": 0, "time": end}
 
 
 def test_an_unsubscribed_client_is_sent_nothing_more(
@@ -224,6 +225,6 @@ def test_a_status_event_follows_only_a_real_status_record_not_a_line_that_quotes
     wait_for(lambda: len(recorder.seqs["a"]) == 2, 5, "both records")
     wait_for(lambda: len(recorder.events["a"]) >= 2, 5, "the status event")
     statuses = [data for event, data in recorder.events["a"] if event == "status"]
-    assert statuses == [{"task_id": TASK, "state": "FAILURE", "exit_code": 3}]
+    assert [(s["state"], s["exit_code"]) for s in statuses] == [("FAILURE", 3)]
     logs = [data for event, data in recorder.events["a"] if event == "log"]
     assert logs[0]["records"][0]["log"] == quoted
