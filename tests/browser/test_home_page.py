@@ -75,6 +75,21 @@ def test_the_list_is_newest_first_and_links_to_flower(stack: Stack, page: Page) 
     expect(page.locator("#flower")).to_be_visible()
 
 
+# The cells of the list's first row whose text does not fit their column (spilling into the next).
+OVERFLOWING_CELLS = """() => [...document.querySelector('#tasks-body tr').cells]
+    .filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.className)"""
+
+
+def test_every_column_of_the_list_holds_its_text(stack: Stack, page: Page) -> None:
+    task_id = stack.enqueue("exit 3")
+    stack.wait_finished(task_id)
+    open_home(page, stack)
+    row = page.locator(f'#tasks-body tr[data-task-id="{task_id}"]')
+    expect(row.locator(".badge")).to_have_text("FAILURE")
+    expect(row.locator(".submitted-by")).not_to_be_empty()
+    assert page.evaluate(OVERFLOWING_CELLS) == []
+
+
 def test_screenshot_of_the_home_page(stack: Stack, page: Page, screenshots: Path) -> None:
     for cmd in ("python3 -c 'print(42)'", "ls /no/such/dir", "sleep 8"):
         stack.enqueue(cmd)
@@ -151,6 +166,10 @@ def test_the_launch_options_reach_the_task_and_its_page(stack: Stack, page: Page
         expect(page.locator("#task-queue")).to_have_text("nobody-serves")
         expect(page.locator("#timeout")).to_have_text("1m 30s")
         expect(page.locator(".attempt-summary")).to_have_text("Attempt 1 of 3")
+        # Cancelled, it waits for a worker of its queue to end it; the page draws it again.
+        stack.http.delete(stack.url(f"/tasks/{task_id}"), timeout=10)
+        expect(page.locator("#cancelled-by")).not_to_be_empty()
+        expect(page.locator(".attempt-summary")).to_have_text("Attempt 1 of 3")  # not blanked
     finally:  # no worker serves its queue: do not leave it waiting for the next tests
         stack.http.delete(stack.url(f"/tasks/{task_id}"), timeout=10)
 

@@ -80,11 +80,11 @@ export class TaskControls {
       const due = first.next_attempt_at ? Date.parse(first.next_attempt_at) : null;
       const wait = due === null ? null : Math.max(0, Math.ceil((due - Date.now()) / 1000));
       const next = wait === null ? "" : `, next in ${wait} s`;
-      // The summary on the page: the one made here, or the equal one kept in its place.
-      const shown = summary.isConnected
-        ? summary
-        : this.#els.relations.querySelector(".attempt-summary") ?? summary;
-      shown.textContent = `Attempt ${first.attempts.length} of ${total}${next}`;
+      const text = `Attempt ${first.attempts.length} of ${total}${next}`;
+      // The one made here, and the one on the page when that stays (an equal one is kept).
+      summary.textContent = text;
+      const shown = this.#els.relations.querySelector(".attempt-summary");
+      if (shown && shown !== summary) shown.textContent = text;
     };
     tell();
     if (first.next_attempt_at) this.#countdown = setInterval(tell, 1000);
