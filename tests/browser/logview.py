@@ -34,6 +34,21 @@ def line_numbers_on_screen(page: Page) -> list[int]:
     return numbers
 
 
+def view_is_still(page: Page, timeout: float = 10_000) -> None:
+    """Until the rows on screen stay the same for 300 ms: a click aimed at a row then lands on
+    it, not on the row that scrolled under the pointer."""
+    page.wait_for_function(
+        """() => {
+            const now = JSON.stringify(window.joblook.viewer.visibleLines());
+            const at = performance.now();
+            if (now !== window.__stillRows) [window.__stillRows, window.__stillSince] = [now, at];
+            return at - window.__stillSince >= 300;
+        }""",
+        timeout=timeout,
+        polling=50,
+    )
+
+
 def wait_until_shown(page: Page, seq: int, timeout: float = 10_000) -> None:
     """Until the lines the page knows reflect every record up to ``seq``."""
     page.wait_for_function(

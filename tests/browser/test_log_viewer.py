@@ -16,6 +16,7 @@ from tests.browser.logview import (
     line_numbers_on_screen,
     open_task,
     row_is_rendered,
+    view_is_still,
     visible_lines,
     wait_until_all_shown,
 )
@@ -98,6 +99,7 @@ def test_clicking_line_numbers_puts_the_line_or_range_in_the_address(
 ) -> None:
     open_task(page, stack, short_log)
     row_is_rendered(page, "300")
+    view_is_still(page)
     page.locator('#log .row[data-n="280"] .ln').click()
     expect(page).to_have_url(re.compile("#L280$"))
     page.locator('#log .row[data-n="285"] .ln').click(modifiers=["Shift"])
