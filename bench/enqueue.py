@@ -17,6 +17,7 @@ POST until a subscribed client receives the command's first output record.
 from __future__ import annotations
 
 import http.client
+import os
 import statistics
 import threading
 import time
@@ -35,6 +36,7 @@ from bench.subscriber import Subscriber
 from joblook.record import STDOUT
 from joblook.settings import Settings
 from joblook.taskqueue import make_celery
+from tests.support.waiting import wait_for
 
 
 def run(
@@ -46,15 +48,48 @@ def run(
     batch_sizes: tuple[int, ...] = (),
     batch_repeats: int = 1,
 ) -> dict[str, Any]:
+    """The single-request rate is measured with one web process (the default) and, on a machine
+    with more cores, again with one per core (``JOBLOOK_WEB_PROCESSES``); the top-level figures
+    are the one-process run's, ``by_web_processes`` has each."""
     stack.worker.stop()
     try:
         api = _enqueue_rate(stack, requests_count, clients)
+        by_processes = [{"web_processes": 1, **api}]
+        cores = os.cpu_count() or 1
+        if cores > 1:
+            with web_processes(stack, cores):
+                more = _enqueue_rate(stack, requests_count, clients)
+            by_processes.append({"web_processes": cores, **more})
         batches = [_batch_rate(stack, size, batch_repeats) for size in batch_sizes]
     finally:
         _purge_queue(stack)
         stack.worker.start()
         stack.wait_ready()
-    return {**api, "batch": batches, "first_line": _first_lines(stack, first_lines)}
+    return {
+        **api,
+        "by_web_processes": by_processes,
+        "batch": batches,
+        "first_line": _first_lines(stack, first_lines),
+    }
+
+
+@contextmanager
+def web_processes(stack: Stack, count: int) -> Iterator[None]:
+    """The stack's web restarted as ``count`` processes for the block, then as it was."""
+    web = {s.name: s for s in stack.services}["web"]
+    before = dict(web.env)
+
+    def restart(env: dict[str, str]) -> None:
+        web.stop()
+        web.env = env
+        web.start()
+        wait_for(lambda: _answers(stack.url("/healthz")), 60, "the web to answer")
+
+    restart({**before, "JOBLOOK_WEB_PROCESSES": str(count)})
+    try:
+        yield
+    finally:
+        restart(before)
 
 
 def _batch_rate(stack: Stack, size: int, repeats: int) -> dict[str, Any]:
@@ -90,8 +125,12 @@ CLIENT_BODY = orjson.dumps({"cmd": "true"})
 
 
 def _enqueue_rate(stack: Stack, total: int, clients: int) -> dict[str, Any]:
+    """After a tenth as many requests to warm up (a just-started web process loads modules and
+    the Lua script on its first requests), ``total`` requests from ``clients``."""
+    burst(stack.base_url, max(total // 10, clients), clients, CLIENT_BODY, _auth(stack))
     with _cpu_spent(stack) as spent:
         seconds, failures = burst(stack.base_url, total, clients, CLIENT_BODY, _auth(stack))
+    split = spent.pop("web_each")
     return {
         "requests": total,
         "clients": clients,
@@ -101,6 +140,8 @@ def _enqueue_rate(stack: Stack, total: int, clients: int) -> dict[str, Any]:
         **{
             f"{name}_cpu_ms_per_request": round(cpu / total * 1e3, 3) for name, cpu in spent.items()
         },
+        # How evenly the serving processes shared the work (one figure with one process).
+        "web_cpu_s_each": [round(cpu, 3) for cpu in split],
     }
 
 
@@ -146,17 +187,33 @@ def _auth(stack: Stack) -> dict[str, str]:
 
 
 @contextmanager
-def _cpu_spent(stack: Stack) -> Iterator[dict[str, float]]:
-    """CPU seconds (user + system) the web process, Redis and this process spent in the block."""
+def _cpu_spent(stack: Stack) -> Iterator[dict[str, Any]]:
+    """CPU seconds (user + system) the web's processes, Redis and this process spent in the
+    block; ``web_each``: each serving web process's."""
+    web = psutil.Process(pid_of(stack, "web"))
     processes = {
-        "web": psutil.Process(pid_of(stack, "web")),
-        "redis": psutil.Process(pid_of(stack, "redis")),
-        "client": psutil.Process(),
+        "web": [web, *web.children(recursive=True)],  # JOBLOOK_WEB_PROCESSES: the serving ones
+        "redis": [psutil.Process(pid_of(stack, "redis"))],
+        "client": [psutil.Process()],
     }
-    before = {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
-    spent: dict[str, float] = {}
+    serving = processes["web"][1:] or processes["web"]
+    before = {name: _cpu(group) for name, group in processes.items()}
+    each = [_cpu([p]) for p in serving]
+    spent: dict[str, Any] = {}
     yield spent
-    spent |= {name: sum(p.cpu_times()[:2]) - before[name] for name, p in processes.items()}
+    spent |= {name: _cpu(group) - before[name] for name, group in processes.items()}
+    spent["web_each"] = [_cpu([p]) - was for p, was in zip(serving, each, strict=True)]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _cpu(processes: list[psutil.Process]) -> float:
+    return sum(sum(p.cpu_times()[:2]) for p in processes)
 
 
 def _purge_queue(stack: Stack) -> None:

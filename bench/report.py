@@ -59,13 +59,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             _row(f"fan-out {n} viewers: web RSS peak", fan["web_rss_mib_peak"], "MiB"),
         ]  # fmt: skip
     table += [
-        _row(
-            f"POST /enqueue rate ({enq['clients']} clients)",
-            enq["enqueues_per_s"],
-            "req/s",
-            (AT_LEAST, 1000),
-        ),
-        _row("POST /enqueue: web CPU per request", enq["web_cpu_ms_per_request"], "ms"),
+        *enqueue_rows(enq),
         *(
             _row(
                 f"batch submit ({b['batch_size']:,} per request)",
@@ -84,6 +78,20 @@ def rows(results: dict[str, Any]) -> list[Row]:
         table += fluentd_rows(results["fluentd"], relay)
     if results.get("search"):
         table += search_rows(results["search"])
+    return table
+
+
+def enqueue_rows(enq: dict[str, Any]) -> list[Row]:
+    """The single-request rate for each number of web processes measured (older results: one)."""
+    runs = enq.get("by_web_processes") or [{"web_processes": 1, **enq}]
+    table = []
+    for run in runs:
+        n = run["web_processes"]
+        at = f"{enq['clients']} clients, {n} web process{'es' if n > 1 else ''}"
+        table += [
+            _row(f"POST /enqueue rate ({at})", run["enqueues_per_s"], "req/s", (AT_LEAST, 1000)),
+            _row(f"POST /enqueue: web CPU per request ({n})", run["web_cpu_ms_per_request"], "ms"),
+        ]
     return table
 
 

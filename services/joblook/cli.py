@@ -45,6 +45,15 @@ Settings come from the environment; see .env.example.
 
 
 def _web(args: list[str]) -> int:
+    import os
+
+    from joblook.settings import WEB_PROCESS_ENV, Settings
+
+    settings = Settings.from_env()
+    if settings.web_processes > 1 and WEB_PROCESS_ENV not in os.environ:
+        from joblook.webprocesses import serve as supervise  # starts the serving processes
+
+        return supervise(args, settings)
     import eventlet
 
     eventlet.monkey_patch()

@@ -24,6 +24,10 @@ from joblook.settings.declared import (
 )
 from joblook.settings.parsers import SettingsError
 
+# Set by `joblook web` in each of the web processes it starts (JOBLOOK_WEB_PROCESSES above 1) to
+# the process's number: that process serves, on a port it shares on purpose.
+WEB_PROCESS_ENV = "JOBLOOK_WEB_PROCESS"
+
 __all__ = [
     "DEFAULT_FEED_EVENT_BYTES",
     "DEFAULT_FLUENTD_PORT",
@@ -31,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_LOG_BYTES",
     "DEFAULT_SYNC_MAX_TASKS",
     "SHIPPERS",
+    "WEB_PROCESS_ENV",
     "Settings",
     "SettingsError",
 ]
@@ -47,6 +52,7 @@ class Settings:
     redis_port: int
     host: str
     port: int
+    web_processes: int
     flower_port: int
     worker_metrics_port: int | None
     data_dir: Path

@@ -282,6 +282,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # ---- Tuning and logging
     Setting(
+        "JOBLOOK_WEB_PROCESSES", "web_processes", TUNING, p.count, default=1,
+        example="2",
+        help="Web server processes sharing `JOBLOOK_PORT`: one process uses one core, so set the "
+        "number of cores for the most API requests per second (docs/performance.md). With more "
+        "than one, Socket.IO is served over WebSocket only (a long-polling client's requests "
+        "could reach different processes; the pages and the `joblook` clients use WebSocket) and "
+        "`/metrics` sums the processes' counters.",
+    ),
+    Setting(
         "JOBLOOK_MAX_BODY_BYTES", "max_body_bytes", TUNING, p.integer, default=1024 * 1024,
         help="Largest API request body, in bytes (above it: 413). `/sync` batches may be up to "
         "64 MiB.",

@@ -97,6 +97,9 @@ def create_app(
         # ride on the cookie); JOBLOOK_CORS_ORIGINS adds others.
         cors_allowed_origins=settings.cors_origins,
         client_manager=queue,
+        # Several processes on one port: a long-polling client's requests could each reach a
+        # different process, which does not know its session. WebSocket is one connection.
+        transports=["websocket"] if settings.web_processes > 1 else ["polling", "websocket"],
     )
     # Outermost, so the Socket.IO handshake and WebSocket upgrades are checked too.
     app.wsgi_app = hosts.HostCheck(app.wsgi_app, hosts.allowed_hosts(settings))

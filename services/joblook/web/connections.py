@@ -16,6 +16,8 @@ import logging
 from typing import Any
 
 import eventlet
+import eventlet.greenio
+import eventlet.patcher
 import eventlet.wsgi
 import socketio
 
@@ -54,6 +56,13 @@ class HeaderDeadlineProtocol(eventlet.wsgi.HttpProtocol):
             return bool(super().parse_request())
         finally:
             self._deadline.cancel()  # the headers are in; the body and the app have no deadline
+
+
+def listener(fd: int) -> eventlet.greenio.GreenSocket:
+    """The listening socket the web serves on: its own, or the one its processes share (several
+    processes waiting on one socket: the kernel wakes them all and the first free one accepts).
+    """
+    return eventlet.greenio.GreenSocket(eventlet.patcher.original("socket").socket(fileno=fd))
 
 
 def server_options() -> dict[str, Any]:

@@ -5,10 +5,12 @@ Two kinds, kept apart so a scrape costs one Redis round trip whatever the traffi
 - What this process did, counted as it happens (``WebMetrics``): ``/sync`` requests and their
   latency, records received and stored, task state changes it stored, and the feed's lag (from a
   line's print time, its record's ``time``, to this process sending it to viewers). Counters are
-  per process; a dashboard sums them over the replicas (``sum(rate(...))``).
+  per replica (one ``joblook web``, however many processes it runs: see ``WebMetrics``); a
+  dashboard sums them over the replicas (``sum(rate(...))``).
 - What the store holds, read at scrape time (``StoreCollector``): running tasks, each queue's
   waiting messages, stored tasks, the webhook's backlog, the workers that advertise themselves,
-  plus this process's viewers. These are the same from every replica (but ``joblook_viewers``).
+  plus the viewers of the process that answers. These are the same from every replica (but
+  ``joblook_viewers``).
 
 The endpoint takes ``JOBLOOK_METRICS_TOKEN`` as a bearer token (a scraper is not a user), or
 ``JOBLOOK_TOKEN`` when that is unset. docs/metrics.md has the queries that answer "is it healthy"
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 
 import orjson
@@ -32,6 +35,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from joblook import keys
@@ -40,6 +44,7 @@ from joblook.record import TIME_FORMAT, Record, StatusRecord
 from joblook.store.roster import WorkerAd
 from joblook.web import auth
 from joblook.web.spec import other_content, replies, spec
+from joblook.webprocesses import METRICS_DIR_ENV
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +64,21 @@ LAG_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.
 
 
 class WebMetrics:
-    """The metrics of one web process, in a registry of its own (tests build several apps)."""
+    """The metrics of one web process, in a registry of its own (tests build several apps).
+
+    With several web processes on one port (``joblook web`` with ``JOBLOOK_WEB_PROCESSES``), a
+    scrape reaches any one of them, so the counters are kept in ``prometheus_client``'s
+    multiprocess files and each scrape sums every process's (``scrape``); the store's gauges are
+    the same from any process.
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
+        self.scrape = self.registry
+        shared = os.environ.get(METRICS_DIR_ENV)
+        if shared:
+            self.scrape = CollectorRegistry(auto_describe=False)
+            MultiProcessCollector(self.scrape, shared)
         self.sync_seconds = Histogram(
             "joblook_sync_duration_seconds",
             "Time to answer one POST /sync (parse, store, index, announce).",
@@ -213,7 +229,7 @@ def watch(
     viewers: Callable[[], int],
 ) -> None:
     """Read the store's gauges (and this process's viewers) at each scrape."""
-    metrics.registry.register(StoreCollector(client, roster, viewers))
+    metrics.scrape.register(StoreCollector(client, roster, viewers))
 
 
 @bp.get("/metrics")
@@ -224,5 +240,5 @@ def metrics() -> Response:
 
     Takes `JOBLOOK_METRICS_TOKEN` as a bearer token, or `JOBLOOK_TOKEN` when that is unset.
     """
-    registry = current_app.extensions["joblook.metrics"].registry
+    registry = current_app.extensions["joblook.metrics"].scrape
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

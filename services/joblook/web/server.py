@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
+import os
 
+import eventlet.wsgi
 import urllib3
 
-from joblook import logs, security
-from joblook.settings import Settings
+from joblook import logs, security, webprocesses
+from joblook.settings import WEB_PROCESS_ENV, Settings
 from joblook.store import roster
 from joblook.taskqueue import make_celery
 from joblook.web import connections, create_app, webhook
@@ -26,11 +27,17 @@ MAX_CONNECTIONS = 10_000
 
 
 def serve(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="joblook web", description="joblook's HTTP API and pages")
-    parser.parse_args(args)
+    webprocesses.parse_args(args)
     settings = Settings.from_env()
     security.check_web(settings)
-    logs.setup("web", settings)
+    logs.setup(_service_name(), settings)
+    fd = webprocesses.inherited_fd()
+    if fd is None:
+        try:
+            fd = webprocesses.bind(settings.host, settings.port)
+        except webprocesses.PortInUse as exc:
+            log.error("%s", exc)
+            return 1
     app = create_app(settings, async_mode="eventlet")
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
@@ -49,10 +56,10 @@ def serve(args: list[str]) -> int:
         socketio.start_background_task(sender.run)
     connections.guard_socketio(socketio.server)
     log.info("joblook web listening on http://%s:%d", settings.host, settings.port)
-    socketio.run(
+    # What socketio.run does for eventlet, on a socket made here (or inherited: webprocesses).
+    eventlet.wsgi.server(
+        connections.listener(fd),
         app,
-        host=settings.host,
-        port=settings.port,
         log_output=False,
         max_size=MAX_CONNECTIONS,
         # eventlet holds back streamed bodies until 4 KiB have gathered; a follow stream must send
@@ -62,3 +69,9 @@ def serve(args: list[str]) -> int:
         **connections.server_options(),
     )
     return 0
+
+
+def _service_name() -> str:
+    """``web``, or ``web.2`` for the second of several web processes (their log lines differ)."""
+    number = os.environ.get(WEB_PROCESS_ENV)
+    return f"web.{number}" if number else "web"
