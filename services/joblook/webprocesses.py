@@ -13,7 +13,8 @@ directory the parent makes and removes.
   ``EARLY_EXIT_SECONDS`` of its start: that is a web that cannot start (a bad setting, Redis
   refusing), so the others are stopped and ``joblook web`` exits with its code.
 - SIGTERM or SIGINT stops every child (SIGTERM, then SIGKILL after ``STOP_GRACE_SECONDS``), and
-  ``joblook web`` exits 0.
+  ``joblook web`` exits 0. So does a child ended by SIGTERM or SIGINT: a supervisor that signals
+  the whole process group (honcho, a shell's Ctrl-C) reaches the children too, maybe first.
 
 No ``SO_REUSEPORT`` anywhere: a second ``joblook web`` on a port in use fails with "address in
 use" rather than silently taking part of the first one's connections.
@@ -49,6 +50,8 @@ RESTART_DELAY_SECONDS = 1.0
 EARLY_EXIT_SECONDS = 5.0
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.2
+# A child's exit code after SIGTERM or SIGINT.
+STOPPED_BY = (-signal.SIGTERM, -signal.SIGINT)
 
 
 def parse_args(args: list[str]) -> argparse.Namespace:
@@ -124,6 +127,14 @@ class Supervisor:
             code = child.proc.poll()
             if code is None or self.stopping:
                 continue
+            if code in STOPPED_BY:
+                # Signalled with the whole process group (honcho, a shell's Ctrl-C), which this
+                # process may hear a moment later: the web is being stopped, not crashing.
+                log.info(
+                    "web process %d was stopped (signal %d); stopping the web", child.number, -code
+                )
+                self.stopping = True
+                return None
             lived = time.monotonic() - child.started
             if lived < EARLY_EXIT_SECONDS:
                 log.error(

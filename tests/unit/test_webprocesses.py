@@ -70,3 +70,11 @@ def test_binding_a_port_that_is_listened_on_says_so() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(PortInUse, match=f"cannot listen on 127.0.0.1:{port}: .*in use"):
             bind("127.0.0.1", port)
+
+
+def test_a_child_ended_by_sigterm_stops_the_web_rather_than_being_restarted() -> None:
+    """A process-group SIGTERM can reach a child before the supervisor itself hears it."""
+    code = "import os, signal, time; time.sleep(0.3); os.kill(os.getpid(), signal.SIGTERM)"
+    supervisor = _supervisor(code, count=1)
+    assert supervisor.run() == 0
+    assert supervisor.stopping
