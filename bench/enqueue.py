@@ -36,6 +36,7 @@ from bench.subscriber import Subscriber
 from joblook.record import STDOUT
 from joblook.settings import Settings
 from joblook.taskqueue import make_celery
+from tests.support.stack import answers
 from tests.support.waiting import wait_for
 
 
@@ -83,7 +84,7 @@ def web_processes(stack: Stack, count: int) -> Iterator[None]:
         web.stop()
         web.env = env
         web.start()
-        wait_for(lambda: _answers(stack.url("/healthz")), 60, "the web to answer")
+        wait_for(lambda: answers(stack.url("/healthz")), 60, "the web to answer")
 
     restart({**before, "JOBLOOK_WEB_PROCESSES": str(count)})
     try:
@@ -203,13 +204,6 @@ def _cpu_spent(stack: Stack) -> Iterator[dict[str, Any]]:
     yield spent
     spent |= {name: _cpu(group) - before[name] for name, group in processes.items()}
     spent["web_each"] = [_cpu([p]) - was for p, was in zip(serving, each, strict=True)]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _cpu(processes: list[psutil.Process]) -> float:

@@ -59,7 +59,7 @@ def _web(args: list[str]) -> int:
     eventlet.monkey_patch()
     from joblook.web.server import serve
 
-    return serve(args)
+    return serve(args, settings)
 
 
 def _worker(args: list[str]) -> int:

@@ -79,10 +79,17 @@ def bind(host: str, port: int) -> int:
     return listener.detach()
 
 
-def inherited_fd() -> int | None:
-    """The listening socket a child got from ``joblook web``, if this process is one."""
-    fd = os.environ.get(LISTEN_FD_ENV)
-    return int(fd) if fd else None
+def listening_fd(settings: Settings) -> int | None:
+    """The socket to serve on: the one a child inherited from ``joblook web``, else a new one on
+    ``JOBLOOK_HOST:JOBLOOK_PORT``; None (the reason logged) when the address cannot be had."""
+    inherited = os.environ.get(LISTEN_FD_ENV)
+    if inherited:
+        return int(inherited)
+    try:
+        return bind(settings.host, settings.port)
+    except PortInUse as exc:
+        log.error("%s", exc)
+        return None
 
 
 @dataclass
@@ -173,12 +180,10 @@ class Supervisor:
 def serve(args: list[str], settings: Settings) -> int:
     """Run ``settings.web_processes`` serving children of ``joblook web`` until stopped."""
     parse_args(args)
-    security.check_web(settings)  # once, here, rather than N times in the children
+    security.check_web(settings)  # before any child starts, so a refusal is reported once
     logs.setup("web", settings)
-    try:
-        fd = bind(settings.host, settings.port)
-    except PortInUse as exc:
-        log.error("%s", exc)
+    fd = listening_fd(settings)
+    if fd is None:
         return 1
     metrics_dir = tempfile.mkdtemp(prefix="joblook-web-metrics-")
     argv = [sys.executable, "-m", "joblook.cli", "web"]

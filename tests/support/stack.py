@@ -132,7 +132,7 @@ class Stack:
         self.services.append(web)
         web.start()
         base_url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _answers(f"{base_url}/healthz"), 30, f"{name} to answer")
+        wait_for(lambda: answers(f"{base_url}/healthz"), 30, f"{name} to answer")
         return base_url
 
     def add_scheduler(self, name: str) -> Service:
@@ -268,10 +268,11 @@ def running_stack(
         stack.stop()
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """The URL answers 200 within 2 s (nothing listening yet, or too busy to reply: False)."""
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:
         return False
 
 

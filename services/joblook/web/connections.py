@@ -66,7 +66,7 @@ def listener(fd: int) -> eventlet.greenio.GreenSocket:
 
 
 def server_options() -> dict[str, Any]:
-    """Keyword arguments for ``eventlet.wsgi.server`` (through ``socketio.run``)."""
+    """Keyword arguments for ``eventlet.wsgi.server``."""
     return {
         "protocol": HeaderDeadlineProtocol,
         "socket_timeout": SOCKET_TIMEOUT_SECONDS,

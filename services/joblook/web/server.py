@@ -26,18 +26,13 @@ log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 10_000
 
 
-def serve(args: list[str]) -> int:
+def serve(args: list[str], settings: Settings) -> int:
     webprocesses.parse_args(args)
-    settings = Settings.from_env()
     security.check_web(settings)
     logs.setup(_service_name(), settings)
-    fd = webprocesses.inherited_fd()
+    fd = webprocesses.listening_fd(settings)
     if fd is None:
-        try:
-            fd = webprocesses.bind(settings.host, settings.port)
-        except webprocesses.PortInUse as exc:
-            log.error("%s", exc)
-            return 1
+        return 1
     app = create_app(settings, async_mode="eventlet")
     store = app.extensions["joblook.store"]
     reaper = Reaper(store, settings.worker_lost_after, lambda lost: task_changed(store, lost))
